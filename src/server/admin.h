@@ -1,0 +1,17 @@
+/* The catalystd subcommands other than help/version (admin_cmd.c, serve_cmd.c). */
+#ifndef CAT_ADMIN_H
+#define CAT_ADMIN_H
+
+/* Each takes argv with argv[0] = the (sub)command name; returns the exit code
+ * (0 ok, 1 error, 129 usage). */
+int cmd_serve(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
+int cmd_user_add(int argc, char **argv);
+int cmd_org_add(int argc, char **argv);
+int cmd_project_add(int argc, char **argv);
+int cmd_client_add(int argc, char **argv);
+
+/* The default --db of every command (creates ./var). */
+const char *cat_admin_db_default(void);
+
+#endif

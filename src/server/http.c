@@ -1,0 +1,289 @@
+/*
+ * libmicrohttpd glue: turns an MHD connection into a cat_req, runs the
+ * matching route and sends the cat_resp. Everything every handler would
+ * otherwise repeat lives here: body size limits, parameter parsing, bearer
+ * authentication, error bodies, security headers and metrics.
+ */
+#include "http.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <microhttpd.h>
+#include <sodium.h>
+
+#include "auth.h"
+#include "httpd.h"
+#include "log.h"
+#include "server.h"
+#include "banned.h"
+
+struct req_ctx {
+	struct cat_req req;
+	char *raw_uri;
+	int too_big;
+	int bad_length;
+};
+
+void *cat_http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct req_ctx *ctx = calloc(1, sizeof(*ctx));
+
+	(void)cls;
+	(void)c;
+	if (!ctx)
+		return NULL;
+	ctx->raw_uri = strdup(uri ? uri : "");
+	cat_buf_init(&ctx->req.body, CAT_MAX_BODY);
+	return ctx;
+}
+
+void cat_http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			enum MHD_RequestTerminationCode toe)
+{
+	struct req_ctx *ctx = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (!ctx)
+		return;
+	cat_buf_release(&ctx->req.body);
+	cat_params_release(&ctx->req.params);
+	/* the query string may hold device codes and secrets */
+	if (ctx->raw_uri)
+		sodium_memzero(ctx->raw_uri, strlen(ctx->raw_uri));
+	free(ctx->raw_uri);
+	free(ctx);
+	*con_cls = NULL;
+}
+
+const char *cat_req_header(const struct cat_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *cat_req_cookie(const struct cat_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
+static void resp_release(struct cat_resp *resp)
+{
+	size_t i;
+
+	cat_buf_release(&resp->body);
+	for (i = 0; i < resp->header_count; i++)
+		free(resp->headers[i].value);
+	resp->header_count = 0;
+}
+
+static int send_resp(struct MHD_Connection *c, struct cat_resp *resp)
+{
+	struct MHD_Response *r;
+	size_t i, len = resp->body.len;
+	char *body = cat_buf_detach(&resp->body);
+	int ret;
+
+	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				resp->content_type ? resp->content_type
+						   : "application/json;charset=UTF-8");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	for (i = 0; i < resp->header_count; i++)
+		MHD_add_response_header(r, resp->headers[i].name,
+					resp->headers[i].value);
+	ret = MHD_queue_response(c, (unsigned)resp->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* An error in the shape the route's clients understand. */
+static int error_resp(struct cat_resp *resp, unsigned flags, int status,
+		      const char *code, const char *msg)
+{
+	if (flags & ROUTE_ADMIN_ERRORS)
+		return cat_resp_admin_error(resp, status, code, msg);
+	return cat_resp_oauth_error(resp, status, code, msg);
+}
+
+static void client_ip(struct cat_req *req, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci;
+	const char *fwd;
+
+	req->client_ip[0] = '\0';
+	if (req->srv->cfg.trust_proxy &&
+	    (fwd = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					       "X-Forwarded-For"))) {
+		size_t n = strcspn(fwd, ", ");
+
+		if (n >= sizeof(req->client_ip))
+			n = sizeof(req->client_ip) - 1;
+		memcpy(req->client_ip, fwd, n);
+		req->client_ip[n] = '\0';
+		return;
+	}
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci && ci->client_addr)
+		cat_sockaddr_str(req->client_ip, sizeof(req->client_ip),
+				 ci->client_addr);
+}
+
+static int parse_params(struct req_ctx *ctx)
+{
+	struct cat_req *req = &ctx->req;
+	const char *q = strchr(ctx->raw_uri, '?');
+	const char *ctype;
+	int err;
+
+	if (q && (err = cat_params_parse(&req->params, q + 1,
+					 strlen(q + 1))) < 0)
+		return err;
+	ctype = cat_req_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (req->body.len && ctype &&
+	    strncasecmp(ctype, "application/x-www-form-urlencoded", 33) == 0)
+		return cat_params_parse(&req->params, req->body.ptr,
+					req->body.len);
+	return 0;
+}
+
+static int dispatch(struct req_ctx *ctx, struct MHD_Connection *c,
+		    const char *url, const char *method)
+{
+	struct cat_req *req = &ctx->req;
+	struct cat_resp resp = {0};
+	const struct cat_route *route;
+	int path_known = 0, err, ret;
+
+	cat_buf_init(&resp.body, CAT_MAX_PAGE);
+	resp.status = 200;
+	req->now = cat_now();
+	req->method = method;
+	req->path = url;
+	req->conn = c;
+	client_ip(req, c);
+	cat_metric_inc(req->srv, CAT_M_REQUESTS);
+
+	route = cat_route_match(method, url, req->path_arg, &path_known);
+	if (!route) {
+		if (path_known)
+			err = error_resp(&resp, strncmp(url, "/baas/", 6) == 0
+							? ROUTE_ADMIN_ERRORS : 0,
+					 405, "method_not_allowed",
+					 "this method is not allowed on this path");
+		else
+			err = error_resp(&resp, strncmp(url, "/baas/", 6) == 0
+							? ROUTE_ADMIN_ERRORS : 0,
+					 404, "not_found", "no such endpoint");
+		goto send;
+	}
+	if (ctx->too_big) {
+		err = error_resp(&resp, route->flags, 413, "invalid_request",
+				 "request body is too large");
+		goto send;
+	}
+	if ((err = parse_params(ctx)) < 0) {
+		err = error_resp(&resp, route->flags,
+				 err == CAT_ETOOBIG ? 413 : 400,
+				 "invalid_request", cat_error_last());
+		goto send;
+	}
+	req->store = cat_server_store(req->srv);
+	if (!req->store) {
+		cat_metric_inc(req->srv, CAT_M_STORE_ERRORS);
+		err = error_resp(&resp, route->flags, 503, "temporarily_unavailable",
+				 "the token store is unavailable; retry shortly");
+		goto send;
+	}
+	if (route->flags & ROUTE_AUTH) {
+		const char *status_code = NULL;
+
+		err = cat_auth_bearer(req, &status_code);
+		if (err < 0) {
+			int st = err == CAT_EUNAVAIL ? 503 : 401;
+
+			cat_metric_inc(req->srv, CAT_M_BEARER_FAIL);
+			if (err == CAT_EUNAVAIL)
+				cat_metric_inc(req->srv, CAT_M_STORE_ERRORS);
+			err = error_resp(&resp, route->flags, st,
+					 status_code ? status_code : "invalid_token",
+					 cat_error_last());
+			if (st == 401)
+				cat_resp_header(&resp, "WWW-Authenticate",
+						"Bearer error=\"invalid_token\"");
+			goto send;
+		}
+		cat_metric_inc(req->srv, CAT_M_BEARER_OK);
+	}
+	cat_error_clear();
+	err = route->handler(req, &resp);
+	if (err < 0) {
+		int st = err == CAT_EUNAVAIL ? 503 : 500;
+
+		if (err == CAT_EUNAVAIL)
+			cat_metric_inc(req->srv, CAT_M_STORE_ERRORS);
+		cat_log_error("%s %s failed: %s", method, url, cat_error_last());
+		resp_release(&resp);
+		cat_buf_init(&resp.body, CAT_MAX_PAGE);
+		error_resp(&resp, route->flags, st,
+			   st == 503 ? "temporarily_unavailable" : "server_error",
+			   st == 503 ? "the token store is unavailable; retry shortly"
+				     : "internal error; see the server log");
+	}
+send:
+	if (resp.status >= 500)
+		cat_metric_inc(req->srv, CAT_M_ERRORS_5XX);
+	else if (resp.status >= 400)
+		cat_metric_inc(req->srv, CAT_M_ERRORS_4XX);
+	cat_log_debug("%s %s -> %d", method, url, resp.status);
+	ret = send_resp(c, &resp);
+	resp_release(&resp);
+	return ret;
+}
+
+enum MHD_Result cat_http_handler(void *cls, struct MHD_Connection *c,
+				 const char *url, const char *method,
+				 const char *version, const char *upload_data,
+				 size_t *upload_data_size, void **con_cls)
+{
+	struct req_ctx *ctx = *con_cls;
+
+	(void)version;
+	if (!ctx)
+		return MHD_NO;
+	if (!ctx->req.srv) {
+		const char *cl;
+
+		ctx->req.srv = cls;
+		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						 MHD_HTTP_HEADER_CONTENT_LENGTH);
+		/* refuse a declared oversized body before reading any of it */
+		if (cl && strtoull(cl, NULL, 10) > CAT_MAX_BODY) {
+			ctx->too_big = 1;
+			return (enum MHD_Result)dispatch(ctx, c, url, method);
+		}
+		return MHD_YES;
+	}
+	if (ctx->too_big && ctx->req.method) {
+		/* the 413 is queued; drop whatever the client still sends */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (!ctx->too_big &&
+		    cat_buf_add(&ctx->req.body, upload_data,
+				*upload_data_size) < 0)
+			ctx->too_big = 1;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	return (enum MHD_Result)dispatch(ctx, c, url, method);
+}

@@ -1,0 +1,258 @@
+/*
+ * catalystd serve: starts libmicrohttpd with a thread pool sized to the
+ * cores, one store handle per worker thread (prepared statements are reused
+ * per handle), a background purge of expired rows, and a graceful stop on
+ * SIGTERM/SIGINT: in-flight requests finish, then every store is closed.
+ */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "httpd.h"
+#include "log.h"
+#include "banned.h"
+
+#define MAX_STORES 256
+
+static struct server_state {
+	pthread_mutex_t lock;
+	struct cat_store *stores[MAX_STORES];
+	size_t nstores;
+	struct cat_server *srv;
+} state = {PTHREAD_MUTEX_INITIALIZER, {0}, 0, NULL};
+
+static _Thread_local struct cat_store *tls_store;
+
+int64_t cat_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+void cat_sockaddr_str(char *out, size_t n, const struct sockaddr *sa)
+{
+	out[0] = '\0';
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+			  out, (socklen_t)n);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+			  &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
+			  (socklen_t)n);
+}
+
+struct cat_store *cat_server_store(struct cat_server *srv)
+{
+	struct cat_store *s = NULL;
+
+	if (tls_store)
+		return tls_store;
+	pthread_mutex_lock(&state.lock);
+	if (state.nstores == MAX_STORES) {
+		pthread_mutex_unlock(&state.lock);
+		cat_error_set(CAT_ERROR, "too many store handles");
+		return NULL;
+	}
+	pthread_mutex_unlock(&state.lock);
+	if (cat_store_open(&s, srv->cfg.db_url) < 0) {
+		cat_log_error("cannot open the store: %s", cat_error_last());
+		return NULL;
+	}
+	pthread_mutex_lock(&state.lock);
+	state.stores[state.nstores++] = s;
+	pthread_mutex_unlock(&state.lock);
+	tls_store = s;
+	return s;
+}
+
+void cat_server_store_release(void)
+{
+	size_t i;
+
+	pthread_mutex_lock(&state.lock);
+	for (i = 0; i < state.nstores; i++)
+		cat_store_close(state.stores[i]);
+	state.nstores = 0;
+	pthread_mutex_unlock(&state.lock);
+	tls_store = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	cat_log_debug("http: %s", line);
+}
+
+struct purger {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int stop;
+	struct cat_server *srv;
+};
+
+/* Deletes expired codes, sessions and access tokens once a minute. */
+static void *purge_main(void *arg)
+{
+	struct purger *p = arg;
+	struct cat_store *s = NULL;
+
+	pthread_mutex_lock(&p->lock);
+	while (!p->stop) {
+		struct timespec ts;
+
+		pthread_mutex_unlock(&p->lock);
+		if (!s && cat_store_open(&s, p->srv->cfg.db_url) < 0)
+			s = NULL;
+		if (s && cat_store_purge(s, cat_now()) < 0)
+			cat_log_warn("purge failed: %s", cat_error_last());
+		pthread_mutex_lock(&p->lock);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 60;
+		while (!p->stop &&
+		       pthread_cond_timedwait(&p->cond, &p->lock, &ts) == 0)
+			;
+	}
+	pthread_mutex_unlock(&p->lock);
+	cat_store_close(s);
+	return NULL;
+}
+
+static int write_port_file(const char *path, int port)
+{
+	char tmp[600];
+	FILE *f;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -1;
+	if (!(f = fopen(tmp, "w")))
+		return -1;
+	fprintf(f, "%d\n", port);
+	if (fclose(f) != 0)
+		return -1;
+	return rename(tmp, path);
+}
+
+int cat_serve(struct cat_server_config *cfg)
+{
+	static struct cat_server srv;
+	struct purger purger = {.lock = PTHREAD_MUTEX_INITIALIZER,
+				.cond = PTHREAD_COND_INITIALIZER};
+	struct MHD_Daemon *d = NULL;
+	struct cat_store *s = NULL;
+	struct sockaddr_in addr;
+	const union MHD_DaemonInfo *info;
+	sigset_t sigs;
+	int sig = 0, port, threads, rc = 1, purge_started = 0;
+
+	memset(&srv, 0, sizeof(srv));
+	srv.cfg = *cfg;
+	srv.started_at = cat_now();
+	state.srv = &srv;
+
+	/* migrate before serving, so no request ever sees an old schema */
+	if (cat_store_open(&s, cfg->db_url) < 0 || cat_store_migrate(s) < 0) {
+		fprintf(stderr, "catalystd: cannot open store: %s\n",
+			cat_error_last());
+		cat_store_close(s);
+		return 1;
+	}
+	cat_store_close(s);
+
+	memset(&addr, 0, sizeof(addr));
+	addr.sin_family = AF_INET;
+	addr.sin_port = htons((uint16_t)cfg->port);
+	if (inet_pton(AF_INET, cfg->listen_addr, &addr.sin_addr) != 1) {
+		fprintf(stderr, "catalystd: --listen '%s' is not an IPv4 address\n",
+			cfg->listen_addr);
+		return 1;
+	}
+	threads = cfg->threads > 0 ? cfg->threads
+				   : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (threads < 1)
+		threads = 1;
+
+	/* every thread inherits this mask; only sigwait below sees them */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	d = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_USE_TURBO,
+		0, NULL, NULL, cat_http_handler, &srv,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)15,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)4096,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
+		MHD_OPTION_URI_LOG_CALLBACK, cat_http_uri_log, NULL,
+		MHD_OPTION_NOTIFY_COMPLETED, cat_http_completed, NULL,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+	if (!d) {
+		fprintf(stderr, "catalystd: cannot listen on %s:%d: %s\n",
+			cfg->listen_addr, cfg->port, strerror(errno));
+		goto done;
+	}
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	port = info ? info->port : cfg->port;
+	srv.cfg.port = port;
+	if (!srv.cfg.public_url[0])
+		snprintf(srv.cfg.public_url, sizeof(srv.cfg.public_url),
+			 "http://%s:%d", cfg->listen_addr, port);
+	if (cfg->port_file[0] && write_port_file(cfg->port_file, port) < 0) {
+		fprintf(stderr, "catalystd: cannot write port file '%s'\n",
+			cfg->port_file);
+		goto done;
+	}
+	purger.srv = &srv;
+	if (pthread_create(&purger.thread, NULL, purge_main, &purger) == 0)
+		purge_started = 1;
+	cat_log_info("catalystd listening on %s:%d (dc %s, %d threads, store %s)",
+		     cfg->listen_addr, port, cfg->dc, threads,
+		     cat_store_backend_for(cfg->db_url)->name);
+	cat_log_info("verification page: %s/device", srv.cfg.public_url);
+
+	do {
+		if (sigwait(&sigs, &sig) != 0)
+			break;
+	} while (sig == SIGHUP);
+	cat_log_info("signal %d: finishing in-flight requests", sig);
+	rc = 0;
+done:
+	if (d) {
+		/* stop accepting, let the workers finish what they hold */
+		MHD_socket fd = MHD_quiesce_daemon(d);
+
+		if (fd != MHD_INVALID_SOCKET)
+			close(fd);
+		MHD_stop_daemon(d);
+	}
+	if (purge_started) {
+		pthread_mutex_lock(&purger.lock);
+		purger.stop = 1;
+		pthread_cond_signal(&purger.cond);
+		pthread_mutex_unlock(&purger.lock);
+		pthread_join(purger.thread, NULL);
+	}
+	cat_server_store_release();
+	cat_log_info("catalystd stopped");
+	return rc;
+}

@@ -1,0 +1,354 @@
+/*
+ * The store: every piece of state catalystd keeps, behind one table of
+ * operations. Backends (SQLite, PostgreSQL) embed struct cat_store as their
+ * first member and keep all SQL inside their own file. Callers use the
+ * cat_store_* wrappers below, never the ops table.
+ *
+ * A handle is NOT thread-safe: catalystd opens one per worker thread.
+ * Several handles (threads, processes, instances) may share one database;
+ * every operation documented as atomic stays correct across them.
+ *
+ * Conventions: times are Unix seconds (int64_t). Strings are NUL-terminated
+ * and bounded by the CAT_*_MAX constants: an op given a longer string fails
+ * with CAT_EINVAL. Secrets are never passed in: only their SHA-256 hex
+ * (cat_token_hash). Return 0, or a negative CAT_E* code with
+ * cat_error_set() called; CAT_EUNAVAIL means the database is unreachable.
+ */
+#ifndef CAT_STORE_H
+#define CAT_STORE_H
+
+#include <stdint.h>
+
+#include "err.h"
+#include "token.h"
+
+#define CAT_EMAIL_MAX 255
+#define CAT_NAME_MAX 127
+#define CAT_ID_MAX 63       /* org ids, project ids, client ids */
+#define CAT_SCOPE_MAX 4095
+#define CAT_DEVICE_NAME_MAX 127
+#define CAT_URI_MAX 511
+#define CAT_PWHASH_MAX 255
+#define CAT_RL_KEY_MAX 127
+
+struct cat_account {
+	int64_t id;        /* also shown as ZUID */
+	char email[CAT_EMAIL_MAX + 1];
+	char first_name[CAT_NAME_MAX + 1];
+	char last_name[CAT_NAME_MAX + 1];
+	char pw_hash[CAT_PWHASH_MAX + 1]; /* crypto_pwhash_str output */
+	int64_t created_at;
+};
+
+struct cat_org {
+	char id[CAT_ID_MAX + 1];   /* digits, assigned by the store */
+	char name[CAT_NAME_MAX + 1];
+	int is_default;            /* for the account it was listed for */
+	int64_t created_at;
+};
+
+struct cat_project {
+	char id[CAT_ID_MAX + 1];   /* digits, assigned by the store */
+	char org_id[CAT_ID_MAX + 1];
+	char name[CAT_NAME_MAX + 1];
+	char type[16];             /* "Live" or "Demo" */
+	char timezone[64];
+	char domain_id[CAT_ID_MAX + 1];
+	char domain_name[CAT_NAME_MAX + 1]; /* "<project name>-<org id>" */
+	int64_t created_at;
+};
+
+struct cat_env {
+	char zgid[CAT_ID_MAX + 1]; /* Development: equals the org id */
+	char project_id[CAT_ID_MAX + 1];
+	char name[32];             /* "Development", "Production" */
+	int type;                  /* 3 Development, 2 Production */
+	char status[16];           /* "Active" */
+};
+
+enum cat_client_kind {
+	CAT_CLIENT_DEVICE = 'm',   /* device flow: CLI tokens "m_..." */
+	CAT_CLIENT_BROWSER = 'w',  /* browser + loopback redirect: "w_..." */
+};
+
+struct cat_client {
+	char id[CAT_ID_MAX + 1];
+	char secret_hash[CAT_HASH_HEX];
+	char name[CAT_NAME_MAX + 1];
+	int kind;                  /* enum cat_client_kind */
+	int64_t created_at;
+};
+
+enum cat_device_status {
+	CAT_DEV_PENDING = 0,
+	CAT_DEV_APPROVED = 1,
+	CAT_DEV_DENIED = 2,
+	CAT_DEV_REDEEMED = 3,
+};
+
+struct cat_device_auth {
+	int64_t id;                          /* assigned by device_insert */
+	char device_hash[CAT_HASH_HEX];      /* hash of device_code */
+	char user_code[CAT_USER_CODE_LEN + 1]; /* canonical, no dash */
+	char client_id[CAT_ID_MAX + 1];
+	char scope[CAT_SCOPE_MAX + 1];
+	char device_name[CAT_DEVICE_NAME_MAX + 1];
+	int64_t bound_account_id;            /* 0: any account may approve */
+	int64_t account_id;                  /* who approved/denied, 0 before */
+	int status;                          /* enum cat_device_status */
+	int interval;                        /* seconds between polls */
+	int64_t created_at;
+	int64_t expires_at;
+	int64_t last_poll_at;
+};
+
+/* A refresh grant: the server side of a CLI token (or login credential). */
+struct cat_grant {
+	char token_id[CAT_TOKEN_ID_LEN + 1]; /* short public ID */
+	char token_hash[CAT_HASH_HEX];       /* hash of the refresh token */
+	int64_t account_id;
+	char client_id[CAT_ID_MAX + 1];
+	int kind;                            /* enum cat_client_kind of the flow */
+	char scope[CAT_SCOPE_MAX + 1];
+	char device_name[CAT_DEVICE_NAME_MAX + 1];
+	char dc[3];
+	int64_t created_at;
+	int64_t last_used_at;                /* 0: never used */
+	int64_t revoked_at;                  /* 0: active */
+};
+
+/* An access token issued from a grant by a refresh or a code exchange. */
+struct cat_access {
+	char token_hash[CAT_HASH_HEX];
+	char token_id[CAT_TOKEN_ID_LEN + 1]; /* the grant it derives from */
+	int64_t expires_at;
+};
+
+/* What access_validate finds behind a valid bearer token. */
+struct cat_principal {
+	int64_t account_id;
+	char token_id[CAT_TOKEN_ID_LEN + 1];
+	char client_id[CAT_ID_MAX + 1];
+	char scope[CAT_SCOPE_MAX + 1];
+	int64_t expires_at;        /* of the access token */
+	int64_t grant_last_used_at;
+};
+
+/* Authorization code of the browser flow (/oauth/v2/auth). */
+struct cat_auth_code {
+	char code_hash[CAT_HASH_HEX];
+	char client_id[CAT_ID_MAX + 1];
+	int64_t account_id;
+	char redirect_uri[CAT_URI_MAX + 1];
+	char scope[CAT_SCOPE_MAX + 1];
+	char code_challenge[128];  /* "" when the client sent no PKCE */
+	int64_t expires_at;
+	int used;
+};
+
+/* A browser session; account_id 0 is an anonymous (pre-sign-in) session. */
+struct cat_session {
+	char id_hash[CAT_HASH_HEX];
+	int64_t account_id;
+	char csrf[CAT_TOKEN_MAX];  /* random, compared in constant time */
+	int64_t created_at;
+	int64_t expires_at;
+};
+
+typedef int (*cat_org_cb)(const struct cat_org *org, void *ctx);
+typedef int (*cat_project_cb)(const struct cat_project *p, void *ctx);
+typedef int (*cat_env_cb)(const struct cat_env *e, void *ctx);
+typedef int (*cat_grant_cb)(const struct cat_grant *g, void *ctx);
+
+struct cat_store;
+
+struct cat_store_ops {
+	const char *name;      /* "sqlite", "postgres" */
+	/* url is "sqlite:/path", a plain path, or "postgres://..." */
+	int (*open)(struct cat_store **out, const char *url);
+	void (*close)(struct cat_store *s);
+	/* Creates or upgrades the schema; safe to run concurrently and twice. */
+	int (*migrate)(struct cat_store *s);
+	/* Cheap liveness check for /healthz. */
+	int (*ping)(struct cat_store *s);
+	/* The schema version currently in the database. */
+	int (*schema_version)(struct cat_store *s, int *out);
+
+	/* Accounts. account_add: CAT_EEXISTS when the email (case-insensitive) is taken; sets a->id. */
+	int (*account_add)(struct cat_store *s, struct cat_account *a);
+	/* CAT_ENOTFOUND when absent. Email match is case-insensitive. */
+	int (*account_by_email)(struct cat_store *s, struct cat_account *out,
+				const char *email);
+	int (*account_by_id)(struct cat_store *s, struct cat_account *out,
+			     int64_t id);
+
+	/* Orgs: org_add assigns o->id. member_add: CAT_EEXISTS if already a member;
+	 * is_default makes this the account's default org (clearing any other). */
+	int (*org_add)(struct cat_store *s, struct cat_org *o);
+	int (*org_get)(struct cat_store *s, struct cat_org *out, const char *id);
+	int (*member_add)(struct cat_store *s, int64_t account_id,
+			  const char *org_id, int is_default);
+	/* The account's orgs, default first then by creation; cb returning
+	 * non-zero stops the walk and that value is returned. */
+	int (*org_list)(struct cat_store *s, int64_t account_id, cat_org_cb cb,
+			void *ctx);
+	/* 0 when the account is a member of org_id, else CAT_ENOTFOUND. */
+	int (*member_check)(struct cat_store *s, int64_t account_id,
+			    const char *org_id);
+
+	/* Projects: project_add assigns p->id, domain fields and created_at and
+	 * creates its Development (zgid = org id) and Production environments.
+	 * CAT_EEXISTS when the org already has a project of that name. */
+	int (*project_add)(struct cat_store *s, struct cat_project *p);
+	int (*project_get)(struct cat_store *s, struct cat_project *out,
+			   const char *id);
+	/* In creation order. */
+	int (*project_list)(struct cat_store *s, const char *org_id,
+			    cat_project_cb cb, void *ctx);
+	/* Development first. */
+	int (*env_list)(struct cat_store *s, const char *project_id,
+			cat_env_cb cb, void *ctx);
+
+	/* OAuth clients. CAT_EEXISTS on a duplicate id. */
+	int (*client_add)(struct cat_store *s, const struct cat_client *c);
+	int (*client_get)(struct cat_store *s, struct cat_client *out,
+			  const char *id);
+
+	/* Device authorizations. device_insert sets d->id; CAT_EEXISTS when
+	 * user_code collides with an unexpired authorization (caller retries
+	 * with a new code). */
+	int (*device_insert)(struct cat_store *s, struct cat_device_auth *d);
+	/* The unexpired (expires_at > now) authorization with this user code,
+	 * whatever its status; CAT_ENOTFOUND otherwise. */
+	int (*device_by_user_code)(struct cat_store *s,
+				   struct cat_device_auth *out,
+				   const char *user_code, int64_t now);
+	/* By device_code hash, expired or not; CAT_ENOTFOUND when unknown. */
+	int (*device_by_hash)(struct cat_store *s, struct cat_device_auth *out,
+			      const char *device_hash);
+	/* Atomic: pending and unexpired -> approved (approve != 0) or denied,
+	 * recording account_id. CAT_ECONFLICT when no longer pending,
+	 * CAT_EEXPIRED when expired, CAT_ENOTFOUND when unknown. */
+	int (*device_decide)(struct cat_store *s, int64_t id,
+			     int64_t account_id, int approve, int64_t now);
+	/* Records a poll time (for slow_down). */
+	int (*device_touch)(struct cat_store *s, int64_t id, int64_t now);
+	/* Atomic, one transaction: approved -> redeemed, then inserts grant
+	 * (its account_id, scope, device_name taken from the authorization
+	 * by the caller) and access. CAT_ECONFLICT when it was not in the
+	 * approved state (already redeemed by a racing poller): nothing is
+	 * inserted then. */
+	int (*device_redeem)(struct cat_store *s, int64_t id,
+			     const struct cat_grant *grant,
+			     const struct cat_access *access, int64_t now);
+
+	/* Grants (refresh tokens). grant_insert: CAT_EEXISTS on a duplicate
+	 * token_id or hash. */
+	int (*grant_insert)(struct cat_store *s, const struct cat_grant *g);
+	/* By refresh-token hash, revoked or not; CAT_ENOTFOUND if unknown. */
+	int (*grant_by_hash)(struct cat_store *s, struct cat_grant *out,
+			     const char *token_hash);
+	int (*grant_by_id)(struct cat_store *s, struct cat_grant *out,
+			   const char *token_id);
+	/* The account's unrevoked grants, newest first. */
+	int (*grant_list)(struct cat_store *s, int64_t account_id,
+			  cat_grant_cb cb, void *ctx);
+	/* Sets revoked_at (idempotent: revoking twice is 0). Every access token
+	 * of the grant stops validating at once. CAT_ENOTFOUND if unknown. */
+	int (*grant_revoke)(struct cat_store *s, const char *token_id,
+			    int64_t now);
+	/* Sets last_used_at = now only when it is older than now - 60: at most
+	 * one write per grant per minute, whatever the request rate. */
+	int (*grant_touch)(struct cat_store *s, const char *token_id,
+			   int64_t now);
+
+	/* Access tokens. */
+	int (*access_insert)(struct cat_store *s, const struct cat_access *a);
+	/* One read, no write: the principal behind an access-token hash when
+	 * it is unexpired and its grant unrevoked; CAT_ENOTFOUND otherwise. */
+	int (*access_validate)(struct cat_store *s, struct cat_principal *out,
+			       const char *token_hash, int64_t now);
+
+	/* Authorization codes (browser flow). */
+	int (*code_insert)(struct cat_store *s, const struct cat_auth_code *c);
+	/* Atomic: an unused, unexpired code becomes used and is returned in
+	 * *out. CAT_ENOTFOUND when unknown, expired or already used. */
+	int (*code_redeem)(struct cat_store *s, struct cat_auth_code *out,
+			   const char *code_hash, int64_t now);
+
+	/* Web sessions. */
+	int (*session_insert)(struct cat_store *s, const struct cat_session *se);
+	/* CAT_ENOTFOUND when unknown or expired. */
+	int (*session_get)(struct cat_store *s, struct cat_session *out,
+			   const char *id_hash, int64_t now);
+	int (*session_delete)(struct cat_store *s, const char *id_hash);
+
+	/* Fixed-window rate limiting shared by all instances. Atomic: counts
+	 * one hit for key in the window [now - now % window, +window) and sets
+	 * *allowed to 1 while the count is <= limit. */
+	int (*ratelimit_hit)(struct cat_store *s, int *allowed, const char *key,
+			     int64_t now, int window, int limit);
+
+	/* Deletes expired device authorizations, access tokens, codes,
+	 * sessions and rate-limit windows. Never touches grants. */
+	int (*purge)(struct cat_store *s, int64_t now);
+};
+
+struct cat_store {
+	const struct cat_store_ops *ops;
+};
+
+/*
+ * Opens a store for url: "postgres://" / "postgresql://" URLs pick the
+ * PostgreSQL backend, anything else ("sqlite:PATH" or a path) SQLite.
+ */
+int cat_store_open(struct cat_store **out, const char *url);
+void cat_store_close(struct cat_store *s);
+/* The backend that cat_store_open would use for url. */
+const struct cat_store_ops *cat_store_backend_for(const char *url);
+
+extern const struct cat_store_ops cat_store_sqlite_ops;
+#ifdef CATALYST_WITH_PG
+extern const struct cat_store_ops cat_store_pg_ops;
+#endif
+
+static inline int cat_store_migrate(struct cat_store *s) { return s->ops->migrate(s); }
+static inline int cat_store_ping(struct cat_store *s) { return s->ops->ping(s); }
+static inline int cat_store_schema_version(struct cat_store *s, int *out) { return s->ops->schema_version(s, out); }
+static inline int cat_store_account_add(struct cat_store *s, struct cat_account *a) { return s->ops->account_add(s, a); }
+static inline int cat_store_account_by_email(struct cat_store *s, struct cat_account *out, const char *email) { return s->ops->account_by_email(s, out, email); }
+static inline int cat_store_account_by_id(struct cat_store *s, struct cat_account *out, int64_t id) { return s->ops->account_by_id(s, out, id); }
+static inline int cat_store_org_add(struct cat_store *s, struct cat_org *o) { return s->ops->org_add(s, o); }
+static inline int cat_store_org_get(struct cat_store *s, struct cat_org *out, const char *id) { return s->ops->org_get(s, out, id); }
+static inline int cat_store_member_add(struct cat_store *s, int64_t account_id, const char *org_id, int is_default) { return s->ops->member_add(s, account_id, org_id, is_default); }
+static inline int cat_store_org_list(struct cat_store *s, int64_t account_id, cat_org_cb cb, void *ctx) { return s->ops->org_list(s, account_id, cb, ctx); }
+static inline int cat_store_member_check(struct cat_store *s, int64_t account_id, const char *org_id) { return s->ops->member_check(s, account_id, org_id); }
+static inline int cat_store_project_add(struct cat_store *s, struct cat_project *p) { return s->ops->project_add(s, p); }
+static inline int cat_store_project_get(struct cat_store *s, struct cat_project *out, const char *id) { return s->ops->project_get(s, out, id); }
+static inline int cat_store_project_list(struct cat_store *s, const char *org_id, cat_project_cb cb, void *ctx) { return s->ops->project_list(s, org_id, cb, ctx); }
+static inline int cat_store_env_list(struct cat_store *s, const char *project_id, cat_env_cb cb, void *ctx) { return s->ops->env_list(s, project_id, cb, ctx); }
+static inline int cat_store_client_add(struct cat_store *s, const struct cat_client *c) { return s->ops->client_add(s, c); }
+static inline int cat_store_client_get(struct cat_store *s, struct cat_client *out, const char *id) { return s->ops->client_get(s, out, id); }
+static inline int cat_store_device_insert(struct cat_store *s, struct cat_device_auth *d) { return s->ops->device_insert(s, d); }
+static inline int cat_store_device_by_user_code(struct cat_store *s, struct cat_device_auth *out, const char *user_code, int64_t now) { return s->ops->device_by_user_code(s, out, user_code, now); }
+static inline int cat_store_device_by_hash(struct cat_store *s, struct cat_device_auth *out, const char *device_hash) { return s->ops->device_by_hash(s, out, device_hash); }
+static inline int cat_store_device_decide(struct cat_store *s, int64_t id, int64_t account_id, int approve, int64_t now) { return s->ops->device_decide(s, id, account_id, approve, now); }
+static inline int cat_store_device_touch(struct cat_store *s, int64_t id, int64_t now) { return s->ops->device_touch(s, id, now); }
+static inline int cat_store_device_redeem(struct cat_store *s, int64_t id, const struct cat_grant *g, const struct cat_access *a, int64_t now) { return s->ops->device_redeem(s, id, g, a, now); }
+static inline int cat_store_grant_insert(struct cat_store *s, const struct cat_grant *g) { return s->ops->grant_insert(s, g); }
+static inline int cat_store_grant_by_hash(struct cat_store *s, struct cat_grant *out, const char *h) { return s->ops->grant_by_hash(s, out, h); }
+static inline int cat_store_grant_by_id(struct cat_store *s, struct cat_grant *out, const char *id) { return s->ops->grant_by_id(s, out, id); }
+static inline int cat_store_grant_list(struct cat_store *s, int64_t account_id, cat_grant_cb cb, void *ctx) { return s->ops->grant_list(s, account_id, cb, ctx); }
+static inline int cat_store_grant_revoke(struct cat_store *s, const char *token_id, int64_t now) { return s->ops->grant_revoke(s, token_id, now); }
+static inline int cat_store_grant_touch(struct cat_store *s, const char *token_id, int64_t now) { return s->ops->grant_touch(s, token_id, now); }
+static inline int cat_store_access_insert(struct cat_store *s, const struct cat_access *a) { return s->ops->access_insert(s, a); }
+static inline int cat_store_access_validate(struct cat_store *s, struct cat_principal *out, const char *h, int64_t now) { return s->ops->access_validate(s, out, h, now); }
+static inline int cat_store_code_insert(struct cat_store *s, const struct cat_auth_code *c) { return s->ops->code_insert(s, c); }
+static inline int cat_store_code_redeem(struct cat_store *s, struct cat_auth_code *out, const char *h, int64_t now) { return s->ops->code_redeem(s, out, h, now); }
+static inline int cat_store_session_insert(struct cat_store *s, const struct cat_session *se) { return s->ops->session_insert(s, se); }
+static inline int cat_store_session_get(struct cat_store *s, struct cat_session *out, const char *h, int64_t now) { return s->ops->session_get(s, out, h, now); }
+static inline int cat_store_session_delete(struct cat_store *s, const char *h) { return s->ops->session_delete(s, h); }
+static inline int cat_store_ratelimit_hit(struct cat_store *s, int *allowed, const char *key, int64_t now, int window, int limit) { return s->ops->ratelimit_hit(s, allowed, key, now, window, limit); }
+static inline int cat_store_purge(struct cat_store *s, int64_t now) { return s->ops->purge(s, now); }
+
+#endif
