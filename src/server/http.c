@@ -6,6 +6,7 @@
  */
 #include "http.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -155,6 +156,17 @@ static int parse_params(struct req_ctx *ctx)
 	return 0;
 }
 
+/* RFC 6749 §3.1: parameters must not be sent twice; -1 when none is. */
+static int first_repeated(const struct cat_params *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->count; i++)
+		if (p->items[i].repeated)
+			return (int)i;
+	return -1;
+}
+
 static int dispatch(struct req_ctx *ctx, struct MHD_Connection *c,
 		    const char *url, const char *method)
 {
@@ -194,6 +206,15 @@ static int dispatch(struct req_ctx *ctx, struct MHD_Connection *c,
 		err = error_resp(&resp, route->flags,
 				 err == CAT_ETOOBIG ? 413 : 400,
 				 "invalid_request", cat_error_last());
+		goto send;
+	}
+	if ((err = first_repeated(&req->params)) >= 0) {
+		char msg[96];
+
+		snprintf(msg, sizeof(msg), "parameter '%.40s' is repeated",
+			 req->params.items[err].key);
+		err = error_resp(&resp, route->flags, 400, "invalid_request",
+				 msg);
 		goto send;
 	}
 	req->store = cat_server_store(req->srv);

@@ -1,0 +1,153 @@
+/*
+ * Token minting for every flow. Secrets are generated here, hashed before
+ * they reach the store, and wiped from memory once the answer is built.
+ */
+#include "oauth.h"
+
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "server.h"
+#include "banned.h"
+
+#define TOKEN_ID_TRIES 4
+
+static int copy_field(char *dst, size_t n, const char *src)
+{
+	size_t len = strlen(src);
+
+	if (len >= n)
+		return cat_error_set(CAT_EINVAL, "value too long");
+	memcpy(dst, src, len + 1);
+	return 0;
+}
+
+static int mint_access(struct cat_req *req, struct cat_issued *out,
+		       const char *token_id)
+{
+	int err;
+
+	if ((err = cat_token_new(out->access, CAT_TOK_ACCESS,
+				 req->srv->cfg.dc)) < 0)
+		return err;
+	cat_token_hash(out->access_row.token_hash, out->access);
+	memcpy(out->access_row.token_id, token_id, CAT_TOKEN_ID_LEN + 1);
+	out->expires_in = req->srv->cfg.access_ttl;
+	out->access_row.expires_at = req->now + out->expires_in;
+	return 0;
+}
+
+int cat_oauth_prepare(struct cat_req *req, struct cat_issued *out,
+		      int64_t account_id, const struct cat_client *client,
+		      const char *scope, const char *device_name)
+{
+	struct cat_grant *g = &out->grant;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if ((err = cat_token_new(out->refresh, CAT_TOK_REFRESH,
+				 req->srv->cfg.dc)) < 0)
+		return err;
+	cat_token_id_new(g->token_id);
+	cat_token_hash(g->token_hash, out->refresh);
+	g->account_id = account_id;
+	g->kind = client->kind;
+	memcpy(g->dc, req->srv->cfg.dc, 3);
+	g->created_at = req->now;
+	if ((err = copy_field(g->client_id, sizeof(g->client_id),
+			      client->id)) < 0 ||
+	    (err = copy_field(g->scope, sizeof(g->scope),
+			      scope ? scope : "")) < 0 ||
+	    (err = copy_field(g->device_name, sizeof(g->device_name),
+			      device_name ? device_name : "")) < 0)
+		return err;
+	return mint_access(req, out, g->token_id);
+}
+
+int cat_oauth_store(struct cat_req *req, struct cat_issued *issued)
+{
+	int err = 0, i;
+
+	for (i = 0; i < TOKEN_ID_TRIES; i++) {
+		err = cat_store_grant_insert(req->store, &issued->grant);
+		if (err != CAT_EEXISTS)
+			break;
+		/* a 48-bit ID clash: draw another one */
+		cat_token_id_new(issued->grant.token_id);
+		memcpy(issued->access_row.token_id, issued->grant.token_id,
+		       CAT_TOKEN_ID_LEN + 1);
+	}
+	if (err < 0)
+		return err;
+	if ((err = cat_store_access_insert(req->store,
+					   &issued->access_row)) < 0)
+		return err;
+	cat_metric_inc(req->srv, CAT_M_TOKENS_ISSUED);
+	return 0;
+}
+
+int cat_oauth_refresh(struct cat_req *req, struct cat_issued *out,
+		      const struct cat_grant *grant)
+{
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	out->grant = *grant;
+	if ((err = mint_access(req, out, grant->token_id)) < 0)
+		return err;
+	if ((err = cat_store_access_insert(req->store, &out->access_row)) < 0)
+		return err;
+	cat_metric_inc(req->srv, CAT_M_REFRESHES);
+	return 0;
+}
+
+json_t *cat_oauth_token_json(struct cat_req *req,
+			     const struct cat_issued *issued)
+{
+	json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "access_token",
+			      issued->access, "token_type", "Bearer",
+			      "expires_in", issued->expires_in, "api_domain",
+			      req->srv->cfg.public_url, "token_id",
+			      issued->grant.token_id, "scope",
+			      issued->grant.scope);
+
+	if (o && issued->refresh[0])
+		json_object_set_new(o, "refresh_token",
+				    json_string(issued->refresh));
+	return o;
+}
+
+void cat_oauth_issued_clear(struct cat_issued *issued)
+{
+	sodium_memzero(issued->refresh, sizeof(issued->refresh));
+	sodium_memzero(issued->access, sizeof(issued->access));
+}
+
+int cat_oauth_check_token(struct cat_req *req, const char *s,
+			  enum cat_token_kind want)
+{
+	enum cat_token_kind kind;
+	char dc[3];
+
+	if (cat_token_parse(s, &kind, dc) < 0)
+		return CAT_EINVAL;
+	if (kind != want)
+		return cat_error_set(CAT_EINVAL, "wrong kind of token");
+	if (strcmp(dc, req->srv->cfg.dc) != 0)
+		return cat_error_set(CAT_ECONFLICT,
+				     "this token belongs to data center '%s' but "
+				     "this server is data center '%s'; use the '%s' server",
+				     dc, req->srv->cfg.dc, dc);
+	return 0;
+}
+
+void cat_iso_time(char out[32], int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}

@@ -1,0 +1,54 @@
+/*
+ * Minting of grants and access tokens, shared by the device flow, the
+ * authorization-code flow and refresh, so every flow hands out tokens of
+ * the same shape and answers with the same JSON.
+ */
+#ifndef CAT_OAUTH_H
+#define CAT_OAUTH_H
+
+#include "http.h"
+
+struct cat_issued {
+	char refresh[CAT_TOKEN_MAX];  /* empty when only an access token */
+	char access[CAT_TOKEN_MAX];
+	struct cat_grant grant;
+	struct cat_access access_row;
+	int expires_in;
+};
+
+/*
+ * Mints a new grant for account/client and its first access token into
+ * *out (nothing stored yet: the caller stores both, atomically where the
+ * flow needs it). kind is the flow's client kind ('m' or 'w').
+ */
+int cat_oauth_prepare(struct cat_req *req, struct cat_issued *out,
+		      int64_t account_id, const struct cat_client *client,
+		      const char *scope, const char *device_name);
+
+/* Stores a prepared grant and access token (retrying a token_id clash). */
+int cat_oauth_store(struct cat_req *req, struct cat_issued *issued);
+
+/* Mints and stores a new access token for an existing grant. */
+int cat_oauth_refresh(struct cat_req *req, struct cat_issued *out,
+		      const struct cat_grant *grant);
+
+/* The token answer: access_token, token_type, expires_in, api_domain,
+ * token_id, scope and, when issued->refresh is set, refresh_token. */
+json_t *cat_oauth_token_json(struct cat_req *req,
+			     const struct cat_issued *issued);
+
+/* Wipes the secrets held in *issued. */
+void cat_oauth_issued_clear(struct cat_issued *issued);
+
+/*
+ * Checks that s is a token of this server's DC and of kind want. Returns 0;
+ * CAT_EINVAL when malformed (message set); CAT_ECONFLICT when it belongs to
+ * another DC (message names both DCs).
+ */
+int cat_oauth_check_token(struct cat_req *req, const char *s,
+			  enum cat_token_kind want);
+
+/* Formats t as ISO 8601 UTC ("2026-11-27T20:00:00Z") into out[21]. */
+void cat_iso_time(char out[32], int64_t t);
+
+#endif

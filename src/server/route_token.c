@@ -1,0 +1,373 @@
+/*
+ * The token endpoint (refresh, authorization code with PKCE, device code),
+ * revocation (RFC 7009 and the reference CLI's variant), introspection
+ * (RFC 7662), user info and the token list of our CLI.
+ */
+#include "routes.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+#include "auth.h"
+#include "device.h"
+#include "oauth.h"
+#include "server.h"
+#include "banned.h"
+
+typedef int (*grant_fn)(struct cat_req *req, struct cat_resp *resp,
+			const struct cat_client *client);
+
+static int answer_tokens(struct cat_req *req, struct cat_resp *resp,
+			 struct cat_issued *issued)
+{
+	int err = cat_resp_json(resp, 200, cat_oauth_token_json(req, issued));
+
+	cat_oauth_issued_clear(issued);
+	return err;
+}
+
+/* Token-endpoint failures for a refresh token or code we cannot use. */
+static int invalid_grant(struct cat_resp *resp, const char *why)
+{
+	return cat_resp_oauth_error(resp, 400, "invalid_grant", why);
+}
+
+static int grant_refresh(struct cat_req *req, struct cat_resp *resp,
+			 const struct cat_client *client)
+{
+	const char *rt = cat_req_param(req, "refresh_token");
+	struct cat_grant g;
+	struct cat_issued issued;
+	char hash[CAT_HASH_HEX];
+	int err;
+
+	if (!rt || !*rt)
+		return cat_resp_oauth_error(resp, 400, "invalid_request",
+					    "refresh_token is required");
+	if ((err = cat_oauth_check_token(req, rt, CAT_TOK_REFRESH)) < 0)
+		return invalid_grant(resp, err == CAT_ECONFLICT
+						   ? cat_error_last()
+						   : "refresh_token is not a valid token");
+	cat_token_hash(hash, rt);
+	err = cat_store_grant_by_hash(req->store, &g, hash);
+	if (err == CAT_ENOTFOUND)
+		return invalid_grant(resp, "refresh_token is unknown");
+	if (err < 0)
+		return err;
+	if (g.revoked_at)
+		return invalid_grant(resp, "refresh_token was revoked");
+	if (strcmp(g.client_id, client->id) != 0)
+		return invalid_grant(resp,
+				     "refresh_token was issued to another client");
+	if ((err = cat_oauth_refresh(req, &issued, &g)) < 0)
+		return err;
+	if (g.last_used_at < req->now - 60)
+		(void)cat_store_grant_touch(req->store, g.token_id, req->now);
+	return answer_tokens(req, resp, &issued);
+}
+
+/* RFC 7636: BASE64URL(SHA256(verifier)) == challenge, S256 only. */
+static int pkce_ok(const char *verifier, const char *challenge)
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+	char enc[sodium_base64_ENCODED_LEN(crypto_hash_sha256_BYTES,
+					   sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+	size_t n = verifier ? strlen(verifier) : 0;
+
+	if (n < 43 || n > 128)
+		return 0;
+	crypto_hash_sha256(h, (const unsigned char *)verifier, n);
+	sodium_bin2base64(enc, sizeof(enc), h, sizeof(h),
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return cat_secret_eq(enc, challenge);
+}
+
+static int grant_code(struct cat_req *req, struct cat_resp *resp,
+		      const struct cat_client *client)
+{
+	const char *code = cat_req_param(req, "code");
+	const char *redirect = cat_req_param(req, "redirect_uri");
+	const char *verifier = cat_req_param(req, "code_verifier");
+	struct cat_auth_code c;
+	struct cat_issued issued;
+	char hash[CAT_HASH_HEX];
+	int err;
+
+	if (!code || !*code)
+		return cat_resp_oauth_error(resp, 400, "invalid_request",
+					    "code is required");
+	if ((err = cat_oauth_check_token(req, code, CAT_TOK_CODE)) < 0)
+		return invalid_grant(resp, err == CAT_ECONFLICT
+						   ? cat_error_last()
+						   : "code is not a valid authorization code");
+	cat_token_hash(hash, code);
+	err = cat_store_code_redeem(req->store, &c, hash, req->now);
+	if (err == CAT_ENOTFOUND)
+		return invalid_grant(resp,
+				     "code is unknown, expired or already used");
+	if (err < 0)
+		return err;
+	if (strcmp(c.client_id, client->id) != 0)
+		return invalid_grant(resp, "code was issued to another client");
+	if (!redirect || strcmp(redirect, c.redirect_uri) != 0)
+		return invalid_grant(resp,
+				     "redirect_uri does not match the authorization request");
+	if (c.code_challenge[0] && !pkce_ok(verifier, c.code_challenge))
+		return invalid_grant(resp, "code_verifier does not match");
+	if ((err = cat_oauth_prepare(req, &issued, c.account_id, client,
+				     c.scope, cat_req_param(req, "device_name"))) < 0 ||
+	    (err = cat_oauth_store(req, &issued)) < 0) {
+		cat_oauth_issued_clear(&issued);
+		return err;
+	}
+	return answer_tokens(req, resp, &issued);
+}
+
+static int grant_device(struct cat_req *req, struct cat_resp *resp,
+			const struct cat_client *client)
+{
+	struct cat_issued issued;
+	int err;
+
+	memset(&issued, 0, sizeof(issued));
+	err = cat_device_poll(req, &issued, cat_req_param(req, "device_code"),
+			      client, 1);
+	if (err == 0)
+		return answer_tokens(req, resp, &issued);
+	cat_oauth_issued_clear(&issued);
+	return cat_device_poll_error(resp, err);
+}
+
+static const struct {
+	const char *grant_type;
+	grant_fn fn;
+	int public_ok;  /* may omit the client secret */
+} grants[] = {
+	{"refresh_token", grant_refresh, 1},
+	{"authorization_code", grant_code, 0},
+	{"urn:ietf:params:oauth:grant-type:device_code", grant_device, 1},
+};
+
+int route_token(struct cat_req *req, struct cat_resp *resp)
+{
+	const char *gt = cat_req_param(req, "grant_type");
+	const char *secret = cat_req_param(req, "client_secret");
+	struct cat_client client;
+	size_t i;
+	int err;
+
+	if (!gt)
+		return cat_resp_oauth_error(resp, 400, "invalid_request",
+					    "grant_type is required");
+	for (i = 0; i < sizeof(grants) / sizeof(grants[0]); i++)
+		if (strcmp(grants[i].grant_type, gt) == 0)
+			break;
+	if (i == sizeof(grants) / sizeof(grants[0]))
+		return cat_resp_oauth_error(resp, 400, "unsupported_grant_type",
+					    "grant_type is not supported");
+	/* a PKCE verifier authenticates a public browser client */
+	err = cat_auth_client(req, &client, cat_req_param(req, "client_id"),
+			      secret,
+			      grants[i].public_ok ||
+				      cat_req_param(req, "code_verifier"));
+	if (err == CAT_EAUTH)
+		return cat_resp_oauth_error(resp, 401, "invalid_client",
+					    cat_error_last());
+	if (err < 0)
+		return err;
+	return grants[i].fn(req, resp, &client);
+}
+
+/* Finds the grant behind a refresh or access token of this DC. */
+static int grant_for_token(struct cat_req *req, struct cat_grant *out,
+			   const char *token)
+{
+	enum cat_token_kind kind;
+	struct cat_principal p;
+	char hash[CAT_HASH_HEX], dc[3];
+	int err;
+
+	if (cat_token_parse(token, &kind, dc) < 0)
+		return CAT_ENOTFOUND;
+	if (strcmp(dc, req->srv->cfg.dc) != 0)
+		return cat_oauth_check_token(req, token, kind);
+	cat_token_hash(hash, token);
+	if (kind == CAT_TOK_REFRESH)
+		return cat_store_grant_by_hash(req->store, out, hash);
+	if (kind != CAT_TOK_ACCESS)
+		return CAT_ENOTFOUND;
+	if ((err = cat_store_access_validate(req->store, &p, hash,
+					     req->now)) < 0)
+		return err;
+	return cat_store_grant_by_id(req->store, out, p.token_id);
+}
+
+int route_revoke(struct cat_req *req, struct cat_resp *resp)
+{
+	const char *token = cat_req_param(req, "token");
+	const char *client_id = cat_req_param(req, "client_id");
+	struct cat_client client;
+	struct cat_grant g;
+	int err;
+
+	if (!token || !*token)
+		return cat_resp_oauth_error(resp, 400, "invalid_request",
+					    "token is required");
+	/* the token is its own authority; client credentials, when sent,
+	 * must still be right (RFC 7009 §2.1) */
+	if (client_id || cat_req_header(req, "Authorization")) {
+		char buf[512];
+
+		err = cat_auth_client_from_req(req, &client, buf, sizeof(buf));
+		sodium_memzero(buf, sizeof(buf));
+		if (err == CAT_EAUTH)
+			return cat_resp_oauth_error(resp, 401, "invalid_client",
+						    cat_error_last());
+		if (err < 0)
+			return err;
+	}
+	err = grant_for_token(req, &g, token);
+	if (err == CAT_ECONFLICT)
+		return cat_resp_oauth_error(resp, 400, "invalid_request",
+					    cat_error_last());
+	if (err == 0 && (client_id || cat_req_header(req, "Authorization")) &&
+	    strcmp(g.client_id, client.id) != 0)
+		return cat_resp_oauth_error(resp, 400, "unauthorized_client",
+					    "the token was issued to another client");
+	if (err == 0 && !g.revoked_at) {
+		if ((err = cat_store_grant_revoke(req->store, g.token_id,
+						  req->now)) < 0)
+			return err;
+		cat_metric_inc(req->srv, CAT_M_REVOCATIONS);
+	} else if (err < 0 && err != CAT_ENOTFOUND) {
+		return err;
+	}
+	/* unknown and already-revoked tokens succeed too (RFC 7009 §2.2) */
+	return cat_resp_json(resp, 200, json_pack("{s:s}", "status", "success"));
+}
+
+int route_introspect(struct cat_req *req, struct cat_resp *resp)
+{
+	const char *token = cat_req_param(req, "token");
+	struct cat_client client;
+	struct cat_account acct;
+	struct cat_grant g;
+	struct cat_principal p;
+	enum cat_token_kind kind;
+	char buf[512], hash[CAT_HASH_HEX], dc[3];
+	int64_t exp = 0;
+	int err;
+
+	err = cat_auth_client_from_req(req, &client, buf, sizeof(buf));
+	sodium_memzero(buf, sizeof(buf));
+	if (err == CAT_EAUTH) {
+		cat_resp_header(resp, "WWW-Authenticate", "Basic");
+		return cat_resp_oauth_error(resp, 401, "invalid_client",
+					    cat_error_last());
+	}
+	if (err < 0)
+		return err;
+	if (!token || !*token)
+		return cat_resp_oauth_error(resp, 400, "invalid_request",
+					    "token is required");
+	if (cat_token_parse(token, &kind, dc) < 0 ||
+	    strcmp(dc, req->srv->cfg.dc) != 0 ||
+	    (kind != CAT_TOK_REFRESH && kind != CAT_TOK_ACCESS))
+		goto inactive;
+	cat_token_hash(hash, token);
+	if (kind == CAT_TOK_ACCESS) {
+		err = cat_store_access_validate(req->store, &p, hash, req->now);
+		if (err == 0)
+			err = cat_store_grant_by_id(req->store, &g, p.token_id);
+		exp = p.expires_at;
+	} else {
+		err = cat_store_grant_by_hash(req->store, &g, hash);
+	}
+	if (err == CAT_ENOTFOUND || (err == 0 && g.revoked_at))
+		goto inactive;
+	if (err < 0)
+		return err;
+	if ((err = cat_store_account_by_id(req->store, &acct, g.account_id)) < 0)
+		return err == CAT_ENOTFOUND ? cat_resp_json(resp, 200, json_pack("{s:b}", "active", 0)) : err;
+	{
+		json_t *o = json_pack(
+			"{s:b, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s}",
+			"active", 1, "token_type",
+			kind == CAT_TOK_ACCESS ? "access_token" : "refresh_token",
+			"scope", g.scope, "client_id", g.client_id, "username",
+			acct.email, "sub", (json_int_t)acct.id, "iat",
+			(json_int_t)g.created_at, "token_id", g.token_id, "dc",
+			g.dc, "device_name", g.device_name);
+
+		if (o && exp)
+			json_object_set_new(o, "exp", json_integer(exp));
+		return cat_resp_json(resp, 200, o);
+	}
+inactive:
+	return cat_resp_json(resp, 200, json_pack("{s:b}", "active", 0));
+}
+
+int route_user_info(struct cat_req *req, struct cat_resp *resp)
+{
+	struct cat_account a;
+	char display[2 * CAT_NAME_MAX + 2];
+	int err;
+
+	err = cat_store_account_by_id(req->store, &a,
+				      req->principal.account_id);
+	if (err == CAT_ENOTFOUND)
+		return cat_resp_oauth_error(resp, 401, "invalid_token",
+					    "the account of this token no longer exists");
+	if (err < 0)
+		return err;
+	snprintf(display, sizeof(display), "%s%s%s", a.first_name,
+		 a.first_name[0] && a.last_name[0] ? " " : "", a.last_name);
+	return cat_resp_json(resp, 200,
+			     json_pack("{s:s, s:s, s:s, s:s, s:I}",
+				       "First_Name", a.first_name, "Last_Name",
+				       a.last_name, "Display_Name", display,
+				       "Email", a.email, "ZUID",
+				       (json_int_t)a.id));
+}
+
+struct list_ctx {
+	json_t *arr;
+	const char *current;
+};
+
+static int list_one(const struct cat_grant *g, void *arg)
+{
+	struct list_ctx *ctx = arg;
+	char created[32], used[32];
+	json_t *o;
+
+	cat_iso_time(created, g->created_at);
+	cat_iso_time(used, g->last_used_at);
+	o = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:b}", "token_id",
+		      g->token_id, "created_at", created, "last_used_at",
+		      g->last_used_at ? json_string(used) : json_null(),
+		      "device_name", g->device_name, "dc", g->dc, "client_id",
+		      g->client_id, "flow",
+		      g->kind == CAT_CLIENT_BROWSER ? "browser" : "device",
+		      "current", strcmp(g->token_id, ctx->current) == 0);
+	if (!o || json_array_append_new(ctx->arr, o) < 0)
+		return cat_error_set(CAT_ERROR, "out of memory");
+	return 0;
+}
+
+int route_token_list(struct cat_req *req, struct cat_resp *resp)
+{
+	struct list_ctx ctx = {json_array(), req->principal.token_id};
+	int err;
+
+	if (!ctx.arr)
+		return cat_error_set(CAT_ERROR, "out of memory");
+	err = cat_store_grant_list(req->store, req->principal.account_id,
+				   list_one, &ctx);
+	if (err < 0) {
+		json_decref(ctx.arr);
+		return err;
+	}
+	return cat_resp_json(resp, 200, json_pack("{s:o}", "tokens", ctx.arr));
+}
