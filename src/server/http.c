@@ -175,7 +175,7 @@ static int dispatch(struct req_ctx *ctx, struct MHD_Connection *c,
 	const struct cat_route *route;
 	int path_known = 0, err, ret;
 
-	cat_buf_init(&resp.body, CAT_MAX_PAGE);
+	cat_buf_init(&resp.body, CAT_MAX_RESPONSE);
 	resp.status = 200;
 	req->now = cat_now();
 	req->method = method;
@@ -253,7 +253,7 @@ static int dispatch(struct req_ctx *ctx, struct MHD_Connection *c,
 			cat_metric_inc(req->srv, CAT_M_STORE_ERRORS);
 		cat_log_error("%s %s failed: %s", method, url, cat_error_last());
 		resp_release(&resp);
-		cat_buf_init(&resp.body, CAT_MAX_PAGE);
+		cat_buf_init(&resp.body, CAT_MAX_RESPONSE);
 		error_resp(&resp, route->flags, st,
 			   st == 503 ? "temporarily_unavailable" : "server_error",
 			   st == 503 ? "the token store is unavailable; retry shortly"

@@ -19,7 +19,8 @@
 #define CAT_MAX_BODY (64 * 1024)
 #define CAT_MAX_PARAMS 64
 #define CAT_MAX_HEADERS 8
-#define CAT_MAX_PAGE (256 * 1024)
+#define CAT_MAX_PAGE (256 * 1024)      /* one rendered HTML page */
+#define CAT_MAX_RESPONSE (16 * 1024 * 1024) /* any answer, e.g. a long project list */
 
 struct cat_server;
 

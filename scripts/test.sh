@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds catalyst twice, normally and with ASan+UBSan, and runs the whole
+# test suite (unit, store contract, HTTP, end-to-end, reference-CLI interop)
+# against each build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+
+run_suite() {
+	local dir=$1
+	shift
+	cmake -S . -B "$dir" "$@" >/dev/null
+	cmake --build "$dir" -j"$jobs"
+	(cd "$dir" && ctest --output-on-failure -j2 --timeout 900)
+}
+
+echo "== build and test: release =="
+run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCATALYST_BUILD_TESTS=ON
+
+echo "== build and test: ASan + UBSan =="
+export ASAN_OPTIONS=abort_on_error=0:detect_leaks=1:strict_string_checks=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DCATALYST_SANITIZE=ON -DCATALYST_BUILD_TESTS=ON

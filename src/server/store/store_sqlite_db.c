@@ -1,0 +1,231 @@
+/*
+ * The SQLite store's plumbing: the per-handle statement cache, binding,
+ * stepping, transactions, input checks, and the one place where SQLite
+ * result codes become CAT_E* codes.
+ */
+#include "store_sqlite.h"
+
+#include <string.h>
+
+#include "banned.h"
+
+int sq_fail(struct sq *h, int rc)
+{
+	int ext = sqlite3_extended_errcode(h->db);
+	/* SQLite's messages name tables and columns, never bound values */
+	const char *msg = sqlite3_errmsg(h->db);
+
+	switch (rc & 0xff) {
+	case SQLITE_CONSTRAINT:
+		if (ext == SQLITE_CONSTRAINT_UNIQUE ||
+		    ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+			return cat_error_set(CAT_EEXISTS, "store: %s", msg);
+		if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)
+			return cat_error_set(CAT_ENOTFOUND,
+					     "store: it refers to an account, "
+					     "org, project or grant that does "
+					     "not exist");
+		return cat_error_set(CAT_EINVAL, "store: %s", msg);
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		/* only after busy_timeout ran out */
+		return cat_error_set(CAT_EUNAVAIL,
+				     "store: database is busy: %s", msg);
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_CANTOPEN:
+	case SQLITE_READONLY:
+	case SQLITE_PROTOCOL:
+	case SQLITE_PERM:
+	case SQLITE_NOLFS:
+		return cat_error_set(CAT_EUNAVAIL,
+				     "store: database unavailable: %s", msg);
+	default:
+		return cat_error_set(CAT_ERROR, "store: %s", msg);
+	}
+}
+
+static int prep(struct sq *h, sqlite3_stmt **out, enum sq_id id,
+		const char *sql)
+{
+	int rc;
+
+	/*
+	 * A list op's callback calling the same list op: refuse rather than
+	 * reset the walk that is still running.
+	 */
+	if (h->st[id] && sqlite3_stmt_busy(h->st[id]))
+		return cat_error_set(CAT_ERROR,
+				     "store: a list callback re-entered its "
+				     "own list operation");
+	if (!h->st[id]) {
+		rc = sqlite3_prepare_v3(h->db, sql, -1,
+					SQLITE_PREPARE_PERSISTENT, &h->st[id],
+					NULL);
+		if (rc != SQLITE_OK)
+			return sq_fail(h, rc);
+	}
+	*out = h->st[id];
+	return 0;
+}
+
+static int bind(struct sq *h, sqlite3_stmt *st, const struct sq_val *args,
+		size_t n)
+{
+	int rc = SQLITE_OK;
+	size_t i;
+
+	for (i = 0; i < n && rc == SQLITE_OK; i++) {
+		if (args[i].text)
+			/* static: the caller's string outlives the step */
+			rc = sqlite3_bind_text(st, (int)i + 1, args[i].text, -1,
+					       SQLITE_STATIC);
+		else
+			rc = sqlite3_bind_int64(st, (int)i + 1,
+						(sqlite3_int64)args[i].num);
+	}
+	return rc == SQLITE_OK ? 0 : sq_fail(h, rc);
+}
+
+int sq_write(struct sq *h, enum sq_id id, const char *sql,
+	     const struct sq_val *args, size_t n)
+{
+	sqlite3_stmt *st;
+	int err, rc;
+
+	if ((err = prep(h, &st, id, sql)) < 0)
+		return err;
+	if ((err = bind(h, st, args, n)) == 0) {
+		rc = sqlite3_step(st);
+		err =
+		    rc == SQLITE_DONE ? sqlite3_changes(h->db) : sq_fail(h, rc);
+	}
+	sq_done(st);
+	return err;
+}
+
+int sq_read(struct sq *h, sqlite3_stmt **out, enum sq_id id, const char *sql,
+	    const struct sq_val *args, size_t n)
+{
+	sqlite3_stmt *st;
+	int err;
+
+	*out = NULL;
+	if ((err = prep(h, &st, id, sql)) < 0)
+		return err;
+	if ((err = bind(h, st, args, n)) == 0)
+		err = sq_next(h, st);
+	if (err == 1)
+		*out = st;
+	else
+		sq_done(st);
+	return err;
+}
+
+int sq_next(struct sq *h, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return sq_fail(h, rc);
+}
+
+void sq_done(sqlite3_stmt *st)
+{
+	if (!st)
+		return;
+	/* a statement left mid-query would pin an old WAL snapshot */
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+void sq_col(sqlite3_stmt *st, int i, char *dst, size_t size, int *bad)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+	size_t n = v ? (size_t)sqlite3_column_bytes(st, i) : 0;
+
+	if (n >= size) {
+		*bad = 1;
+		dst[0] = '\0';
+		return;
+	}
+	if (n)
+		memcpy(dst, v, n);
+	dst[n] = '\0';
+}
+
+int sq_begin(struct sq *h)
+{
+	int err = sq_write(h, SQ_BEGIN, "BEGIN IMMEDIATE", SQ_NOARGS);
+
+	return err < 0 ? err : 0;
+}
+
+int sq_commit(struct sq *h)
+{
+	int err = sq_write(h, SQ_COMMIT, "COMMIT", SQ_NOARGS);
+
+	return err < 0 ? err : 0;
+}
+
+void sq_rollback(struct sq *h)
+{
+	sqlite3_stmt *st = h->st[SQ_ROLLBACK];
+
+	/* some errors (I/O, full disk) already rolled the transaction back */
+	if (sqlite3_get_autocommit(h->db))
+		return;
+	/* not through sq_write: the caller's error message must survive */
+	if (!st &&
+	    sqlite3_prepare_v3(h->db, "ROLLBACK", -1, SQLITE_PREPARE_PERSISTENT,
+			       &st, NULL) != SQLITE_OK)
+		return;
+	h->st[SQ_ROLLBACK] = st;
+	(void)sqlite3_step(st);
+	sqlite3_reset(st);
+}
+
+int sq_check(const char *s, size_t max, const char *what)
+{
+	if (!s)
+		return cat_error_set(CAT_EINVAL, "%s is missing", what);
+	if (strnlen(s, max + 1) > max)
+		return cat_error_set(CAT_EINVAL,
+				     "%s is too long (at most %zu bytes)", what,
+				     max);
+	return 0;
+}
+
+int sq_check_key(const char *s, size_t max, const char *what)
+{
+	int err = sq_check(s, max, what);
+
+	if (err == 0 && !*s)
+		err = cat_error_set(CAT_EINVAL, "%s is empty", what);
+	return err;
+}
+
+int sq_parse_id(const char *s, int64_t *out, const char *what)
+{
+	int64_t v = 0;
+	size_t i;
+	int err;
+
+	*out = 0;
+	if ((err = sq_check(s, CAT_ID_MAX, what)) < 0)
+		return err;
+	/* 18 digits always fit in int64_t; no id of ours has a leading 0 */
+	for (i = 0; s[i]; i++) {
+		if (s[i] < '0' || s[i] > '9' || i == 18 ||
+		    (i == 0 && s[i] == '0'))
+			return cat_error_set(CAT_ENOTFOUND, "unknown %s", what);
+		v = v * 10 + (s[i] - '0');
+	}
+	if (i == 0)
+		return cat_error_set(CAT_ENOTFOUND, "unknown %s", what);
+	*out = v;
+	return 0;
+}

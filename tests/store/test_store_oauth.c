@@ -1,0 +1,747 @@
+/*
+ * The store contract, OAuth part: device authorizations (including two
+ * handles racing to redeem one), grants and access tokens, codes, sessions,
+ * rate limits and purging.
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include "contract.h"
+#include "token.h"
+#include "banned.h"
+
+#define RACE_ROUNDS 20
+
+/* Device authorizations */
+
+static void test_store__device_insert_and_lookup(void **state)
+{
+	struct cat_store *s = *state;
+	struct cat_client c;
+	struct cat_device_auth d, d2, out, bad;
+
+	new_client(s, &c, CAT_CLIENT_DEVICE);
+	new_device(s, &d, c.id, g_now);
+	assert_ok(
+	    cat_store_device_by_user_code(s, &out, d.user_code, g_now + 10));
+	assert_true(out.id == d.id);
+	assert_string_equal(out.device_hash, d.device_hash);
+	assert_string_equal(out.user_code, d.user_code);
+	assert_string_equal(out.client_id, c.id);
+	assert_string_equal(out.scope, d.scope);
+	assert_string_equal(out.device_name, "laptop");
+	assert_int_equal(out.status, CAT_DEV_PENDING);
+	assert_int_equal(out.interval, 5);
+	assert_true(out.bound_account_id == 0);
+	assert_true(out.account_id == 0);
+	assert_true(out.created_at == g_now);
+	assert_true(out.expires_at == g_now + 300);
+	assert_true(out.last_poll_at == 0);
+
+	/* expired: not found by user code, still found by hash */
+	assert_int_equal(
+	    cat_store_device_by_user_code(s, &out, d.user_code, g_now + 300),
+	    CAT_ENOTFOUND);
+	assert_ok(cat_store_device_by_hash(s, &out, d.device_hash));
+	assert_true(out.id == d.id);
+
+	/* a live user code cannot be issued twice */
+	d2 = d;
+	new_hash(d2.device_hash);
+	d2.created_at = g_now + 299;
+	assert_int_equal(cat_store_device_insert(s, &d2), CAT_EEXISTS);
+	/* nor a device hash, ever */
+	d2 = d;
+	cat_user_code_new(d2.user_code);
+	assert_int_equal(cat_store_device_insert(s, &d2), CAT_EEXISTS);
+	/* once the first expired, the code is free again */
+	d2 = d;
+	new_hash(d2.device_hash);
+	d2.created_at = g_now + 300;
+	d2.expires_at = g_now + 600;
+	assert_ok(cat_store_device_insert(s, &d2));
+	assert_true(d2.id != d.id);
+	assert_ok(
+	    cat_store_device_by_user_code(s, &out, d.user_code, g_now + 310));
+	assert_true(out.id == d2.id);
+
+	assert_ok(cat_store_device_touch(s, d.id, g_now + 7));
+	assert_ok(cat_store_device_by_hash(s, &out, d.device_hash));
+	assert_true(out.last_poll_at == g_now + 7);
+	assert_int_equal(cat_store_device_touch(s, INT64_MAX, g_now),
+			 CAT_ENOTFOUND);
+
+	new_hash(out.device_hash);
+	assert_int_equal(cat_store_device_by_hash(s, &out, out.device_hash),
+			 CAT_ENOTFOUND);
+	assert_int_equal(
+	    cat_store_device_by_user_code(s, &out, "BCDFGHJ", g_now),
+	    CAT_ENOTFOUND);
+	assert_int_equal(
+	    cat_store_device_by_user_code(s, &out, "BCDFGHJKL", g_now),
+	    CAT_EINVAL);
+
+	bad = d;
+	new_hash(bad.device_hash);
+	cat_user_code_new(bad.user_code);
+	memset(bad.scope, 's', sizeof(bad.scope));
+	assert_int_equal(cat_store_device_insert(s, &bad), CAT_EINVAL);
+	bad.scope[0] = '\0';
+	memset(bad.device_name, 'n', sizeof(bad.device_name));
+	assert_int_equal(cat_store_device_insert(s, &bad), CAT_EINVAL);
+	bad.device_name[0] = '\0';
+	memset(bad.client_id, 'c', sizeof(bad.client_id));
+	assert_int_equal(cat_store_device_insert(s, &bad), CAT_EINVAL);
+}
+
+static void test_store__device_decide(void **state)
+{
+	struct cat_store *s = *state;
+	struct cat_client c;
+	struct cat_device_auth d, out;
+	int64_t a = new_account(s), b = new_account(s);
+
+	new_client(s, &c, CAT_CLIENT_DEVICE);
+	new_device(s, &d, c.id, g_now);
+	assert_ok(cat_store_device_decide(s, d.id, a, 1, g_now + 1));
+	assert_ok(cat_store_device_by_hash(s, &out, d.device_hash));
+	assert_int_equal(out.status, CAT_DEV_APPROVED);
+	assert_true(out.account_id == a);
+	/* decided once, whoever comes second */
+	assert_int_equal(cat_store_device_decide(s, d.id, b, 1, g_now + 2),
+			 CAT_ECONFLICT);
+	assert_int_equal(cat_store_device_decide(s, d.id, a, 0, g_now + 2),
+			 CAT_ECONFLICT);
+	assert_ok(cat_store_device_by_hash(s, &out, d.device_hash));
+	assert_int_equal(out.status, CAT_DEV_APPROVED);
+	assert_true(out.account_id == a);
+
+	new_device(s, &d, c.id, g_now);
+	assert_ok(cat_store_device_decide(s, d.id, b, 0, g_now + 1));
+	assert_ok(cat_store_device_by_hash(s, &out, d.device_hash));
+	assert_int_equal(out.status, CAT_DEV_DENIED);
+	assert_true(out.account_id == b);
+	assert_int_equal(cat_store_device_decide(s, d.id, b, 1, g_now + 2),
+			 CAT_ECONFLICT);
+
+	assert_int_equal(cat_store_device_decide(s, INT64_MAX, a, 1, g_now),
+			 CAT_ENOTFOUND);
+}
+
+static void test_store__device_decide_expired(void **state)
+{
+	struct cat_store *s = *state;
+	struct cat_client c;
+	struct cat_device_auth d, out;
+	int64_t a = new_account(s);
+
+	new_client(s, &c, CAT_CLIENT_DEVICE);
+	new_device(s, &d, c.id, g_now);
+	assert_int_equal(cat_store_device_decide(s, d.id, a, 1, g_now + 300),
+			 CAT_EEXPIRED);
+	assert_int_equal(cat_store_device_decide(s, d.id, a, 0, g_now + 999),
+			 CAT_EEXPIRED);
+	assert_ok(cat_store_device_by_hash(s, &out, d.device_hash));
+	assert_int_equal(out.status, CAT_DEV_PENDING);
+	assert_true(out.account_id == 0);
+	/* one second before expiry still counts */
+	assert_ok(cat_store_device_decide(s, d.id, a, 1, g_now + 299));
+}
+
+static void test_store__device_redeem(void **state)
+{
+	struct cat_store *s = *state;
+	struct cat_client c;
+	struct cat_device_auth d, out;
+	struct cat_grant g, g2, gout, taken;
+	struct cat_access acc, acc2;
+	struct cat_principal pr;
+	int64_t a = new_account(s);
+
+	new_client(s, &c, CAT_CLIENT_DEVICE);
+	new_device(s, &d, c.id, g_now);
+	make_grant(&g, a, c.id, g_now + 10);
+	make_access(&acc, g.token_id, g_now + 3600);
+
+	/* pending: nothing to redeem, nothing inserted */
+	assert_int_equal(cat_store_device_redeem(s, d.id, &g, &acc, g_now + 5),
+			 CAT_ECONFLICT);
+	assert_int_equal(cat_store_grant_by_id(s, &gout, g.token_id),
+			 CAT_ENOTFOUND);
+
+	assert_ok(cat_store_device_decide(s, d.id, a, 1, g_now + 6));
+
+	/* a failing insert rolls the state change back too */
+	new_grant(s, &taken, a, c.id, g_now);
+	g2 = g;
+	memcpy(g2.token_id, taken.token_id, sizeof(g2.token_id));
+	assert_int_equal(cat_store_device_redeem(s, d.id, &g2, &acc, g_now + 7),
+			 CAT_EEXISTS);
+	assert_ok(cat_store_device_by_hash(s, &out, d.device_hash));
+	assert_int_equal(out.status, CAT_DEV_APPROVED);
+
+	assert_ok(cat_store_device_redeem(s, d.id, &g, &acc, g_now + 10));
+	assert_ok(cat_store_device_by_hash(s, &out, d.device_hash));
+	assert_int_equal(out.status, CAT_DEV_REDEEMED);
+	assert_ok(cat_store_grant_by_id(s, &gout, g.token_id));
+	assert_string_equal(gout.token_hash, g.token_hash);
+	assert_true(gout.account_id == a);
+	assert_ok(
+	    cat_store_access_validate(s, &pr, acc.token_hash, g_now + 11));
+	assert_string_equal(pr.token_id, g.token_id);
+
+	/* redeemed once only; the second attempt inserts nothing */
+	make_grant(&g2, a, c.id, g_now + 12);
+	make_access(&acc2, g2.token_id, g_now + 3600);
+	assert_int_equal(
+	    cat_store_device_redeem(s, d.id, &g2, &acc2, g_now + 12),
+	    CAT_ECONFLICT);
+	assert_int_equal(cat_store_grant_by_id(s, &gout, g2.token_id),
+			 CAT_ENOTFOUND);
+	assert_int_equal(
+	    cat_store_access_validate(s, &pr, acc2.token_hash, g_now + 13),
+	    CAT_ENOTFOUND);
+
+	/* denied cannot be redeemed */
+	new_device(s, &d, c.id, g_now);
+	assert_ok(cat_store_device_decide(s, d.id, a, 0, g_now + 1));
+	assert_int_equal(
+	    cat_store_device_redeem(s, d.id, &g2, &acc2, g_now + 12),
+	    CAT_ECONFLICT);
+	assert_int_equal(
+	    cat_store_device_redeem(s, INT64_MAX, &g2, &acc2, g_now + 12),
+	    CAT_ENOTFOUND);
+	assert_int_equal(cat_store_grant_by_id(s, &gout, g2.token_id),
+			 CAT_ENOTFOUND);
+}
+
+struct redeem_arg {
+	struct cat_store *s;
+	pthread_barrier_t *barrier;
+	int64_t id;
+	struct cat_grant g;
+	struct cat_access acc;
+	int rc;
+};
+
+static void *redeem_main(void *p)
+{
+	struct redeem_arg *r = p;
+
+	pthread_barrier_wait(r->barrier);
+	r->rc =
+	    cat_store_device_redeem(r->s, r->id, &r->g, &r->acc, g_now + 20);
+	return NULL;
+}
+
+/* Two pollers, each with its own handle, redeem the same approval. */
+static void test_store__device_redeem_race(void **state)
+{
+	struct cat_store *s = *state;
+	struct cat_client c;
+	struct cat_device_auth d;
+	struct cat_grant gout;
+	struct cat_principal pr;
+	struct redeem_arg r[2];
+	pthread_barrier_t barrier;
+	pthread_t t[2];
+	int64_t a = new_account(s);
+	int round, i, found, err;
+
+	new_client(s, &c, CAT_CLIENT_DEVICE);
+	memset(r, 0, sizeof(r));
+	r[0].s = open_store();
+	r[1].s = open_store();
+	for (round = 0; round < RACE_ROUNDS; round++) {
+		new_device(s, &d, c.id, g_now);
+		assert_ok(cat_store_device_decide(s, d.id, a, 1, g_now));
+		pthread_barrier_init(&barrier, NULL, 2);
+		for (i = 0; i < 2; i++) {
+			r[i].barrier = &barrier;
+			r[i].id = d.id;
+			r[i].rc = 1;
+			make_grant(&r[i].g, a, c.id, g_now + 20);
+			make_access(&r[i].acc, r[i].g.token_id, g_now + 3600);
+			assert_ok(
+			    pthread_create(&t[i], NULL, redeem_main, &r[i]));
+		}
+		for (i = 0; i < 2; i++)
+			pthread_join(t[i], NULL);
+		pthread_barrier_destroy(&barrier);
+		if (!((r[0].rc == 0 && r[1].rc == CAT_ECONFLICT) ||
+		      (r[1].rc == 0 && r[0].rc == CAT_ECONFLICT)))
+			fail_msg("round %d: results %d and %d", round, r[0].rc,
+				 r[1].rc);
+		/* the loser inserted neither its grant nor its access token */
+		for (found = 0, i = 0; i < 2; i++) {
+			err = cat_store_grant_by_id(s, &gout, r[i].g.token_id);
+			assert_int_equal(err, r[i].rc == 0 ? 0 : CAT_ENOTFOUND);
+			found += err == 0;
+			err = cat_store_access_validate(
+			    s, &pr, r[i].acc.token_hash, g_now + 21);
+			assert_int_equal(err, r[i].rc == 0 ? 0 : CAT_ENOTFOUND);
+		}
+		assert_int_equal(found, 1);
+	}
+	cat_store_close(r[0].s);
+	cat_store_close(r[1].s);
+}
+
+/* Grants and access tokens */
+
+struct grant_seen {
+	char ids[8][CAT_TOKEN_ID_LEN + 1];
+	int n;
+	int stop_after;
+};
+
+static int grant_cb(const struct cat_grant *g, void *ctx)
+{
+	struct grant_seen *seen = ctx;
+
+	if (seen->n < 8)
+		memcpy(seen->ids[seen->n], g->token_id, sizeof(g->token_id));
+	seen->n++;
+	return seen->stop_after && seen->n == seen->stop_after ? 3 : 0;
+}
+
+static void test_store__grant_insert_and_lookup(void **state)
+{
+	struct cat_store *s = *state;
+	struct cat_client c;
+	struct cat_grant g, g2, out, bad;
+	char big[CAT_HASH_HEX + 1];
+	int64_t a = new_account(s);
+
+	new_client(s, &c, CAT_CLIENT_DEVICE);
+	new_grant(s, &g, a, c.id, g_now);
+	assert_ok(cat_store_grant_by_hash(s, &out, g.token_hash));
+	assert_string_equal(out.token_id, g.token_id);
+	assert_string_equal(out.token_hash, g.token_hash);
+	assert_true(out.account_id == a);
+	assert_string_equal(out.client_id, c.id);
+	assert_int_equal(out.kind, CAT_CLIENT_DEVICE);
+	assert_string_equal(out.scope, g.scope);
+	assert_string_equal(out.device_name, "build-01");
+	assert_string_equal(out.dc, "us");
+	assert_true(out.created_at == g_now);
+	assert_true(out.last_used_at == 0);
+	assert_true(out.revoked_at == 0);
+	assert_ok(cat_store_grant_by_id(s, &out, g.token_id));
+	assert_string_equal(out.token_hash, g.token_hash);
+
+	g2 = g;
+	new_hash(g2.token_hash);
+	assert_int_equal(cat_store_grant_insert(s, &g2), CAT_EEXISTS);
+	g2 = g;
+	cat_token_id_new(g2.token_id);
+	assert_int_equal(cat_store_grant_insert(s, &g2), CAT_EEXISTS);
+	make_grant(&g2, 1, c.id, g_now); /* account 1 does not exist */
+	assert_int_equal(cat_store_grant_insert(s, &g2), CAT_ENOTFOUND);
+
+	new_hash(big);
+	assert_int_equal(cat_store_grant_by_hash(s, &out, big), CAT_ENOTFOUND);
+	assert_int_equal(cat_store_grant_by_id(s, &out, "000000000000"),
+			 CAT_ENOTFOUND);
+	fill(big, CAT_HASH_HEX);
+	assert_int_equal(cat_store_grant_by_hash(s, &out, big), CAT_EINVAL);
+	assert_int_equal(cat_store_grant_by_id(s, &out, "0000000000000"),
+			 CAT_EINVAL);
+
+	make_grant(&bad, a, c.id, g_now);
+	memset(bad.scope, 's', sizeof(bad.scope));
+	assert_int_equal(cat_store_grant_insert(s, &bad), CAT_EINVAL);
+	make_grant(&bad, a, c.id, g_now);
+	memset(bad.dc, 'x', sizeof(bad.dc));
+	assert_int_equal(cat_store_grant_insert(s, &bad), CAT_EINVAL);
+	make_grant(&bad, a, c.id, g_now);
+	bad.token_id[0] = '\0';
+	assert_int_equal(cat_store_grant_insert(s, &bad), CAT_EINVAL);
+}
+
+static void test_store__grant_list(void **state)
+{
+	struct cat_store *s = *state;
+	struct cat_client c;
+	struct cat_grant g[4], theirs;
+	struct grant_seen seen = {0};
+	int64_t a = new_account(s), other = new_account(s);
+	int i;
+
+	new_client(s, &c, CAT_CLIENT_DEVICE);
+	for (i = 0; i < 4; i++)
+		new_grant(s, &g[i], a, c.id, g_now + i);
+	new_grant(s, &theirs, other, c.id, g_now + 9);
+	assert_ok(cat_store_grant_revoke(s, g[2].token_id, g_now + 5));
+	assert_ok(cat_store_grant_list(s, a, grant_cb, &seen));
+	/* newest first, without the revoked one or another account's */
+	assert_int_equal(seen.n, 3);
+	assert_string_equal(seen.ids[0], g[3].token_id);
+	assert_string_equal(seen.ids[1], g[1].token_id);
+	assert_string_equal(seen.ids[2], g[0].token_id);
+
+	seen = (struct grant_seen){.stop_after = 1};
+	assert_int_equal(cat_store_grant_list(s, a, grant_cb, &seen), 3);
+	assert_int_equal(seen.n, 1);
+	seen = (struct grant_seen){0};
+	assert_ok(cat_store_grant_list(s, new_account(s), grant_cb, &seen));
+	assert_ok(seen.n);
+}
+
+static void test_store__access_validate(void **state)
+{
+	struct cat_store *s = *state;
+	struct cat_client c;
+	struct cat_grant g;
+	struct cat_access acc, dup;
+	struct cat_principal pr;
+	char big[CAT_HASH_HEX + 1];
+	int64_t a = new_account(s);
+
+	new_client(s, &c, CAT_CLIENT_DEVICE);
+	new_grant(s, &g, a, c.id, g_now);
+	new_access(s, &acc, g.token_id, g_now + 3600);
+	assert_ok(cat_store_access_validate(s, &pr, acc.token_hash, g_now));
+	assert_true(pr.account_id == a);
+	assert_string_equal(pr.token_id, g.token_id);
+	assert_string_equal(pr.client_id, c.id);
+	assert_string_equal(pr.scope, g.scope);
+	assert_true(pr.expires_at == g_now + 3600);
+	assert_true(pr.grant_last_used_at == 0);
+	/* valid up to, not at, its expiry */
+	assert_ok(
+	    cat_store_access_validate(s, &pr, acc.token_hash, g_now + 3599));
+	assert_int_equal(
+	    cat_store_access_validate(s, &pr, acc.token_hash, g_now + 3600),
+	    CAT_ENOTFOUND);
+
+	new_hash(big);
+	assert_int_equal(cat_store_access_validate(s, &pr, big, g_now),
+			 CAT_ENOTFOUND);
+	fill(big, CAT_HASH_HEX);
+	assert_int_equal(cat_store_access_validate(s, &pr, big, g_now),
+			 CAT_EINVAL);
+
+	dup = acc;
+	assert_int_equal(cat_store_access_insert(s, &dup), CAT_EEXISTS);
+	make_access(&dup, "ffffffffffff", g_now + 60); /* no such grant */
+	assert_int_equal(cat_store_access_insert(s, &dup), CAT_ENOTFOUND);
+	make_access(&dup, g.token_id, g_now + 60);
+	memset(dup.token_hash, 'h', sizeof(dup.token_hash));
+	assert_int_equal(cat_store_access_insert(s, &dup), CAT_EINVAL);
+}
+
+static void test_store__grant_revoke(void **state)
+{
+	struct cat_store *s = *state, *s2;
+	struct cat_client c;
+	struct cat_grant g, out;
+	struct cat_access acc1, acc2;
+	struct cat_principal pr;
+	int64_t a = new_account(s);
+
+	new_client(s, &c, CAT_CLIENT_DEVICE);
+	new_grant(s, &g, a, c.id, g_now);
+	new_access(s, &acc1, g.token_id, g_now + 3600);
+	new_access(s, &acc2, g.token_id, g_now + 3600);
+	s2 = open_store();
+	assert_ok(cat_store_access_validate(s2, &pr, acc1.token_hash, g_now));
+
+	assert_ok(cat_store_grant_revoke(s, g.token_id, g_now + 1));
+	/* at once, for every access token of the grant, on every handle */
+	assert_int_equal(
+	    cat_store_access_validate(s, &pr, acc1.token_hash, g_now + 1),
+	    CAT_ENOTFOUND);
+	assert_int_equal(
+	    cat_store_access_validate(s2, &pr, acc1.token_hash, g_now + 1),
+	    CAT_ENOTFOUND);
+	assert_int_equal(
+	    cat_store_access_validate(s2, &pr, acc2.token_hash, g_now + 1),
+	    CAT_ENOTFOUND);
+	cat_store_close(s2);
+
+	/* idempotent, and the first time stays */
+	assert_ok(cat_store_grant_revoke(s, g.token_id, g_now + 50));
+	assert_ok(cat_store_grant_by_id(s, &out, g.token_id));
+	assert_true(out.revoked_at == g_now + 1);
+	assert_ok(cat_store_grant_by_hash(s, &out, g.token_hash));
+	assert_true(out.revoked_at == g_now + 1);
+
+	assert_int_equal(cat_store_grant_revoke(s, "0123456789ab", g_now),
+			 CAT_ENOTFOUND);
+	assert_int_equal(cat_store_grant_revoke(s, "0123456789abc", g_now),
+			 CAT_EINVAL);
+}
+
+static void test_store__grant_touch(void **state)
+{
+	struct cat_store *s = *state;
+	struct cat_client c;
+	struct cat_grant g, out;
+	struct cat_access acc;
+	struct cat_principal pr;
+	int64_t a = new_account(s), t = g_now + 100;
+
+	new_client(s, &c, CAT_CLIENT_DEVICE);
+	new_grant(s, &g, a, c.id, g_now);
+	new_access(s, &acc, g.token_id, g_now + 3600);
+
+	assert_ok(cat_store_grant_touch(s, g.token_id, t));
+	assert_ok(cat_store_grant_by_id(s, &out, g.token_id));
+	assert_true(out.last_used_at == t);
+	assert_ok(cat_store_grant_touch(s, g.token_id, t + 30));
+	assert_ok(cat_store_grant_by_id(s, &out, g.token_id));
+	assert_true(out.last_used_at == t);
+	assert_ok(cat_store_grant_touch(s, g.token_id, t + 60));
+	assert_ok(cat_store_grant_by_id(s, &out, g.token_id));
+	assert_true(out.last_used_at == t);
+	assert_ok(cat_store_grant_touch(s, g.token_id, t + 61));
+	assert_ok(cat_store_grant_by_id(s, &out, g.token_id));
+	assert_true(out.last_used_at == t + 61);
+	assert_ok(cat_store_access_validate(s, &pr, acc.token_hash, t + 62));
+	assert_true(pr.grant_last_used_at == t + 61);
+
+	/* an unknown grant is nothing to record */
+	assert_ok(cat_store_grant_touch(s, "0123456789ab", t));
+	assert_int_equal(cat_store_grant_touch(s, "0123456789abc", t),
+			 CAT_EINVAL);
+}
+
+/* Authorization codes */
+
+static void make_code(struct cat_auth_code *c, const char *client,
+		      int64_t account, int64_t expires)
+{
+	memset(c, 0, sizeof(*c));
+	new_hash(c->code_hash);
+	memcpy(c->client_id, client, strlen(client) + 1);
+	c->account_id = account;
+	memcpy(c->redirect_uri, "http://localhost:9005/", 23);
+	memcpy(c->scope, "openid", 7);
+	memcpy(c->code_challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+	       44);
+	c->expires_at = expires;
+}
+
+static void test_store__code_redeem(void **state)
+{
+	struct cat_store *s = *state;
+	struct cat_client c;
+	struct cat_auth_code code, out, bad;
+	char big[CAT_HASH_HEX + 1];
+	int64_t a = new_account(s);
+
+	new_client(s, &c, CAT_CLIENT_BROWSER);
+	make_code(&code, c.id, a, g_now + 120);
+	assert_ok(cat_store_code_insert(s, &code));
+	assert_int_equal(cat_store_code_insert(s, &code), CAT_EEXISTS);
+
+	assert_ok(cat_store_code_redeem(s, &out, code.code_hash, g_now + 1));
+	assert_string_equal(out.code_hash, code.code_hash);
+	assert_string_equal(out.client_id, c.id);
+	assert_true(out.account_id == a);
+	assert_string_equal(out.redirect_uri, code.redirect_uri);
+	assert_string_equal(out.scope, "openid");
+	assert_string_equal(out.code_challenge, code.code_challenge);
+	assert_true(out.expires_at == g_now + 120);
+	assert_int_equal(out.used, 1);
+	/* once only */
+	assert_int_equal(
+	    cat_store_code_redeem(s, &out, code.code_hash, g_now + 2),
+	    CAT_ENOTFOUND);
+
+	/* not after expiry, and expiry does not consume it */
+	make_code(&code, c.id, a, g_now + 120);
+	code.code_challenge[0] = '\0';
+	assert_ok(cat_store_code_insert(s, &code));
+	assert_int_equal(
+	    cat_store_code_redeem(s, &out, code.code_hash, g_now + 120),
+	    CAT_ENOTFOUND);
+	assert_ok(cat_store_code_redeem(s, &out, code.code_hash, g_now + 119));
+	assert_string_equal(out.code_challenge, "");
+
+	new_hash(big);
+	assert_int_equal(cat_store_code_redeem(s, &out, big, g_now),
+			 CAT_ENOTFOUND);
+	fill(big, CAT_HASH_HEX);
+	assert_int_equal(cat_store_code_redeem(s, &out, big, g_now),
+			 CAT_EINVAL);
+	make_code(&bad, c.id, a, g_now + 120);
+	memset(bad.redirect_uri, 'u', sizeof(bad.redirect_uri));
+	assert_int_equal(cat_store_code_insert(s, &bad), CAT_EINVAL);
+	make_code(&bad, c.id, a, g_now + 120);
+	memset(bad.code_challenge, 'c', sizeof(bad.code_challenge));
+	assert_int_equal(cat_store_code_insert(s, &bad), CAT_EINVAL);
+}
+
+/* Sessions */
+
+static void test_store__session(void **state)
+{
+	struct cat_store *s = *state;
+	struct cat_session se = {0}, anon = {0}, out;
+	int64_t a = new_account(s);
+
+	new_hash(se.id_hash);
+	se.account_id = a;
+	memcpy(se.csrf, "csrf-token-value", 17);
+	se.created_at = g_now;
+	se.expires_at = g_now + 3600;
+	assert_ok(cat_store_session_insert(s, &se));
+	assert_int_equal(cat_store_session_insert(s, &se), CAT_EEXISTS);
+	assert_ok(cat_store_session_get(s, &out, se.id_hash, g_now));
+	assert_string_equal(out.id_hash, se.id_hash);
+	assert_true(out.account_id == a);
+	assert_string_equal(out.csrf, "csrf-token-value");
+	assert_true(out.created_at == g_now);
+	assert_true(out.expires_at == g_now + 3600);
+	assert_int_equal(
+	    cat_store_session_get(s, &out, se.id_hash, g_now + 3600),
+	    CAT_ENOTFOUND);
+
+	/* anonymous sessions (before sign-in) have account 0 */
+	new_hash(anon.id_hash);
+	anon.expires_at = g_now + 60;
+	assert_ok(cat_store_session_insert(s, &anon));
+	assert_ok(cat_store_session_get(s, &out, anon.id_hash, g_now));
+	assert_true(out.account_id == 0);
+
+	assert_ok(cat_store_session_delete(s, se.id_hash));
+	assert_int_equal(cat_store_session_get(s, &out, se.id_hash, g_now),
+			 CAT_ENOTFOUND);
+	assert_ok(cat_store_session_delete(s, se.id_hash));
+	assert_ok(cat_store_session_get(s, &out, anon.id_hash, g_now));
+
+	memset(anon.csrf, 'c', sizeof(anon.csrf));
+	new_hash(anon.id_hash);
+	assert_int_equal(cat_store_session_insert(s, &anon), CAT_EINVAL);
+	memset(anon.id_hash, 'h', sizeof(anon.id_hash));
+	assert_int_equal(cat_store_session_get(s, &out, anon.id_hash, g_now),
+			 CAT_EINVAL);
+}
+
+/* Rate limits */
+
+static void test_store__ratelimit(void **state)
+{
+	struct cat_store *s = *state;
+	char key[64], key2[64], big[CAT_RL_KEY_MAX + 2];
+	int64_t w0 = g_now - g_now % 60 + 60; /* a window start */
+	int allowed = -1, i;
+
+	uniq(key, sizeof(key), "login:203.0.113.7:");
+	uniq(key2, sizeof(key2), "login:203.0.113.8:");
+	for (i = 0; i < 3; i++) {
+		assert_ok(
+		    cat_store_ratelimit_hit(s, &allowed, key, w0 + i, 60, 3));
+		assert_int_equal(allowed, 1);
+	}
+	assert_ok(cat_store_ratelimit_hit(s, &allowed, key, w0 + 59, 60, 3));
+	assert_ok(allowed);
+	assert_ok(cat_store_ratelimit_hit(s, &allowed, key, w0 + 59, 60, 3));
+	assert_ok(allowed);
+	/* other keys count apart */
+	assert_ok(cat_store_ratelimit_hit(s, &allowed, key2, w0 + 10, 60, 3));
+	assert_int_equal(allowed, 1);
+	/* the next window starts from zero */
+	assert_ok(cat_store_ratelimit_hit(s, &allowed, key, w0 + 60, 60, 3));
+	assert_int_equal(allowed, 1);
+
+	assert_ok(cat_store_ratelimit_hit(s, &allowed, key, w0, 60, 0));
+	assert_ok(allowed);
+	fill(big, CAT_RL_KEY_MAX + 1);
+	assert_int_equal(cat_store_ratelimit_hit(s, &allowed, big, w0, 60, 3),
+			 CAT_EINVAL);
+	assert_int_equal(cat_store_ratelimit_hit(s, &allowed, key, w0, 0, 3),
+			 CAT_EINVAL);
+}
+
+/* Purge */
+
+static void test_store__purge(void **state)
+{
+	struct cat_store *s = *state;
+	struct cat_client c;
+	struct cat_grant g, revoked, out;
+	struct cat_access old_acc, live_acc;
+	struct cat_auth_code old_code, live_code;
+	struct cat_session old_se = {0}, live_se = {0}, sout;
+	struct cat_device_auth long_gone, recent, live, dout;
+	struct cat_principal pr;
+	char rl_old[64], rl_live[64];
+	int64_t a = new_account(s), p = g_now + 10;
+	int allowed;
+
+	new_client(s, &c, CAT_CLIENT_DEVICE);
+	new_grant(s, &g, a, c.id, g_now - 7200);
+	new_grant(s, &revoked, a, c.id, g_now - 7200);
+	assert_ok(cat_store_grant_revoke(s, revoked.token_id, g_now - 7000));
+	new_access(s, &old_acc, g.token_id, p - 1);
+	new_access(s, &live_acc, g.token_id, p + 3600);
+	make_code(&old_code, c.id, a, p - 1);
+	make_code(&live_code, c.id, a, p + 60);
+	assert_ok(cat_store_code_insert(s, &old_code));
+	assert_ok(cat_store_code_insert(s, &live_code));
+	new_hash(old_se.id_hash);
+	old_se.expires_at = p - 1;
+	new_hash(live_se.id_hash);
+	live_se.expires_at = p + 60;
+	assert_ok(cat_store_session_insert(s, &old_se));
+	assert_ok(cat_store_session_insert(s, &live_se));
+	new_device(s, &long_gone, c.id, p - 5 * 3600);
+	new_device(s, &recent, c.id, p - 400);
+	new_device(s, &live, c.id, p - 10);
+	uniq(rl_old, sizeof(rl_old), "rl-old-");
+	uniq(rl_live, sizeof(rl_live), "rl-live-");
+	assert_ok(cat_store_ratelimit_hit(s, &allowed, rl_old, p - 120, 60, 1));
+	assert_ok(cat_store_ratelimit_hit(s, &allowed, rl_live, p, 3600, 1));
+
+	assert_ok(cat_store_purge(s, p));
+
+	/* gone: inserting the same keys again succeeds */
+	assert_ok(cat_store_access_insert(s, &old_acc));
+	assert_ok(cat_store_code_insert(s, &old_code));
+	assert_ok(cat_store_session_insert(s, &old_se));
+	assert_int_equal(
+	    cat_store_device_by_hash(s, &dout, long_gone.device_hash),
+	    CAT_ENOTFOUND);
+	assert_ok(cat_store_ratelimit_hit(s, &allowed, rl_old, p - 120, 60, 1));
+	assert_int_equal(allowed, 1);
+
+	/* kept: live rows, recently expired devices, and every grant */
+	assert_ok(cat_store_access_validate(s, &pr, live_acc.token_hash, p));
+	assert_int_equal(cat_store_code_insert(s, &live_code), CAT_EEXISTS);
+	assert_ok(cat_store_session_get(s, &sout, live_se.id_hash, p));
+	assert_ok(cat_store_device_by_hash(s, &dout, recent.device_hash));
+	assert_ok(cat_store_device_by_hash(s, &dout, live.device_hash));
+	assert_ok(cat_store_ratelimit_hit(s, &allowed, rl_live, p, 3600, 1));
+	assert_ok(allowed);
+	assert_ok(cat_store_grant_by_id(s, &out, g.token_id));
+	assert_ok(cat_store_grant_by_id(s, &out, revoked.token_id));
+	assert_true(out.revoked_at == g_now - 7000);
+
+	/* purging again is harmless */
+	assert_ok(cat_store_purge(s, p));
+}
+
+int contract_oauth_tests(void)
+{
+	const struct CMUnitTest tests[] = {
+	    CONTRACT_TEST(test_store__device_insert_and_lookup),
+	    CONTRACT_TEST(test_store__device_decide),
+	    CONTRACT_TEST(test_store__device_decide_expired),
+	    CONTRACT_TEST(test_store__device_redeem),
+	    CONTRACT_TEST(test_store__device_redeem_race),
+	    CONTRACT_TEST(test_store__grant_insert_and_lookup),
+	    CONTRACT_TEST(test_store__grant_list),
+	    CONTRACT_TEST(test_store__access_validate),
+	    CONTRACT_TEST(test_store__grant_revoke),
+	    CONTRACT_TEST(test_store__grant_touch),
+	    CONTRACT_TEST(test_store__code_redeem),
+	    CONTRACT_TEST(test_store__session),
+	    CONTRACT_TEST(test_store__ratelimit),
+	    CONTRACT_TEST(test_store__purge),
+	};
+
+	return cmocka_run_group_tests_name("store: oauth", tests, NULL, NULL);
+}
