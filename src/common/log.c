@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "timefmt.h"
 #include "banned.h"
 
 static enum cat_log_level max_level = CAT_LOG_INFO;
@@ -28,15 +29,12 @@ int cat_log_parse_level(const char *s)
 
 void cat_log(enum cat_log_level level, const char *fmt, ...)
 {
-	char line[1024], ts[32];
-	struct tm tm;
-	time_t now = time(NULL);
+	char line[1024], ts[CAT_ISO_TIME_LEN];
 	va_list ap;
 
 	if (level > max_level)
 		return;
-	gmtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	cat_iso_time(ts, (int64_t)time(NULL));
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);

@@ -5,7 +5,6 @@
 #include "oauth.h"
 
 #include <string.h>
-#include <time.h>
 
 #include <sodium.h>
 
@@ -141,13 +140,4 @@ int cat_oauth_check_token(struct cat_req *req, const char *s,
 				     "this server is data center '%s'; use the '%s' server",
 				     dc, req->srv->cfg.dc, dc);
 	return 0;
-}
-
-void cat_iso_time(char out[32], int64_t t)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }

@@ -7,6 +7,7 @@
 #define CAT_OAUTH_H
 
 #include "http.h"
+#include "timefmt.h"
 
 struct cat_issued {
 	char refresh[CAT_TOKEN_MAX];  /* empty when only an access token */
@@ -47,8 +48,5 @@ void cat_oauth_issued_clear(struct cat_issued *issued);
  */
 int cat_oauth_check_token(struct cat_req *req, const char *s,
 			  enum cat_token_kind want);
-
-/* Formats t as ISO 8601 UTC ("2026-11-27T20:00:00Z") into out[21]. */
-void cat_iso_time(char out[32], int64_t t);
 
 #endif

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "routes.h"
+#include "timefmt.h"
 #include "banned.h"
 
 /* A handler helper returns this when it has already written the answer. */
@@ -26,17 +26,6 @@ static int answer(struct cat_resp *resp, int status, const char *code,
 
 /* Default timezone of a project created without one. */
 #define DEFAULT_TIMEZONE "UTC"
-
-/* ISO 8601 UTC, the format every other date of the server uses. */
-static void iso_time(char out[32], int64_t t)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!gmtime_r(&tt, &tm) ||
-	    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		out[0] = '\0';
-}
 
 /* <env>: what init and project:use store in .catalystrc (section 8.5). */
 static json_t *env_json(const struct cat_env *e, const struct cat_project *p)
@@ -94,7 +83,7 @@ static int project_json(json_t **out, struct cat_store *st,
 
 	if ((err = envs_json(&envs, st, p)) < 0)
 		return err;
-	iso_time(created, p->created_at);
+	cat_iso_time(created, p->created_at);
 	*out = json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:o, s:s, "
 			 "s:s}",
 			 "id", p->id, "project_name", p->name,

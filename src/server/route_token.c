@@ -149,6 +149,30 @@ static const struct {
 	{"urn:ietf:params:oauth:grant-type:device_code", grant_device, 1},
 };
 
+/* Answers invalid_grant when the grant's credential belongs to another DC;
+ * returns 1 then, 0 when it does not, <0 on failure. */
+static int other_dc(struct cat_req *req, struct cat_resp *resp)
+{
+	static const char *const params[] = {"refresh_token", "code",
+					     "device_code"};
+	enum cat_token_kind kind;
+	char dc[3];
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
+		const char *v = cat_req_param(req, params[i]);
+
+		if (!v || cat_token_parse(v, &kind, dc) < 0 ||
+		    strcmp(dc, req->srv->cfg.dc) == 0)
+			continue;
+		cat_oauth_check_token(req, v, kind);
+		err = invalid_grant(resp, cat_error_last());
+		return err < 0 ? err : 1;
+	}
+	return 0;
+}
+
 int route_token(struct cat_req *req, struct cat_resp *resp)
 {
 	const char *gt = cat_req_param(req, "grant_type");
@@ -166,6 +190,10 @@ int route_token(struct cat_req *req, struct cat_resp *resp)
 	if (i == sizeof(grants) / sizeof(grants[0]))
 		return cat_resp_oauth_error(resp, 400, "unsupported_grant_type",
 					    "grant_type is not supported");
+	/* a credential of another DC is named as such before anything else:
+	 * that server's clients are not registered here */
+	if ((err = other_dc(req, resp)) != 0)
+		return err < 0 ? err : 0;
 	/* a PKCE verifier authenticates a public browser client */
 	err = cat_auth_client(req, &client, cat_req_param(req, "client_id"),
 			      secret,

@@ -656,6 +656,32 @@ static void test_store__ratelimit(void **state)
 			 CAT_EINVAL);
 }
 
+static void test_store__ratelimit_count(void **state)
+{
+	struct cat_store *s = *state;
+	char key[64], big[CAT_RL_KEY_MAX + 2];
+	int64_t w0 = g_now - g_now % 60 + 120, count = -1;
+	int allowed, i;
+
+	uniq(key, sizeof(key), "code:198.51.100.9:");
+	assert_ok(cat_store_ratelimit_count(s, &count, key, w0, 60));
+	assert_int_equal(count, 0);
+	for (i = 0; i < 4; i++)
+		assert_ok(cat_store_ratelimit_hit(s, &allowed, key, w0 + i, 60,
+						  10));
+	/* counting is a read: asking twice does not add hits */
+	assert_ok(cat_store_ratelimit_count(s, &count, key, w0 + 30, 60));
+	assert_int_equal(count, 4);
+	assert_ok(cat_store_ratelimit_count(s, &count, key, w0 + 59, 60));
+	assert_int_equal(count, 4);
+	/* a new window has no hits yet */
+	assert_ok(cat_store_ratelimit_count(s, &count, key, w0 + 60, 60));
+	assert_int_equal(count, 0);
+	fill(big, CAT_RL_KEY_MAX + 1);
+	assert_int_equal(cat_store_ratelimit_count(s, &count, big, w0, 60),
+			 CAT_EINVAL);
+}
+
 /* Purge */
 
 static void test_store__purge(void **state)
@@ -740,6 +766,7 @@ int contract_oauth_tests(void)
 	    CONTRACT_TEST(test_store__code_redeem),
 	    CONTRACT_TEST(test_store__session),
 	    CONTRACT_TEST(test_store__ratelimit),
+	    CONTRACT_TEST(test_store__ratelimit_count),
 	    CONTRACT_TEST(test_store__purge),
 	};
 

@@ -288,6 +288,11 @@ struct cat_store_ops {
 	 * *allowed to 1 while the count is <= limit. */
 	int (*ratelimit_hit)(struct cat_store *s, int *allowed, const char *key,
 			     int64_t now, int window, int limit);
+	/* Read-only: the hits counted for key in the current window (0 when
+	 * none), so a caller can refuse before work it would count only on
+	 * failure (wrong codes, wrong passwords). */
+	int (*ratelimit_count)(struct cat_store *s, int64_t *count,
+			       const char *key, int64_t now, int window);
 
 	/* Deletes expired device authorizations, access tokens, codes,
 	 * sessions and rate-limit windows. Never touches grants. */
@@ -349,6 +354,7 @@ static inline int cat_store_session_insert(struct cat_store *s, const struct cat
 static inline int cat_store_session_get(struct cat_store *s, struct cat_session *out, const char *h, int64_t now) { return s->ops->session_get(s, out, h, now); }
 static inline int cat_store_session_delete(struct cat_store *s, const char *h) { return s->ops->session_delete(s, h); }
 static inline int cat_store_ratelimit_hit(struct cat_store *s, int *allowed, const char *key, int64_t now, int window, int limit) { return s->ops->ratelimit_hit(s, allowed, key, now, window, limit); }
+static inline int cat_store_ratelimit_count(struct cat_store *s, int64_t *count, const char *key, int64_t now, int window) { return s->ops->ratelimit_count(s, count, key, now, window); }
 static inline int cat_store_purge(struct cat_store *s, int64_t now) { return s->ops->purge(s, now); }
 
 #endif

@@ -635,5 +635,6 @@ const struct cat_store_ops cat_store_sqlite_ops = {
     .session_get = sq_session_get,
     .session_delete = sq_session_delete,
     .ratelimit_hit = sq_ratelimit_hit,
+    .ratelimit_count = sq_ratelimit_count,
     .purge = sq_purge,
 };

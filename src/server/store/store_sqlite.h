@@ -66,6 +66,7 @@ enum sq_id {
 	SQ_SESSION_GET,
 	SQ_SESSION_DELETE,
 	SQ_RATELIMIT_HIT,
+	SQ_RATELIMIT_COUNT,
 	SQ_PURGE_DEVICE,
 	SQ_PURGE_ACCESS,
 	SQ_PURGE_CODE,
@@ -187,6 +188,8 @@ int sq_session_get(struct cat_store *s, struct cat_session *out,
 int sq_session_delete(struct cat_store *s, const char *id_hash);
 int sq_ratelimit_hit(struct cat_store *s, int *allowed, const char *key,
 		     int64_t now, int window, int limit);
+int sq_ratelimit_count(struct cat_store *s, int64_t *count, const char *key,
+		       int64_t now, int window);
 int sq_purge(struct cat_store *s, int64_t now);
 
 #endif

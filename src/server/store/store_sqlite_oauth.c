@@ -718,6 +718,33 @@ done:
 	return err;
 }
 
+int sq_ratelimit_count(struct cat_store *s, int64_t *count, const char *key,
+		       int64_t now, int window)
+{
+	struct sq *h = sq_of(s);
+	sqlite3_stmt *st;
+	int64_t start;
+	int err;
+
+	*count = 0;
+	if ((err = sq_check_key(key, CAT_RL_KEY_MAX, "rate-limit key")) < 0)
+		return err;
+	if (window <= 0)
+		return cat_error_set(CAT_EINVAL, "rate-limit window must be > 0");
+	start = now - now % window;
+	if (start > now)
+		start -= window;
+	err = sq_read(h, &st, SQ_RATELIMIT_COUNT,
+		      "SELECT count FROM ratelimits"
+		      " WHERE key = ?1 AND window_start = ?2",
+		      SQ_ARGS(SQ_TEXT(key), SQ_INT(start)));
+	if (err <= 0)
+		return err;
+	*count = sqlite3_column_int64(st, 0);
+	sq_done(st);
+	return 0;
+}
+
 /* Purge */
 
 int sq_purge(struct cat_store *s, int64_t now)

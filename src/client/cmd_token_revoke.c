@@ -1,0 +1,124 @@
+/*
+ * `catalyst token:revoke <id>`: revocation presents the token itself, so it
+ * works exactly where the token is stored: on the device that generated it.
+ * For any other ID we ask the server's list where the token lives, to tell
+ * the user which device to go to.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "auth.h"
+#include "cmd.h"
+#include "config.h"
+#include "io.h"
+#include "remote.h"
+#include "banned.h"
+
+struct forget_arg {
+	const char *dc;
+	const char *id;
+};
+
+static int forget(json_t *state, void *arg)
+{
+	struct forget_arg *a = arg;
+	json_t *tokens = cat_state_tokens(state, a->dc, 0);
+
+	if (!json_object_get(tokens, a->id))
+		return 1;
+	json_object_del(tokens, a->id);
+	return 0;
+}
+
+static int is_login(json_t *state, const char *id)
+{
+	const char *dc, *tid;
+	json_t *d;
+
+	json_object_foreach(json_object_get(state, "dcs"), dc, d) {
+		tid = json_string_value(json_object_get(json_object_get(d, "login"),
+							"token_id"));
+		if (tid && strcmp(tid, id) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The ID is not ours: find out from the server where it lives. */
+static int not_here(struct cat_ctx *ctx, const char *id)
+{
+	json_t *list = NULL, *t, *found = NULL;
+	const char *device = NULL;
+	size_t i;
+	int code;
+
+	if (cat_auth_select(ctx, 0) < 0 || cat_remote_tokens(ctx, &list) < 0) {
+		cat_hint_set("a token can be revoked only on the device that "
+			     "generated it; run 'catalyst token:revoke %s' there",
+			     id);
+		code = cat_err(CAT_EXIT_ERROR, "token:revoke: token '%s' was not "
+			       "generated on this device", id);
+		goto done;
+	}
+	json_array_foreach(list, i, t) {
+		const char *tid = json_string_value(json_object_get(t, "token_id"));
+
+		if (tid && strcmp(tid, id) == 0) {
+			found = t;
+			break;
+		}
+	}
+	if (!found) {
+		cat_hint_set("'catalyst token:list' shows the IDs of your tokens");
+		code = cat_err(CAT_EXIT_ERROR, "token:revoke: no token with ID "
+			       "'%s'", id);
+		goto done;
+	}
+	device = json_string_value(json_object_get(found, "device_name"));
+	cat_hint_set("a token can be revoked only on the device that generated "
+		     "it: run 'catalyst token:revoke %s' on %s%s%s", id,
+		     device ? "'" : "", device ? device : "that device",
+		     device ? "'" : "");
+	code = cat_err(CAT_EXIT_ERROR, "token:revoke: token '%s' was generated "
+		       "on another device (%s)", id,
+		       device ? device : "device name unknown");
+done:
+	json_decref(list);
+	return code;
+}
+
+int cmd_token_revoke(struct cat_ctx *ctx)
+{
+	const char *id = ctx->opts.args[0], *dc = NULL, *token;
+	struct forget_arg fa;
+	struct cat_config *cfg = NULL;
+	struct cat_cred cred;
+	json_t *entry;
+	char dcbuf[3];
+	int err;
+
+	if ((err = cat_ctx_config(ctx, &cfg)) < 0)
+		return cat_fail(err, "token:revoke");
+	entry = cat_state_find_token(cfg->state, id, &dc);
+	if (!entry) {
+		if (is_login(cfg->state, id)) {
+			cat_hint_set("use 'catalyst logout' to revoke it");
+			return cat_err(CAT_EXIT_ERROR, "token:revoke: '%s' is "
+				       "this device's sign-in, not a generated "
+				       "token", id);
+		}
+		return not_here(ctx, id);
+	}
+	snprintf(dcbuf, sizeof(dcbuf), "%s", dc);
+	token = json_string_value(json_object_get(entry, "token"));
+	if ((err = cat_cred_parse(&cred, token, "the local store")) < 0 ||
+	    (err = cat_auth_revoke(ctx, token, cred.dc)) < 0)
+		return cat_fail(err, "token:revoke: cannot revoke token '%s'", id);
+	fa.dc = dcbuf;
+	fa.id = id;
+	if ((err = cat_config_update(cfg, forget, &fa)) < 0)
+		return cat_fail(err, "token:revoke: revoked on the server, but "
+				"cannot update the local state");
+	cat_note("Token %s revoked.", id);
+	return CAT_EXIT_OK;
+}

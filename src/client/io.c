@@ -1,0 +1,305 @@
+/*
+ * Messages, TTY detection, masking, waiting and prompting. Everything here
+ * writes to stderr: stdout carries only data (a token, a table, --json), so
+ * `T=$(catalyst token:generate)` captures exactly the token.
+ */
+#include "io.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "banned.h"
+
+volatile sig_atomic_t cat_interrupted;
+
+static int verbose;
+static char hint[512];
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	cat_interrupted = 1;
+}
+
+void cat_signals_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;  /* no SA_RESTART: a sleep must end at Ctrl-C */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* A closed pipe on stdout is an error to report, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Straight to stderr: a message may carry a long URL that must not be cut. */
+static void vmsg(const char *prefix, const char *fmt, va_list ap)
+{
+	fputs(prefix, stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+static void flush_hint(void)
+{
+	if (hint[0]) {
+		fprintf(stderr, "hint: %s\n", hint);
+		hint[0] = '\0';
+	}
+}
+
+int cat_err(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("catalyst: ", fmt, ap);
+	va_end(ap);
+	flush_hint();
+	return code;
+}
+
+void cat_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("catalyst: warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void cat_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+}
+
+void cat_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!verbose)
+		return;
+	va_start(ap, fmt);
+	vmsg("catalyst: debug: ", fmt, ap);
+	va_end(ap);
+}
+
+void cat_io_set_verbose(int on)
+{
+	verbose = on;
+}
+
+int cat_io_verbose(void)
+{
+	return verbose;
+}
+
+void cat_hint_set(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(hint, sizeof(hint), fmt, ap);
+	va_end(ap);
+}
+
+void cat_hint_clear(void)
+{
+	hint[0] = '\0';
+}
+
+int cat_exit_code(int err)
+{
+	switch (err) {
+	case 0:
+		return CAT_EXIT_OK;
+	case CAT_EAUTH:
+		return CAT_EXIT_AUTH;
+	case CAT_ECANCEL:
+		return CAT_EXIT_CANCEL;
+	default:
+		return CAT_EXIT_ERROR;
+	}
+}
+
+int cat_fail(int err, const char *what, ...)
+{
+	char line[512];
+	const char *why = cat_error_last();
+	va_list ap;
+
+	va_start(ap, what);
+	vsnprintf(line, sizeof(line), what, ap);
+	va_end(ap);
+	if (!why[0])
+		why = cat_strerror(err);
+	return cat_err(cat_exit_code(err), "%s: %s", line, why);
+}
+
+int cat_io_stdin_tty(void)
+{
+	return isatty(STDIN_FILENO);
+}
+
+int cat_io_stdout_tty(void)
+{
+	return isatty(STDOUT_FILENO);
+}
+
+int cat_io_stderr_tty(void)
+{
+	return isatty(STDERR_FILENO);
+}
+
+int cat_io_ci(void)
+{
+	static const char *const vars[] = {"CI", "CONTINUOUS_INTEGRATION",
+					   "BUILD_NUMBER", "RUN_ID"};
+	size_t i;
+
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *v = cat_env(vars[i]);
+
+		/* CI=false and CI=0 are how people turn it off */
+		if (v && strcmp(v, "false") != 0 && strcmp(v, "0") != 0)
+			return 1;
+	}
+	return 0;
+}
+
+int cat_io_interactive(void)
+{
+	return cat_io_stdin_tty() && cat_io_stderr_tty() && !cat_io_ci();
+}
+
+void cat_mask(char *out, size_t n, const char *secret)
+{
+	/* salt "m_", kind "catr_", DC "us_": none of it is secret */
+	size_t keep = 0, len = strlen(secret), unders = 0;
+
+	while (keep < len && unders < 3) {
+		if (secret[keep] == '_')
+			unders++;
+		keep++;
+	}
+	if (unders < 3)	 /* not our format: show nothing of it */
+		keep = 0;
+	keep += 4;
+	if (keep > len / 2)
+		keep = len / 2;
+	snprintf(out, n, "%.*s...", (int)keep, secret);
+}
+
+int cat_sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (!cat_interrupted && nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	if (cat_interrupted)
+		return cat_error_set(CAT_ECANCEL, "cancelled");
+	return 0;
+}
+
+void cat_wait_start(struct cat_wait *w, const char *what)
+{
+	w->tty = cat_io_stderr_tty();
+	w->frame = 0;
+	w->what = what;
+}
+
+void cat_wait_tick(struct cat_wait *w, long left)
+{
+	static const char frames[] = "|/-\\";
+
+	if (!w->tty)
+		return;
+	if (left >= 0)
+		fprintf(stderr, "\r\033[K%c %s (%ld:%02ld left, Ctrl-C to cancel)",
+			frames[w->frame++ % 4], w->what, left / 60, left % 60);
+	else
+		fprintf(stderr, "\r\033[K%c %s (Ctrl-C to cancel)",
+			frames[w->frame++ % 4], w->what);
+	fflush(stderr);
+}
+
+void cat_wait_end(struct cat_wait *w)
+{
+	if (w->tty) {
+		fprintf(stderr, "\r\033[K");
+		fflush(stderr);
+	}
+}
+
+int cat_prompt_choice(const char *title, const char *const *items, size_t n,
+		      size_t *out)
+{
+	char line[64], *end;
+	size_t i;
+	long v;
+
+	for (;;) {
+		fprintf(stderr, "%s\n", title);
+		for (i = 0; i < n; i++)
+			fprintf(stderr, "  %zu) %s\n", i + 1, items[i]);
+		fprintf(stderr, "Enter a number [1-%zu]: ", n);
+		fflush(stderr);
+		if (!fgets(line, sizeof(line), stdin) || cat_interrupted) {
+			fputc('\n', stderr);
+			return cat_error_set(CAT_ECANCEL, "cancelled");
+		}
+		errno = 0;
+		v = strtol(line, &end, 10);
+		while (*end == ' ' || *end == '\n' || *end == '\r')
+			end++;
+		if (!errno && end != line && !*end && v >= 1 && (size_t)v <= n) {
+			*out = (size_t)v - 1;
+			return 0;
+		}
+		fprintf(stderr, "not a number between 1 and %zu\n", n);
+	}
+}
+
+void cat_fmt_time(char *out, size_t n, const char *iso)
+{
+	struct tm tm;
+	const char *end;
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	if (!iso) {
+		snprintf(out, n, "-");
+		return;
+	}
+	end = strptime(iso, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end || (*end != 'Z' && *end != '.' && *end != '\0')) {
+		snprintf(out, n, "%s", iso);
+		return;
+	}
+	t = timegm(&tm);
+	localtime_r(&t, &tm);
+	if (strftime(out, n, "%Y-%m-%d %H:%M", &tm) == 0)
+		snprintf(out, n, "%s", iso);
+}
+
+void cat_now_iso(char out[32])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}

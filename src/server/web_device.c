@@ -1,0 +1,349 @@
+/*
+ * The device verification pages (RFC 8628 §3.3): code entry, a confirmation
+ * saying exactly what is authorized, then Verify/Deny. Wrong codes are
+ * rate-limited per session and per address (§5.1); a code bound to the
+ * account that ran catalyst token:generate can be approved by it only.
+ */
+#include "web.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "dc.h"
+#include "log.h"
+#include "routes.h"
+#include "server.h"
+#include "banned.h"
+
+/* Longer input is not worth echoing back into the form. */
+#define TYPED_ECHO_MAX 32
+/* "/device?user_code=XXXX-XXXX" and its NUL */
+#define DEVICE_NEXT_MAX 32
+
+#define MSG_NOT_FOUND "Verification code not found or expired. Check the " \
+	"code in your terminal, or run the command again for a new one."
+
+static int signed_in(const struct web_session *ws)
+{
+	return ws->valid && ws->s.account_id != 0;
+}
+
+/* "/device" plus the code when it is a valid one: where sign-in returns. */
+static void device_next(char out[DEVICE_NEXT_MAX], const char *typed)
+{
+	char code[CAT_USER_CODE_LEN + 1], disp[CAT_USER_CODE_LEN + 2];
+
+	if (typed && cat_user_code_normalize(code, typed) == 0) {
+		cat_user_code_display(disp, code);
+		snprintf(out, DEVICE_NEXT_MAX, "/device?user_code=%s", disp);
+	} else {
+		snprintf(out, DEVICE_NEXT_MAX, "/device");
+	}
+	cat_error_clear();
+}
+
+static int code_form(struct cat_req *req, struct cat_resp *resp, int status,
+		     const struct web_session *ws, const char *value,
+		     const char *error)
+{
+	struct cat_buf body = CAT_BUF_INIT(CAT_MAX_PAGE);
+	int err;
+
+	if (!value || strlen(value) > TYPED_ECHO_MAX)
+		value = "";
+	err = cat_buf_puts(&body,
+			   "<h1>Verify your device</h1><p class=\"lead\">"
+			   "Enter the code shown in your terminal by "
+			   "<b>catalyst token:generate</b> or "
+			   "<b>catalyst login</b>.</p>");
+	if (err == 0 && error)
+		err = web_html(&body, "<p class=\"error\" role=\"alert\">%s</p>",
+			       error);
+	if (err == 0)
+		err = cat_buf_puts(&body,
+				   "<form method=\"post\" action=\"/device\">");
+	if (err == 0)
+		err = web_csrf_field(&body, ws);
+	if (err == 0)
+		err = web_html(&body,
+			       "<label for=\"user_code\">Verification code"
+			       "</label><input id=\"user_code\" class=\"code\" "
+			       "name=\"user_code\" value=\"%s\" "
+			       "placeholder=\"XXXX-XXXX\" maxlength=\"16\" "
+			       "autocomplete=\"off\" autocapitalize=\"characters\" "
+			       "spellcheck=\"false\" required autofocus>"
+			       "<div class=\"btns\"><button class=\"primary\" "
+			       "type=\"submit\">Continue</button></div></form>",
+			       value);
+	if (err == 0)
+		err = web_render(req, resp, status, ws, "Verify your device",
+				 &body);
+	cat_buf_release(&body);
+	return err;
+}
+
+static int confirm_page(struct cat_req *req, struct cat_resp *resp,
+			const struct web_session *ws,
+			const struct cat_device_auth *d)
+{
+	struct cat_buf body = CAT_BUF_INIT(CAT_MAX_PAGE);
+	const struct cat_dc *dc = cat_dc_find(req->srv->cfg.dc);
+	struct cat_client client;
+	char disp[CAT_USER_CODE_LEN + 2];
+	int err;
+
+	cat_user_code_display(disp, d->user_code);
+	err = cat_store_client_get(req->store, &client, d->client_id);
+	if (err == CAT_ENOTFOUND) {
+		/* a client removed since: still say which one asked */
+		memset(&client, 0, sizeof(client));
+		err = 0;
+	}
+	if (err < 0)
+		goto done;
+	err = web_html(&body,
+		       "<h1>Authorize a CLI token?</h1>"
+		       "<p class=\"lead\">Check that this is the request you "
+		       "just started in your terminal.</p>"
+		       "<div class=\"bigcode\">%s</div><dl>"
+		       "<dt>Application</dt><dd>%s "
+		       "<span class=\"muted\">(%s)</span></dd>"
+		       "<dt>Device</dt><dd>%s</dd>"
+		       "<dt>Account</dt><dd>%s</dd>"
+		       "<dt>Data center</dt><dd>%s (%s)</dd>"
+		       "<dt>Access</dt><dd>",
+		       disp, client.name[0] ? client.name : "Unknown client",
+		       d->client_id,
+		       d->device_name[0] ? d->device_name : "not named",
+		       ws->account.email, dc ? dc->name : req->srv->cfg.dc,
+		       req->srv->cfg.dc);
+	if (err == 0)
+		err = web_scope_summary(&body, d->scope);
+	if (err == 0)
+		err = cat_buf_puts(&body,
+				   "</dd></dl>"
+				   "<p class=\"note\">This token does not expire "
+				   "unless you revoke it (<b>catalyst "
+				   "token:revoke</b>). Verify only if you started "
+				   "this request yourself; never enter a code "
+				   "that someone sent you.</p>"
+				   "<form method=\"post\" action=\"/device/decide\">");
+	if (err == 0)
+		err = web_csrf_field(&body, ws);
+	if (err == 0)
+		err = web_html(&body,
+			       "<input type=\"hidden\" name=\"user_code\" "
+			       "value=\"%s\"><div class=\"btns\">"
+			       "<button class=\"primary\" type=\"submit\" "
+			       "name=\"action\" value=\"approve\">Verify</button>"
+			       "<button class=\"danger\" type=\"submit\" "
+			       "name=\"action\" value=\"deny\">Deny</button>"
+			       "</div></form>",
+			       disp);
+	if (err == 0)
+		err = web_render(req, resp, 200, ws, "Authorize a CLI token",
+				 &body);
+done:
+	cat_buf_release(&body);
+	return err;
+}
+
+/* 1 in *blocked while this session or address is over a code limit. */
+static int codes_blocked(struct cat_req *req, const struct web_session *ws,
+			 int *blocked)
+{
+	int by_session = 0, by_addr = 0, err;
+
+	err = web_limit_blocked(req, &by_session, "code-s", ws->s.id_hash);
+	if (err == 0)
+		err = web_limit_blocked(req, &by_addr, "code-a", req->client_ip);
+	*blocked = by_session || by_addr;
+	return err;
+}
+
+/* Counts a wrong code against the session and the address. */
+static int code_wrong(struct cat_req *req, const struct web_session *ws,
+		      int *blocked)
+{
+	int by_session = 0, by_addr = 0, err;
+
+	err = web_limit_wrong(req, &by_session, "code-s", ws->s.id_hash,
+			      WEB_RL_CODE_SESSION);
+	if (err == 0)
+		err = web_limit_wrong(req, &by_addr, "code-a", req->client_ip,
+				      WEB_RL_CODE_ADDR);
+	*blocked = by_session || by_addr;
+	return err;
+}
+
+/*
+ * Checks the limits, normalises and looks up the code the user sent, and
+ * checks it may be decided by this account. The decision is checked like
+ * the entry, as it can be posted without the entry step. Returns 0 with
+ * *ok set and d filled when the code may be decided; 0 with *ok clear
+ * when a refusal page was rendered; <0 on failure.
+ */
+static int find_code(struct cat_req *req, struct cat_resp *resp,
+		     const struct web_session *ws, const char *typed,
+		     struct cat_device_auth *d, int *ok)
+{
+	char code[CAT_USER_CODE_LEN + 1];
+	int err, blocked, valid;
+
+	*ok = 0;
+	/* before the lookup: a blocked client learns nothing, not even
+	 * that a guess was right */
+	if ((err = codes_blocked(req, ws, &blocked)) < 0)
+		return err;
+	if (blocked)
+		return web_too_many_page(req, resp, ws);
+	valid = typed && cat_user_code_normalize(code, typed) == 0;
+	cat_error_clear();
+	err = valid ? cat_store_device_by_user_code(req->store, d, code,
+						    req->now)
+		    : CAT_ENOTFOUND;
+	if (err == CAT_ENOTFOUND) {
+		if ((err = code_wrong(req, ws, &blocked)) < 0)
+			return err;
+		if (blocked)
+			return web_too_many_page(req, resp, ws);
+		return code_form(req, resp, 400, ws, typed, MSG_NOT_FOUND);
+	}
+	if (err < 0)
+		return err;
+	if (d->status != CAT_DEV_PENDING)
+		return web_message(req, resp, 409, ws, "Code already used",
+				   "This code was already used. Run the command "
+				   "in your terminal again for a new code.",
+				   "/device", "Enter another code");
+	if (d->bound_account_id && d->bound_account_id != ws->s.account_id)
+		return web_message(req, resp, 403, ws, "Wrong account",
+				   "This code was requested by another account; "
+				   "sign in with the account that ran catalyst "
+				   "token:generate.",
+				   NULL, NULL);
+	*ok = 1;
+	return 0;
+}
+
+int route_web_device_form(struct cat_req *req, struct cat_resp *resp)
+{
+	struct web_session ws;
+	const char *typed = cat_req_param(req, "user_code");
+	char code[CAT_USER_CODE_LEN + 1], disp[CAT_USER_CODE_LEN + 2] = "";
+	char next[DEVICE_NEXT_MAX];
+	int err;
+
+	if ((err = web_session_load(&ws, req, resp, 1)) < 0)
+		return web_fail(req, resp, err);
+	if (!signed_in(&ws)) {
+		device_next(next, typed);
+		err = web_signin_page(req, resp, 200, &ws, next, NULL, NULL);
+	} else {
+		if (typed && cat_user_code_normalize(code, typed) == 0)
+			cat_user_code_display(disp, code);
+		cat_error_clear();
+		err = code_form(req, resp, 200, &ws, disp, NULL);
+	}
+	return err < 0 ? web_fail(req, resp, err) : 0;
+}
+
+int route_web_device_confirm(struct cat_req *req, struct cat_resp *resp)
+{
+	struct web_session ws;
+	struct cat_device_auth d;
+	const char *typed = cat_req_param(req, "user_code");
+	char next[DEVICE_NEXT_MAX];
+	int err, ok = 0;
+
+	if ((err = web_session_load(&ws, req, resp, 0)) < 0)
+		goto done;
+	if (!web_csrf_ok(&ws, req)) {
+		err = web_csrf_page(req, resp, &ws);
+		goto done;
+	}
+	if (!signed_in(&ws)) {
+		device_next(next, typed);
+		err = web_signin_page(req, resp, 401, &ws, next, NULL, NULL);
+		goto done;
+	}
+	if ((err = find_code(req, resp, &ws, typed, &d, &ok)) < 0 || !ok)
+		goto done;
+	err = confirm_page(req, resp, &ws, &d);
+done:
+	return err < 0 ? web_fail(req, resp, err) : 0;
+}
+
+static int decided_page(struct cat_req *req, struct cat_resp *resp,
+			const struct web_session *ws, int approved)
+{
+	struct cat_buf body = CAT_BUF_INIT(CAT_MAX_PAGE);
+	int err;
+
+	if (approved)
+		err = cat_buf_puts(&body,
+				   "<h1 class=\"ok\">Device verified</h1>"
+				   "<p>Device verified. Return to your terminal."
+				   "</p><p class=\"muted\">The command there "
+				   "finishes within a few seconds. You can close "
+				   "this tab.</p>");
+	else
+		err = cat_buf_puts(&body,
+				   "<h1>Request denied</h1><p>Request denied. No "
+				   "token was issued.</p><p class=\"muted\">You "
+				   "can close this tab.</p>");
+	if (err == 0)
+		err = web_render(req, resp, 200, ws,
+				 approved ? "Device verified" : "Request denied",
+				 &body);
+	cat_buf_release(&body);
+	return err;
+}
+
+int route_web_device_decide(struct cat_req *req, struct cat_resp *resp)
+{
+	struct web_session ws;
+	struct cat_device_auth d;
+	const char *typed = cat_req_param(req, "user_code");
+	const char *action = cat_req_param(req, "action");
+	char next[DEVICE_NEXT_MAX];
+	int err, ok = 0, approve;
+
+	if ((err = web_session_load(&ws, req, resp, 0)) < 0)
+		goto done;
+	if (!web_csrf_ok(&ws, req)) {
+		err = web_csrf_page(req, resp, &ws);
+		goto done;
+	}
+	if (!signed_in(&ws)) {
+		device_next(next, typed);
+		err = web_signin_page(req, resp, 401, &ws, next, NULL, NULL);
+		goto done;
+	}
+	if (!action || (strcmp(action, "approve") && strcmp(action, "deny"))) {
+		err = web_message(req, resp, 400, &ws, "Bad request",
+				  "Choose Verify or Deny.", "/device",
+				  "Start again");
+		goto done;
+	}
+	approve = strcmp(action, "approve") == 0;
+	if ((err = find_code(req, resp, &ws, typed, &d, &ok)) < 0 || !ok)
+		goto done;
+	err = cat_store_device_decide(req->store, d.id, ws.s.account_id,
+				      approve, req->now);
+	if (err == CAT_ECONFLICT)
+		err = web_message(req, resp, 409, &ws, "Already decided",
+				  "This request was already decided; nothing "
+				  "changed.",
+				  "/device", "Enter another code");
+	else if (err == CAT_EEXPIRED || err == CAT_ENOTFOUND)
+		err = code_form(req, resp, 400, &ws, typed, MSG_NOT_FOUND);
+	else if (err == 0) {
+		cat_log_info("device authorization %lld %s by account %lld",
+			     (long long)d.id, approve ? "approved" : "denied",
+			     (long long)ws.s.account_id);
+		err = decided_page(req, resp, &ws, approve);
+	}
+done:
+	return err < 0 ? web_fail(req, resp, err) : 0;
+}

@@ -1,0 +1,404 @@
+/*
+ * HTML for the browser pages: one layout (a centered card, inline style,
+ * no scripts, nothing loaded from elsewhere) and the small pages several
+ * flows share. Every value placed into HTML goes through cat_buf_html,
+ * mostly via web_html(), whose %s always escapes.
+ */
+#include "web.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dc.h"
+#include "log.h"
+#include "server.h"
+#include "banned.h"
+
+static const char style[] =
+	"*{box-sizing:border-box}"
+	"body{margin:0;background:#f3f5f8;color:#1b2330;"
+	"font:16px/1.5 system-ui,-apple-system,\"Segoe UI\",Roboto,"
+	"\"Helvetica Neue\",Arial,sans-serif}"
+	".top{display:flex;align-items:center;gap:12px;padding:12px 24px;"
+	"background:#fff;border-bottom:1px solid #e1e5eb}"
+	".brand{font-weight:700;font-size:1.1rem;color:#1f5fd6}"
+	".dc{font-size:.8rem;color:#4b5565;background:#eef1f5;"
+	"border-radius:999px;padding:2px 10px}"
+	".who{margin-left:auto;font-size:.9rem;color:#4b5565}"
+	".top form{margin:0}"
+	"main{max-width:480px;margin:32px auto;padding:28px 32px;background:#fff;"
+	"border:1px solid #e1e5eb;border-radius:14px;"
+	"box-shadow:0 4px 16px rgba(20,30,50,.06)}"
+	"h1{font-size:1.5rem;line-height:1.25;margin:0 0 12px}"
+	"p{margin:0 0 16px}"
+	".lead{color:#4b5565}"
+	"label{display:block;font-weight:600;margin:16px 0 6px}"
+	"input{width:100%;padding:10px 12px;font:inherit;color:inherit;"
+	"border:1px solid #c3cad5;border-radius:8px;background:#fff}"
+	"input:focus{outline:2px solid #1f5fd6;outline-offset:1px}"
+	"input.code{font:600 2rem/1.2 ui-monospace,SFMono-Regular,Menlo,"
+	"Consolas,monospace;letter-spacing:.12em;text-align:center;"
+	"text-transform:uppercase;padding:14px}"
+	".btns{display:flex;gap:12px;margin-top:24px}"
+	"button,.button{flex:1;display:inline-block;text-align:center;"
+	"padding:12px 16px;font-family:inherit;font-size:1rem;"
+	"font-weight:600;line-height:1.2;border-radius:8px;"
+	"border:1px solid #c3cad5;background:#fff;color:#1b2330;"
+	"cursor:pointer;text-decoration:none}"
+	".primary{background:#1f5fd6;border-color:#1f5fd6;color:#fff}"
+	".danger{color:#b3261e;border-color:#e4b4b0}"
+	".small{flex:none;padding:4px 10px;font-size:.85rem;font-weight:500}"
+	".error{background:#fdecea;color:#8c1d18;border:1px solid #f3c2bd;"
+	"border-radius:8px;padding:10px 12px}"
+	".note{background:#fff8e1;border:1px solid #f0dd9c;border-radius:8px;"
+	"padding:10px 12px;font-size:.95rem}"
+	".ok{color:#1e7b34}"
+	"dl{display:grid;grid-template-columns:max-content 1fr;gap:8px 16px;"
+	"margin:16px 0}"
+	"dt{color:#4b5565}"
+	"dd{margin:0;font-weight:600;overflow-wrap:anywhere}"
+	".bigcode{font:700 1.75rem ui-monospace,SFMono-Regular,Menlo,Consolas,"
+	"monospace;letter-spacing:.12em;text-align:center;padding:12px;"
+	"background:#eef1f5;border-radius:8px;margin:16px 0}"
+	".muted{color:#6b7483;font-size:.85rem;font-weight:400}"
+	".scopes{list-style:none;margin:2px 0 0;padding:0;font:400 .8rem/1.6 "
+	"ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;color:#4b5565}"
+	"details .scopes{max-height:160px;overflow:auto}"
+	"summary{font-size:.85rem;font-weight:400;color:#1f5fd6;"
+	"cursor:pointer}"
+	".foot{text-align:center;color:#8a93a2;font-size:.8rem}";
+
+int web_html(struct cat_buf *b, const char *fmt, ...)
+{
+	const char *p = fmt, *run = fmt;
+	va_list ap;
+	int err = 0;
+
+	va_start(ap, fmt);
+	while (*p && err == 0) {
+		if (*p != '%') {
+			p++;
+			continue;
+		}
+		if ((err = cat_buf_add(b, run, (size_t)(p - run))) < 0)
+			break;
+		p++;
+		if (*p == 's') {
+			const char *s = va_arg(ap, const char *);
+
+			err = cat_buf_html(b, s ? s : "");
+			p++;
+		} else if (*p == 'd') {
+			err = cat_buf_printf(b, "%d", va_arg(ap, int));
+			p++;
+		} else if (strncmp(p, "lld", 3) == 0) {
+			err = cat_buf_printf(b, "%lld", va_arg(ap, long long));
+			p += 3;
+		} else if (strncmp(p, "zu", 2) == 0) {
+			err = cat_buf_printf(b, "%zu", va_arg(ap, size_t));
+			p += 2;
+		} else if (*p == '%') {
+			err = cat_buf_add(b, "%", 1);
+			p++;
+		} else {
+			err = cat_error_set(CAT_EINVAL,
+					    "web_html: unsupported conversion");
+		}
+		run = p;
+	}
+	if (err == 0)
+		err = cat_buf_add(b, run, (size_t)(p - run));
+	va_end(ap);
+	return err;
+}
+
+int web_url_encode(struct cat_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	int err = 0;
+
+	for (; *s && err == 0; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[3];
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '~') {
+			err = cat_buf_add(b, s, 1);
+			continue;
+		}
+		esc[0] = '%';
+		esc[1] = hex[c >> 4];
+		esc[2] = hex[c & 15];
+		err = cat_buf_add(b, esc, 3);
+	}
+	return err;
+}
+
+/* Appends the n-byte scope at p as a list item. */
+static int scope_item(struct cat_buf *b, const char *p, size_t n)
+{
+	char tok[CAT_SCOPE_MAX + 1];
+
+	memcpy(tok, p, n);
+	tok[n] = '\0';
+	return web_html(b, "<li>%s</li>", tok);
+}
+
+int web_scope_summary(struct cat_buf *b, const char *scope)
+{
+	const char *p;
+	size_t count = 0, i = 0, n;
+	int err;
+
+	if (strlen(scope) > CAT_SCOPE_MAX)
+		return cat_error_set(CAT_EINVAL, "scope too long");
+	for (p = scope; *(p += strspn(p, " ")); p += n, count++)
+		n = strcspn(p, " ");
+	if (count == 0)
+		return cat_buf_puts(b, "none");
+	err = web_html(b, "%zu scope%s<ul class=\"scopes\">", count,
+		       count == 1 ? "" : "s");
+	for (p = scope; err == 0 && *(p += strspn(p, " ")); p += n, i++) {
+		n = strcspn(p, " ");
+		/* a few in sight, the rest one click away */
+		if (i == WEB_SCOPES_SHOWN)
+			err = web_html(b,
+				       "</ul><details><summary>and %zu more"
+				       "</summary><ul class=\"scopes\">",
+				       count - WEB_SCOPES_SHOWN);
+		if (err == 0)
+			err = scope_item(b, p, n);
+	}
+	if (err == 0)
+		err = cat_buf_puts(b, count > WEB_SCOPES_SHOWN
+					      ? "</ul></details>" : "</ul>");
+	return err;
+}
+
+int web_csrf_field(struct cat_buf *b, const struct web_session *ws)
+{
+	return web_html(b, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">",
+			ws && ws->valid ? ws->s.csrf : "");
+}
+
+/* The bar above the card: product, data center, who is signed in. */
+static int top_bar(struct cat_buf *b, const struct cat_req *req,
+		   const struct web_session *ws)
+{
+	const struct cat_dc *dc = cat_dc_find(req->srv->cfg.dc);
+	int err;
+
+	err = web_html(b,
+		       "<header class=\"top\"><span class=\"brand\">Catalyst"
+		       "</span><span class=\"dc\" title=\"data center\">%s (%s)"
+		       "</span>",
+		       dc ? dc->name : req->srv->cfg.dc, req->srv->cfg.dc);
+	if (err == 0 && ws && ws->valid && ws->s.account_id)
+		err = web_html(b,
+			       "<span class=\"who\">%s</span>"
+			       "<form method=\"post\" action=\"/logout\">"
+			       "<input type=\"hidden\" name=\"csrf\" "
+			       "value=\"%s\"><button class=\"small\" "
+			       "type=\"submit\">Sign out</button></form>",
+			       ws->account.email, ws->s.csrf);
+	if (err == 0)
+		err = cat_buf_puts(b, "</header>");
+	return err;
+}
+
+int web_render(struct cat_req *req, struct cat_resp *resp, int status,
+	       const struct web_session *ws, const char *title,
+	       const struct cat_buf *body)
+{
+	struct cat_buf page = CAT_BUF_INIT(CAT_MAX_PAGE);
+	int err;
+
+	err = web_html(&page,
+		       "<!doctype html><html lang=\"en\"><head>"
+		       "<meta charset=\"utf-8\">"
+		       "<meta name=\"viewport\" content=\"width=device-width,"
+		       "initial-scale=1\">"
+		       "<title>%s - Catalyst</title><style>",
+		       title);
+	if (err == 0)
+		err = cat_buf_puts(&page, style);
+	if (err == 0)
+		err = cat_buf_puts(&page, "</style></head><body>");
+	if (err == 0)
+		err = top_bar(&page, req, ws);
+	if (err == 0)
+		err = cat_buf_puts(&page, "<main>");
+	if (err == 0)
+		err = cat_buf_add(&page, body->ptr ? body->ptr : "", body->len);
+	if (err == 0)
+		err = cat_buf_puts(&page,
+				   "</main><p class=\"foot\">catalystd</p>"
+				   "</body></html>\n");
+	if (err == 0)
+		err = cat_resp_html(resp, status, &page);
+	cat_buf_release(&page);
+	return err;
+}
+
+int web_message(struct cat_req *req, struct cat_resp *resp, int status,
+		const struct web_session *ws, const char *title,
+		const char *text, const char *href, const char *link_text)
+{
+	struct cat_buf body = CAT_BUF_INIT(CAT_MAX_PAGE);
+	int err;
+
+	err = web_html(&body,
+		       status >= 400 ? "<h1>%s</h1><p class=\"error\">%s</p>"
+				     : "<h1>%s</h1><p>%s</p>",
+		       title, text);
+	if (err == 0 && href)
+		err = web_html(&body,
+			       "<p><a class=\"button\" href=\"%s\">%s</a></p>",
+			       href, link_text);
+	if (err == 0)
+		err = web_render(req, resp, status, ws, title, &body);
+	cat_buf_release(&body);
+	return err;
+}
+
+int web_signin_page(struct cat_req *req, struct cat_resp *resp, int status,
+		    const struct web_session *ws, const char *next,
+		    const char *email, const char *error)
+{
+	struct cat_buf body = CAT_BUF_INIT(CAT_MAX_PAGE);
+	const char *why = "Sign in to your Catalyst account.";
+	int err;
+
+	if (!next || !web_local_path(next))
+		next = "/device";
+	if (strncmp(next, "/device", 7) == 0)
+		why = "Sign in to verify the device that is waiting for you.";
+	else if (strncmp(next, "/oauth/", 7) == 0)
+		why = "Sign in to let the Catalyst CLI on this computer use "
+		      "your account.";
+	err = web_html(&body, "<h1>Sign in</h1><p class=\"lead\">%s</p>", why);
+	if (err == 0 && error)
+		err = web_html(&body, "<p class=\"error\" role=\"alert\">%s</p>",
+			       error);
+	if (err == 0)
+		err = cat_buf_puts(&body,
+				   "<form method=\"post\" action=\"/login\">");
+	if (err == 0)
+		err = web_csrf_field(&body, ws);
+	if (err == 0)
+		err = web_html(&body,
+			       "<input type=\"hidden\" name=\"next\" "
+			       "value=\"%s\">"
+			       "<label for=\"email\">Email</label>"
+			       "<input id=\"email\" name=\"email\" type=\"email\" "
+			       "autocomplete=\"username\" required autofocus "
+			       "maxlength=\"%d\" value=\"%s\">"
+			       "<label for=\"password\">Password</label>"
+			       "<input id=\"password\" name=\"password\" "
+			       "type=\"password\" autocomplete=\"current-password\" "
+			       "required>"
+			       "<div class=\"btns\"><button class=\"primary\" "
+			       "type=\"submit\">Sign in</button></div></form>",
+			       next, CAT_EMAIL_MAX, email ? email : "");
+	if (err == 0)
+		err = web_render(req, resp, status, ws, "Sign in", &body);
+	cat_buf_release(&body);
+	return err;
+}
+
+int web_csrf_page(struct cat_req *req, struct cat_resp *resp,
+		  const struct web_session *ws)
+{
+	return web_message(req, resp, 403, ws, "This form has expired",
+			   "The form you sent is no longer valid: it was open "
+			   "too long, was sent from another site, or your "
+			   "browser blocks cookies. Go back, reload the page "
+			   "and try again.",
+			   "/device", "Start again");
+}
+
+int web_too_many_page(struct cat_req *req, struct cat_resp *resp,
+		      const struct web_session *ws)
+{
+	char secs[24];
+	int err;
+
+	snprintf(secs, sizeof(secs), "%lld",
+		 (long long)(WEB_RL_WINDOW - req->now % WEB_RL_WINDOW));
+	err = web_message(req, resp, 429, ws, "Too many attempts",
+			  "There were too many wrong attempts. Wait a few "
+			  "minutes, then try again.",
+			  NULL, NULL);
+	if (err == 0)
+		err = cat_resp_header(resp, "Retry-After", secs);
+	return err;
+}
+
+int web_fail(struct cat_req *req, struct cat_resp *resp, int err)
+{
+	int unavail = err == CAT_EUNAVAIL;
+
+	/* the message comes from the store or a buffer: never a secret */
+	cat_log_error("%s %s failed: %s", req->method, req->path,
+		      cat_error_last());
+	if (unavail)
+		cat_metric_inc(req->srv, CAT_M_STORE_ERRORS);
+	if (web_message(req, resp, unavail ? 503 : 500, NULL,
+			unavail ? "Temporarily unavailable"
+				: "Something went wrong",
+			unavail ? "The service cannot reach its database right "
+				  "now. Try again in a moment."
+				: "The server could not finish this request. "
+				  "Try again; if it keeps failing, tell your "
+				  "administrator.",
+			NULL, NULL) < 0)
+		return err;
+	return 0;
+}
+
+int web_local_path(const char *next)
+{
+	size_t n;
+
+	if (!next || next[0] != '/' || next[1] == '/')
+		return 0;
+	for (n = 0; next[n]; n++) {
+		unsigned char c = (unsigned char)next[n];
+
+		/* browsers drop tabs and newlines and read '\' as '/', so
+		 * "/\t/evil" or "/\\evil" would leave the site */
+		if (c <= 0x20 || c >= 0x7f || c == '\\' || n >= WEB_NEXT_MAX)
+			return 0;
+	}
+	return 1;
+}
+
+int web_allow_form_target(struct cat_resp *resp, const char *origin)
+{
+	static const char fa[] = "form-action 'self'";
+	struct cat_buf csp = CAT_BUF_INIT(2048);
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < resp->header_count; i++) {
+		char *v = resp->headers[i].value;
+		char *at;
+
+		if (strcmp(resp->headers[i].name, "Content-Security-Policy") ||
+		    !(at = strstr(v, fa)))
+			continue;
+		at += sizeof(fa) - 1;
+		err = cat_buf_printf(&csp, "%.*s %s%s", (int)(at - v), v,
+				     origin, at);
+		if (err == 0) {
+			free(v);
+			resp->headers[i].value = cat_buf_detach(&csp);
+		}
+		break;
+	}
+	cat_buf_release(&csp);
+	return err;
+}

@@ -1,0 +1,221 @@
+"""Shared pieces of the HTTP test suite (tests/http): a TestCase base that
+runs one real catalystd per class with a demo org/user/projects/clients."""
+
+import os
+import random
+import re
+import string
+import sys
+import tempfile
+import time
+import unittest
+import zlib
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                '..', 'lib'))
+
+from harness import (Browser, Server, http, setup_demo,  # noqa: E402
+                     get_cli_tokens, device_code, poll_device_token,
+                     add_user)
+
+BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
+USER_CODE_RE = re.compile(r'^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$')
+TOKEN_ID_RE = re.compile(r'^[0-9a-f]{12}$')
+ISO_RE = re.compile(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$')
+DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
+CLI_SCOPES = 'ZohoCatalyst.projects.ALL ZohoCatalyst.project.import.CREATE ' \
+             'ZohoCatalyst.cli.logs.CREATE'
+# what the reference CLI sends on every request
+CLI_HEADERS = {'Accept': 'application/vnd.catalyst.v2+json',
+               'X-CATALYST-Environment': 'Development',
+               'User-Agent': 'zcatalyst-cli/1.25.3'}
+
+
+def crc62(text):
+    crc = zlib.crc32(text.encode()) & 0xffffffff
+    out = ''
+    for _ in range(6):
+        out = BASE62[crc % 62] + out
+        crc //= 62
+    return out
+
+
+def forge_token(prefix='catr', dc='us'):
+    """A well-formed token (right shape and checksum) the server never
+    issued."""
+    body = '%s_%s_%s' % (prefix, dc, ''.join(random.choice(BASE62)
+                                              for _ in range(32)))
+    return body + crc62(body)
+
+
+def token_ok(tok, prefix, dc='us'):
+    """True when tok has the documented shape and a valid checksum."""
+    m = re.match(r'^(%s)_(%s)_([0-9A-Za-z]{32})([0-9A-Za-z]{6})$'
+                 % (prefix, dc), tok or '')
+    return bool(m) and crc62(tok[:-6]) == m.group(4)
+
+
+def add_user_to_demo(case, email, password='another password 123',
+                     in_org=True):
+    """Adds one more account (member of the demo org when in_org);
+    returns (email, password)."""
+    add_user(case.srv, email, password, first='Other', last='Person',
+             org_id=case.demo.org_id if in_org else None)
+    return email, password
+
+
+def bearer(access):
+    h = dict(CLI_HEADERS)
+    h['Authorization'] = 'Bearer ' + access
+    return h
+
+
+class ServerCase(unittest.TestCase):
+    """One catalystd per test class, with setup_demo() done.
+
+    Class attributes for subclasses: server_kwargs (passed to Server),
+    demo_setup (False to skip setup_demo). Provides cls.srv, cls.demo,
+    cls.url, and helpers below. When the class ends the server must still be
+    running (no crash) and stop cleanly on SIGTERM (exit 0)."""
+
+    server_kwargs = {}
+    demo_setup = True
+
+    @classmethod
+    def setUpClass(cls):
+        cls._tmp = tempfile.TemporaryDirectory(prefix='catalystd-http-')
+        if not os.environ.get('CATALYST_TEST_KEEP'):
+            cls.addClassCleanup(cls._tmp.cleanup)
+        cls.tmp = cls._tmp.name
+        cls._failed = False
+        cls.srv = Server(cls.tmp, **cls.server_kwargs)
+        # the demo data goes in before the server starts (admin commands
+        # against a running server are tested on their own in test_ops)
+        cls.demo = setup_demo(cls.srv.db) if cls.demo_setup else None
+        cls.srv.start()
+        cls.addClassCleanup(cls._stop_server, cls.srv)
+        cls.url = cls.srv.url
+
+    def run(self, result=None):
+        before = result and len(result.failures) + len(result.errors)
+        out = super().run(result)
+        if result is not None and \
+                len(result.failures) + len(result.errors) != before:
+            type(self)._failed = True
+        return out
+
+    @classmethod
+    def _stop_server(cls, srv):
+        if cls._failed:
+            sys.stderr.write('\n--- %s: end of the catalystd log (%s) ---\n%s'
+                             '\n---\n' % (cls.__name__, srv.log_path,
+                                           srv.log()[-6000:]))
+        crashed = srv.proc.poll()
+        rc = srv.stop()
+        if crashed is not None:
+            raise AssertionError('catalystd died during the tests (exit %s)'
+                                 '; log:\n%s' % (crashed, srv.log()[-4000:]))
+        if rc != 0:
+            raise AssertionError('catalystd did not stop cleanly on SIGTERM '
+                                 '(%s); log:\n%s' % (rc, srv.log()[-4000:]))
+
+    # helpers -----------------------------------------------------------
+    def browser(self, fresh=False):
+        """The class's shared Browser, signed in as the demo user (a person
+        signs in once, then approves many codes). fresh=True: a new,
+        signed-out Browser holding the demo credentials."""
+        d = self.demo
+        if fresh:
+            return Browser(self.srv.url, d.email, d.password)
+        b = type(self).__dict__.get('_shared_browser')
+        if b is None or b.base != self.srv.url.rstrip('/'):
+            b = Browser(self.srv.url, d.email, d.password)
+            b.login()
+            type(self)._shared_browser = b
+        return b
+
+    def tokens(self, **kw):
+        """A fresh device-flow grant of the demo user (token answer)."""
+        return get_cli_tokens(self.srv, self.demo, **kw)
+
+    def refresh(self, refresh_token, client_id=None, client_secret=None,
+                srv=None):
+        d = self.demo
+        fields = {'refresh_token': refresh_token,
+                  'client_id': client_id or d.device_id,
+                  'client_secret': client_secret or d.device_secret,
+                  'grant_type': 'refresh_token'}
+        st, _, body = http('POST', (srv or self.srv).url + '/oauth/v2/token',
+                           data=fields, headers=CLI_HEADERS)
+        return st, body
+
+    def user_info(self, access, srv=None):
+        st, _, body = http('GET', (srv or self.srv).url + '/oauth/user/info',
+                           headers=bearer(access))
+        return st, body
+
+    def introspect(self, token):
+        d = self.demo
+        st, _, body = http('POST', self.srv.url + '/oauth/introspect',
+                           data={'token': token, 'client_id': d.device_id,
+                                 'client_secret': d.device_secret})
+        self.assertEqual(st, 200, body)
+        return body
+
+    def revoke(self, token, path='/oauth/v2/token/revoke'):
+        st, _, body = http('POST', self.srv.url + path,
+                           params={'token': token}, headers=CLI_HEADERS)
+        return st, body
+
+    def code(self, **kw):
+        st, body = device_code(self.srv, self.demo.device_id, **kw)
+        self.assertEqual(st, 200, body)
+        return body
+
+    def poll_v3(self, device_code_, client_secret=None):
+        return poll_device_token(self.srv, self.demo.device_id,
+                                 client_secret or self.demo.device_secret,
+                                 device_code_)
+
+    def poll_rfc(self, device_code_, with_secret=True):
+        fields = {'grant_type': DEVICE_GRANT, 'device_code': device_code_,
+                  'client_id': self.demo.device_id}
+        if with_secret:
+            fields['client_secret'] = self.demo.device_secret
+        st, _, body = http('POST', self.srv.url + '/oauth/v2/token',
+                           data=fields)
+        return st, body
+
+    def assertOAuthError(self, resp, status, error=None):
+        """resp = (status, body) or (status, headers, body)."""
+        st, body = resp[0], resp[-1]
+        self.assertEqual(st, status, body)
+        self.assertIsInstance(body, dict, 'error body is not JSON: %r'
+                              % (body,))
+        self.assertIsInstance(body.get('error'), str, body)
+        if error is not None:
+            if isinstance(error, (tuple, list)):
+                self.assertIn(body['error'], error, body)
+            else:
+                self.assertEqual(body['error'], error, body)
+        return body
+
+    def assertAdminError(self, resp, status):
+        st, body = resp[0], resp[-1]
+        self.assertEqual(st, status, body)
+        self.assertIsInstance(body, dict, 'error body is not JSON: %r'
+                              % (body,))
+        self.assertEqual(body.get('status'), 'failure', body)
+        self.assertIsInstance(body.get('data'), dict, body)
+        self.assertIsInstance(body['data'].get('message'), str, body)
+        self.assertTrue(body['data']['message'], body)
+        return body
+
+    def assertServing(self):
+        st, _, body = http('GET', self.srv.url + '/healthz', timeout=10)
+        self.assertEqual(st, 200, body)
+
+
+def sleep_past(seconds):
+    """Waits (for expiry / polling-interval tests; never a speed check)."""
+    time.sleep(seconds)
