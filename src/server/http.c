@@ -156,6 +156,28 @@ static int parse_params(struct req_ctx *ctx)
 	return 0;
 }
 
+/*
+ * A failure of the server rather than of the request: the cause goes to the
+ * log, the client gets a generic 503 (store unreachable) or 500 without
+ * internals such as database names.
+ */
+static void server_failure(struct cat_req *req, struct cat_resp *resp,
+			   unsigned flags, int err)
+{
+	int st = err == CAT_EUNAVAIL ? 503 : 500;
+
+	if (err == CAT_EUNAVAIL)
+		cat_metric_inc(req->srv, CAT_M_STORE_ERRORS);
+	cat_log_error("%s %s failed: %s", req->method, req->path,
+		      cat_error_last());
+	resp_release(resp);
+	cat_buf_init(&resp->body, CAT_MAX_RESPONSE);
+	error_resp(resp, flags, st,
+		   st == 503 ? "temporarily_unavailable" : "server_error",
+		   st == 503 ? "the token store is unavailable; retry shortly"
+			     : "internal error; see the server log");
+}
+
 /* RFC 6749 §3.1: parameters must not be sent twice; -1 when none is. */
 static int first_repeated(const struct cat_params *p)
 {
@@ -219,46 +241,32 @@ static int dispatch(struct req_ctx *ctx, struct MHD_Connection *c,
 	}
 	req->store = cat_server_store(req->srv);
 	if (!req->store) {
-		cat_metric_inc(req->srv, CAT_M_STORE_ERRORS);
-		err = error_resp(&resp, route->flags, 503, "temporarily_unavailable",
-				 "the token store is unavailable; retry shortly");
+		server_failure(req, &resp, route->flags, CAT_EUNAVAIL);
 		goto send;
 	}
 	if (route->flags & ROUTE_AUTH) {
 		const char *status_code = NULL;
 
 		err = cat_auth_bearer(req, &status_code);
-		if (err < 0) {
-			int st = err == CAT_EUNAVAIL ? 503 : 401;
-
+		if (err == CAT_EAUTH) {
 			cat_metric_inc(req->srv, CAT_M_BEARER_FAIL);
-			if (err == CAT_EUNAVAIL)
-				cat_metric_inc(req->srv, CAT_M_STORE_ERRORS);
-			err = error_resp(&resp, route->flags, st,
+			err = error_resp(&resp, route->flags, 401,
 					 status_code ? status_code : "invalid_token",
 					 cat_error_last());
-			if (st == 401)
-				cat_resp_header(&resp, "WWW-Authenticate",
-						"Bearer error=\"invalid_token\"");
+			cat_resp_header(&resp, "WWW-Authenticate",
+					"Bearer error=\"invalid_token\"");
+			goto send;
+		}
+		if (err < 0) {
+			server_failure(req, &resp, route->flags, err);
 			goto send;
 		}
 		cat_metric_inc(req->srv, CAT_M_BEARER_OK);
 	}
 	cat_error_clear();
 	err = route->handler(req, &resp);
-	if (err < 0) {
-		int st = err == CAT_EUNAVAIL ? 503 : 500;
-
-		if (err == CAT_EUNAVAIL)
-			cat_metric_inc(req->srv, CAT_M_STORE_ERRORS);
-		cat_log_error("%s %s failed: %s", method, url, cat_error_last());
-		resp_release(&resp);
-		cat_buf_init(&resp.body, CAT_MAX_RESPONSE);
-		error_resp(&resp, route->flags, st,
-			   st == 503 ? "temporarily_unavailable" : "server_error",
-			   st == 503 ? "the token store is unavailable; retry shortly"
-				     : "internal error; see the server log");
-	}
+	if (err < 0)
+		server_failure(req, &resp, route->flags, err);
 send:
 	if (resp.status >= 500)
 		cat_metric_inc(req->srv, CAT_M_ERRORS_5XX);

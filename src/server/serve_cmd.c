@@ -31,6 +31,9 @@ static const char serve_usage[] =
 	"                         (default http://ADDR:PORT)\n"
 	"  --log-level LEVEL      error, warn, info (default) or debug\n"
 	"  --threads N            worker threads (default: one per core)\n"
+	"  --db-pool N            at most N store connections for requests: one per\n"
+	"                         worker thread, so it sets the worker threads (and\n"
+	"                         caps --threads); size it for PostgreSQL\n"
 	"  --device-ttl SECONDS   lifetime of device codes (default 300)\n"
 	"  --device-interval SECONDS  minimum polling interval (default 5)\n"
 	"  --access-ttl SECONDS   lifetime of access tokens (default 3600)\n"
@@ -89,7 +92,7 @@ static int set_str(char *dst, size_t n, const char *src, const char *what)
 int cmd_serve(int argc, char **argv)
 {
 	enum { O_LISTEN = 256, O_DC, O_DB, O_PUBLIC, O_LOG, O_THREADS, O_DTTL,
-	       O_DINT, O_ATTL, O_SECURE, O_PROXY, O_PORTFILE, O_HELP };
+	       O_DINT, O_ATTL, O_SECURE, O_PROXY, O_PORTFILE, O_POOL, O_HELP };
 	static const struct option opts[] = {
 		{"listen", required_argument, NULL, O_LISTEN},
 		{"dc", required_argument, NULL, O_DC},
@@ -103,6 +106,7 @@ int cmd_serve(int argc, char **argv)
 		{"secure-cookies", no_argument, NULL, O_SECURE},
 		{"trust-proxy", no_argument, NULL, O_PROXY},
 		{"port-file", required_argument, NULL, O_PORTFILE},
+		{"db-pool", required_argument, NULL, O_POOL},
 		{"help", no_argument, NULL, O_HELP},
 		{NULL, 0, NULL, 0},
 	};
@@ -112,7 +116,7 @@ int cmd_serve(int argc, char **argv)
 		.access_ttl = 3600, .code_ttl = 120, .session_ttl = 3600,
 	};
 	const struct cat_dc *dc;
-	long v;
+	long v, pool = 0;
 	int c, lvl;
 
 	optind = 1;
@@ -169,6 +173,13 @@ int cmd_serve(int argc, char **argv)
 			else
 				cfg.access_ttl = (int)v;
 			break;
+		case O_POOL:
+			/* each worker thread holds one store connection */
+			if ((pool = parse_num(optarg, 1, 256)) < 0) {
+				fprintf(stderr, "catalystd: --db-pool wants a number from 1 to 256\n");
+				return 129;
+			}
+			break;
 		case O_SECURE:
 			cfg.secure_cookies = 1;
 			break;
@@ -191,6 +202,8 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "catalystd: unexpected argument '%s'\n", argv[optind]);
 		return 129;
 	}
+	if (pool > 0 && (cfg.threads == 0 || cfg.threads > pool))
+		cfg.threads = (int)pool;
 	if (strncmp(cfg.public_url, "https://", 8) == 0)
 		cfg.secure_cookies = 1;
 	ensure_var_dir(cfg.db_url);

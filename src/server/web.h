@@ -15,6 +15,8 @@
 #define WEB_COOKIE "catalyst_session"
 /* Rate-limit window for wrong codes and wrong passwords, seconds. */
 #define WEB_RL_WINDOW 300
+/* Offset of the second, staggered window (see web_session.c). */
+#define WEB_RL_STAGGER (WEB_RL_WINDOW / 2)
 #define WEB_RL_CODE_SESSION 10
 #define WEB_RL_CODE_ADDR 30
 #define WEB_RL_PASSWORD 10
@@ -59,8 +61,8 @@ int web_csrf_ok(const struct web_session *ws, const struct cat_req *req);
  */
 int web_password_ok(const struct cat_account *account, const char *password);
 /*
- * Limits on wrong answers (codes, passwords) per kind and subject in the
- * current WEB_RL_WINDOW; the subject is hashed, so no key carries an
+ * Limits on wrong answers (codes, passwords) per kind and subject within
+ * WEB_RL_WINDOW seconds; the subject is hashed, so no key carries an
  * email or a session ID. Only wrong answers count, but a subject over its
  * limit is refused whatever it sends until the window ends.
  *
@@ -107,7 +109,7 @@ int web_signin_page(struct cat_req *req, struct cat_resp *resp, int status,
 /* 403 page for a missing or wrong CSRF token / missing session. */
 int web_csrf_page(struct cat_req *req, struct cat_resp *resp,
 		  const struct web_session *ws);
-/* 429 page with Retry-After until the end of the window. */
+/* 429 page with Retry-After until both windows have ended. */
 int web_too_many_page(struct cat_req *req, struct cat_resp *resp,
 		      const struct web_session *ws);
 /*

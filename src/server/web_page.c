@@ -323,11 +323,14 @@ int web_csrf_page(struct cat_req *req, struct cat_resp *resp,
 int web_too_many_page(struct cat_req *req, struct cat_resp *resp,
 		      const struct web_session *ws)
 {
+	/* seconds left in each of the two windows (web_session.c) */
+	int64_t a = WEB_RL_WINDOW - req->now % WEB_RL_WINDOW;
+	int64_t b = WEB_RL_WINDOW -
+		    (req->now + WEB_RL_STAGGER) % WEB_RL_WINDOW;
 	char secs[24];
 	int err;
 
-	snprintf(secs, sizeof(secs), "%lld",
-		 (long long)(WEB_RL_WINDOW - req->now % WEB_RL_WINDOW));
+	snprintf(secs, sizeof(secs), "%lld", (long long)(a > b ? a : b));
 	err = web_message(req, resp, 429, ws, "Too many attempts",
 			  "There were too many wrong attempts. Wait a few "
 			  "minutes, then try again.",

@@ -167,15 +167,32 @@ int web_password_ok(const struct cat_account *account, const char *password)
 	return ok && hash != dummy_hash;
 }
 
-/* The rate-limit key of kind and subject: "web:<kind>:<128-bit hash>". */
+/*
+ * Each limit counts in two fixed windows, the second staggered by half a
+ * window, and holds when either is over: a burst shorter than half a
+ * window lands whole in one of them, so it cannot slip through by
+ * straddling a window boundary.
+ */
+#define RL_WINDOWS 2
+
+/* Start of window w (0 or 1) around now, in real time. */
+static int64_t window_start(int64_t now, int w)
+{
+	int64_t shift = w ? WEB_RL_STAGGER : 0, t = now + shift;
+
+	return t - t % WEB_RL_WINDOW - shift;
+}
+
+/* The key of kind and subject in window w: "web:<kind>:<hash>:<w>". */
 static int limit_key(char key[CAT_RL_KEY_MAX + 1], const char *kind,
-		     const char *subject)
+		     const char *subject, int w)
 {
 	char h[CAT_HASH_HEX];
 	int n;
 
 	cat_token_hash(h, subject);
-	n = snprintf(key, CAT_RL_KEY_MAX + 1, "web:%s:%.32s", kind, h);
+	/* 128 bits of the hash tell subjects apart; the key stays short */
+	n = snprintf(key, CAT_RL_KEY_MAX + 1, "web:%s:%.32s:%d", kind, h, w);
 	if (n < 0 || n > CAT_RL_KEY_MAX)
 		return cat_error_set(CAT_EINVAL, "rate-limit key too long");
 	return 0;
@@ -205,19 +222,20 @@ int web_limit_blocked(struct cat_req *req, int *blocked, const char *kind,
 {
 	char key[CAT_RL_KEY_MAX + 1], flag[CAT_HASH_HEX];
 	struct cat_session row;
-	int err;
+	int err = 0, w;
 
 	*blocked = 0;
-	if ((err = limit_key(key, kind, subject)) < 0)
-		return err;
-	block_flag(flag, key, req->now - req->now % WEB_RL_WINDOW);
-	err = cat_store_session_get(req->store, &row, flag, req->now);
-	if (err == CAT_ENOTFOUND) {
-		cat_error_clear();
-		return 0;
+	for (w = 0; w < RL_WINDOWS && !*blocked && err == 0; w++) {
+		if ((err = limit_key(key, kind, subject, w)) < 0)
+			break;
+		block_flag(flag, key, window_start(req->now, w));
+		err = cat_store_session_get(req->store, &row, flag, req->now);
+		if (err == 0)
+			*blocked = 1;
+		else if (err == CAT_ENOTFOUND)
+			err = 0;
 	}
-	if (err == 0)
-		*blocked = 1;
+	cat_error_clear();
 	return err;
 }
 
@@ -226,26 +244,30 @@ int web_limit_wrong(struct cat_req *req, int *blocked, const char *kind,
 {
 	char key[CAT_RL_KEY_MAX + 1];
 	struct cat_session row;
-	int64_t start = req->now - req->now % WEB_RL_WINDOW;
-	int err, allowed = 0;
+	int err = 0, w, allowed;
 
 	*blocked = 0;
-	if ((err = limit_key(key, kind, subject)) < 0)
-		return err;
-	if ((err = cat_store_ratelimit_hit(req->store, &allowed, key, req->now,
-					   WEB_RL_WINDOW, limit)) < 0)
-		return err;
-	if (allowed)
-		return 0;
-	*blocked = 1;
-	memset(&row, 0, sizeof(row));
-	block_flag(row.id_hash, key, start);
-	row.created_at = req->now;
-	row.expires_at = start + WEB_RL_WINDOW;
-	err = cat_store_session_insert(req->store, &row);
-	if (err == CAT_EEXISTS) {  /* flagged by an earlier wrong answer */
-		cat_error_clear();
-		err = 0;
+	for (w = 0; w < RL_WINDOWS && err == 0; w++) {
+		int64_t start = window_start(req->now, w);
+
+		if ((err = limit_key(key, kind, subject, w)) < 0)
+			break;
+		/* the store aligns windows on now: shift now to stagger */
+		err = cat_store_ratelimit_hit(req->store, &allowed, key,
+					      req->now + (w ? WEB_RL_STAGGER : 0),
+					      WEB_RL_WINDOW, limit);
+		if (err < 0 || allowed)
+			continue;
+		*blocked = 1;
+		memset(&row, 0, sizeof(row));
+		block_flag(row.id_hash, key, start);
+		row.created_at = req->now;
+		row.expires_at = start + WEB_RL_WINDOW;
+		err = cat_store_session_insert(req->store, &row);
+		if (err == CAT_EEXISTS) {  /* flagged by an earlier answer */
+			cat_error_clear();
+			err = 0;
+		}
 	}
 	return err;
 }
