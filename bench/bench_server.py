@@ -141,7 +141,7 @@ def main():
                 demo.device_id, demo.device_secret, tok['refresh_token'])
             row('refresh grant', wrk(base, d, lua=lua_post(tmp, 'refresh', '/oauth/v2/token', body)),
                 10 * PEERS['refresh grant'])
-            code = harness.device_code(srv, demo.device_id)
+            code = harness.device_code(srv, demo.device_id)[1]
             q = '/oauth/v3/device/token?client_id=%s&client_secret=%s&grant_type=device_token&code=%s' % (
                 demo.device_id, demo.device_secret, code['device_code'])
             row('pending poll', wrk(base, d, lua=lua_post(tmp, 'poll', q)),

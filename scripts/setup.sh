@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 listen=${CATALYST_LISTEN:-127.0.0.1:8080}
 
 bash scripts/install-deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCATALYST_BUILD_TESTS=OFF >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)" >/dev/null
 mkdir -p var
 chmod 700 var

@@ -5,6 +5,8 @@
  */
 #include "store_sqlite.h"
 
+#include <pthread.h>
+
 #include <string.h>
 
 #include "banned.h"
@@ -87,27 +89,57 @@ static int bind(struct sq *h, sqlite3_stmt *st, const struct sq_val *args,
 	return rc == SQLITE_OK ? 0 : sq_fail(h, rc);
 }
 
+/*
+ * SQLite lets one writer in at a time; the others spin in its busy handler,
+ * which sleeps in steps of milliseconds. Writers of this process queue on a
+ * mutex instead, so the busy handler only ever waits for other processes
+ * (admin commands, a second catalystd on the same file).
+ */
+static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void write_begin(struct sq *h)
+{
+	if (!h->writing) {
+		pthread_mutex_lock(&write_lock);
+		h->writing = 1;
+	}
+}
+
+static void write_end(struct sq *h)
+{
+	if (h->writing) {
+		h->writing = 0;
+		pthread_mutex_unlock(&write_lock);
+	}
+}
+
 int sq_write(struct sq *h, enum sq_id id, const char *sql,
 	     const struct sq_val *args, size_t n)
 {
-	sqlite3_stmt *st;
-	int err, rc;
+	sqlite3_stmt *st = NULL;
+	int err, rc, single;
 
 	if ((err = prep(h, &st, id, sql)) < 0)
 		return err;
+	/* a write outside BEGIN..COMMIT is its own transaction */
+	single = !h->writing && !sqlite3_stmt_readonly(st);
+	if (single)
+		write_begin(h);
 	if ((err = bind(h, st, args, n)) == 0) {
 		rc = sqlite3_step(st);
 		err =
 		    rc == SQLITE_DONE ? sqlite3_changes(h->db) : sq_fail(h, rc);
 	}
 	sq_done(st);
+	if (single)
+		write_end(h);
 	return err;
 }
 
 int sq_read(struct sq *h, sqlite3_stmt **out, enum sq_id id, const char *sql,
 	    const struct sq_val *args, size_t n)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int err;
 
 	*out = NULL;
@@ -159,8 +191,11 @@ void sq_col(sqlite3_stmt *st, int i, char *dst, size_t size, int *bad)
 
 int sq_begin(struct sq *h)
 {
-	int err = sq_write(h, SQ_BEGIN, "BEGIN IMMEDIATE", SQ_NOARGS);
+	int err;
 
+	write_begin(h);
+	if ((err = sq_write(h, SQ_BEGIN, "BEGIN IMMEDIATE", SQ_NOARGS)) < 0)
+		write_end(h);
 	return err < 0 ? err : 0;
 }
 
@@ -168,6 +203,9 @@ int sq_commit(struct sq *h)
 {
 	int err = sq_write(h, SQ_COMMIT, "COMMIT", SQ_NOARGS);
 
+	if (err < 0)
+		sq_rollback(h);
+	write_end(h);
 	return err < 0 ? err : 0;
 }
 
@@ -177,15 +215,17 @@ void sq_rollback(struct sq *h)
 
 	/* some errors (I/O, full disk) already rolled the transaction back */
 	if (sqlite3_get_autocommit(h->db))
-		return;
+		goto done;
 	/* not through sq_write: the caller's error message must survive */
 	if (!st &&
 	    sqlite3_prepare_v3(h->db, "ROLLBACK", -1, SQLITE_PREPARE_PERSISTENT,
 			       &st, NULL) != SQLITE_OK)
-		return;
+		goto done;
 	h->st[SQ_ROLLBACK] = st;
 	(void)sqlite3_step(st);
 	sqlite3_reset(st);
+done:
+	write_end(h);
 }
 
 int sq_check(const char *s, size_t max, const char *what)
