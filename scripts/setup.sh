@@ -37,14 +37,23 @@ curl -fsS "http://$listen/healthz" >/dev/null || {
 	exit 1
 }
 
-. var/demo-clients.env
+# what the CLI needs to reach this server: the demo clients and the URLs
+{
+	cat var/demo-clients.env
+	echo "CATALYST_AUTH_URL=http://$listen"
+	echo "CATALYST_ADMIN_URL=http://$listen"
+} >var/catalyst.env.tmp
+chmod 600 var/catalyst.env.tmp
+mv var/catalyst.env.tmp var/catalyst.env
+
+. var/catalyst.env
 cat <<MSG
 catalystd is running on http://$listen (pid $(cat var/catalystd.pid), log var/catalystd.log)
   store: var/catalyst.db (SQLite)    data center: us
   demo account: ${DEMO_EMAIL:-demo@example.com} / password: ${DEMO_PASSWORD:-catalyst-demo}
 
 Sign in and generate a token with our CLI:
-  set -a; . var/demo-clients.env; set +a
+  set -a; . var/catalyst.env; set +a
   build/src/client/catalyst login --no-localhost
   build/src/client/catalyst token:generate
 
