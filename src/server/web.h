@@ -63,15 +63,17 @@ int web_password_ok(const struct cat_account *account, const char *password);
 /*
  * Limits on wrong answers (codes, passwords) per kind and subject within
  * WEB_RL_WINDOW seconds; the subject is hashed, so no key carries an
- * email or a session ID. Only wrong answers count, but a subject over its
- * limit is refused whatever it sends until the window ends.
+ * email or a session ID. Only wrong answers count (right ones must never
+ * lock a person out), but a subject that used up its limit is refused
+ * whatever it sends, before any lookup or hashing, until the window ends.
  *
- * web_limit_blocked sets *blocked while subject is over the limit (a read
- * only). web_limit_wrong counts one wrong answer and sets *blocked when
- * that one went over limit. Both return 0 or a store error.
+ * web_limit_blocked sets *blocked when subject has no wrong answer left
+ * (a read only). web_limit_wrong counts one wrong answer and sets
+ * *blocked when it went over limit (concurrent requests). Both return 0
+ * or a store error.
  */
 int web_limit_blocked(struct cat_req *req, int *blocked, const char *kind,
-		      const char *subject);
+		      const char *subject, int limit);
 int web_limit_wrong(struct cat_req *req, int *blocked, const char *kind,
 		    const char *subject, int limit);
 

@@ -148,15 +148,17 @@ done:
 	return err;
 }
 
-/* 1 in *blocked while this session or address is over a code limit. */
+/* 1 in *blocked while this session or address has no wrong code left. */
 static int codes_blocked(struct cat_req *req, const struct web_session *ws,
 			 int *blocked)
 {
 	int by_session = 0, by_addr = 0, err;
 
-	err = web_limit_blocked(req, &by_session, "code-s", ws->s.id_hash);
+	err = web_limit_blocked(req, &by_session, "code-s", ws->s.id_hash,
+				WEB_RL_CODE_SESSION);
 	if (err == 0)
-		err = web_limit_blocked(req, &by_addr, "code-a", req->client_ip);
+		err = web_limit_blocked(req, &by_addr, "code-a", req->client_ip,
+					WEB_RL_CODE_ADDR);
 	*blocked = by_session || by_addr;
 	return err;
 }

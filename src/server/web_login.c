@@ -78,7 +78,8 @@ int route_web_login(struct cat_req *req, struct cat_resp *resp)
 	/* checked before Argon2 runs: a blocked client costs no hashing and
 	 * cannot learn that a guess was right */
 	password_subject(subject, sizeof(subject), req, email);
-	if ((err = web_limit_blocked(req, &blocked, "pw", subject)) < 0)
+	if ((err = web_limit_blocked(req, &blocked, "pw", subject,
+				     WEB_RL_PASSWORD)) < 0)
 		goto done;
 	if (blocked) {
 		err = web_too_many_page(req, resp, &ws);

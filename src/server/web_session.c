@@ -169,19 +169,11 @@ int web_password_ok(const struct cat_account *account, const char *password)
 
 /*
  * Each limit counts in two fixed windows, the second staggered by half a
- * window, and holds when either is over: a burst shorter than half a
+ * window, and holds when either is full: a burst shorter than half a
  * window lands whole in one of them, so it cannot slip through by
  * straddling a window boundary.
  */
 #define RL_WINDOWS 2
-
-/* Start of window w (0 or 1) around now, in real time. */
-static int64_t window_start(int64_t now, int w)
-{
-	int64_t shift = w ? WEB_RL_STAGGER : 0, t = now + shift;
-
-	return t - t % WEB_RL_WINDOW - shift;
-}
 
 /* The key of kind and subject in window w: "web:<kind>:<hash>:<w>". */
 static int limit_key(char key[CAT_RL_KEY_MAX + 1], const char *kind,
@@ -198,44 +190,28 @@ static int limit_key(char key[CAT_RL_KEY_MAX + 1], const char *kind,
 	return 0;
 }
 
-/*
- * The store's limiter counts and answers in one step: it cannot tell
- * whether a subject is over its limit without counting one more hit, and
- * right answers must not count (they would lock people out). So going
- * over a limit leaves a flag until the window ends, kept as an expiring
- * session row named by a hash of the key and window: sessions are the
- * store's one keyed, expiring record that can be read without a write.
- * Such a row can never act as a browser session: no cookie hashes to it
- * (web_session_load takes only cat tokens) and its CSRF token is empty.
- */
-static void block_flag(char out[CAT_HASH_HEX], const char *key, int64_t start)
+/* The store aligns windows on the time it is given: shifting the time
+ * staggers the window. */
+static int64_t window_now(int64_t now, int w)
 {
-	char name[CAT_RL_KEY_MAX + 64];
-
-	snprintf(name, sizeof(name), "catalystd rate-limit block\n%s\n%lld",
-		 key, (long long)start);
-	cat_token_hash(out, name);
+	return now + (w ? WEB_RL_STAGGER : 0);
 }
 
 int web_limit_blocked(struct cat_req *req, int *blocked, const char *kind,
-		      const char *subject)
+		      const char *subject, int limit)
 {
-	char key[CAT_RL_KEY_MAX + 1], flag[CAT_HASH_HEX];
-	struct cat_session row;
+	char key[CAT_RL_KEY_MAX + 1];
+	int64_t count;
 	int err = 0, w;
 
 	*blocked = 0;
 	for (w = 0; w < RL_WINDOWS && !*blocked && err == 0; w++) {
-		if ((err = limit_key(key, kind, subject, w)) < 0)
-			break;
-		block_flag(flag, key, window_start(req->now, w));
-		err = cat_store_session_get(req->store, &row, flag, req->now);
-		if (err == 0)
-			*blocked = 1;
-		else if (err == CAT_ENOTFOUND)
-			err = 0;
+		if ((err = limit_key(key, kind, subject, w)) == 0 &&
+		    (err = cat_store_ratelimit_count(req->store, &count, key,
+						     window_now(req->now, w),
+						     WEB_RL_WINDOW)) == 0)
+			*blocked = count >= limit;
 	}
-	cat_error_clear();
 	return err;
 }
 
@@ -243,31 +219,16 @@ int web_limit_wrong(struct cat_req *req, int *blocked, const char *kind,
 		    const char *subject, int limit)
 {
 	char key[CAT_RL_KEY_MAX + 1];
-	struct cat_session row;
 	int err = 0, w, allowed;
 
 	*blocked = 0;
 	for (w = 0; w < RL_WINDOWS && err == 0; w++) {
-		int64_t start = window_start(req->now, w);
-
-		if ((err = limit_key(key, kind, subject, w)) < 0)
-			break;
-		/* the store aligns windows on now: shift now to stagger */
-		err = cat_store_ratelimit_hit(req->store, &allowed, key,
-					      req->now + (w ? WEB_RL_STAGGER : 0),
-					      WEB_RL_WINDOW, limit);
-		if (err < 0 || allowed)
-			continue;
-		*blocked = 1;
-		memset(&row, 0, sizeof(row));
-		block_flag(row.id_hash, key, start);
-		row.created_at = req->now;
-		row.expires_at = start + WEB_RL_WINDOW;
-		err = cat_store_session_insert(req->store, &row);
-		if (err == CAT_EEXISTS) {  /* flagged by an earlier answer */
-			cat_error_clear();
-			err = 0;
-		}
+		if ((err = limit_key(key, kind, subject, w)) == 0 &&
+		    (err = cat_store_ratelimit_hit(req->store, &allowed, key,
+						   window_now(req->now, w),
+						   WEB_RL_WINDOW, limit)) == 0 &&
+		    !allowed)
+			*blocked = 1;  /* racing requests got in first */
 	}
 	return err;
 }
