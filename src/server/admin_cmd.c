@@ -437,10 +437,6 @@ int cmd_user_add(int argc, char **argv)
 				 "names are 1-127 bytes of text without control characters");
 	if (o.org && !valid_id(o.org))
 		return usage_err(user_usage, "--org wants an org id");
-	if (sodium_init() < 0) {
-		fprintf(stderr, "catalystd: cannot initialise libsodium\n");
-		return EXIT_ERR;
-	}
 	/* ask for the password before touching the store: a typo at the
 	 * prompt must not leave a half-made account behind */
 	if ((rc = get_password_hash(&o, hash)) != 0)
@@ -863,9 +859,5 @@ int cmd_client_add(int argc, char **argv)
 	if (!(dc = cat_dc_find(o.dc ? o.dc : "us")))
 		return usage_err(client_usage,
 				 "unknown --dc (one of us eu in au ca sa jp ae)");
-	if (sodium_init() < 0) {
-		fprintf(stderr, "catalystd: cannot initialise libsodium\n");
-		return EXIT_ERR;
-	}
 	return client_add_run(&o, &co, kind, dc->code);
 }

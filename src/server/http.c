@@ -50,6 +50,8 @@ void cat_http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)toe;
 	if (!ctx)
 		return;
+	if (ctx->req.body.ptr)
+		sodium_memzero(ctx->req.body.ptr, ctx->req.body.len);
 	cat_buf_release(&ctx->req.body);
 	cat_params_release(&ctx->req.params);
 	/* the query string may hold device codes and secrets */

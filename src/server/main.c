@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "admin.h"
 #include "banned.h"
 
@@ -64,6 +66,11 @@ int main(int argc, char **argv)
 {
 	size_t i;
 
+	/* before any thread exists: it picks the fastest Argon2 and hash code */
+	if (sodium_init() < 0) {
+		fprintf(stderr, "catalystd: cannot initialise libsodium\n");
+		return 1;
+	}
 	if (argc < 2)
 		return cmd_help(0, NULL), 129;
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)

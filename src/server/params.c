@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "token.h"
 #include "banned.h"
 
@@ -123,7 +125,9 @@ void cat_params_release(struct cat_params *p)
 {
 	size_t i;
 
+	/* values include passwords and secrets: wipe before freeing */
 	for (i = 0; i < p->count; i++) {
+		sodium_memzero(p->items[i].value, strlen(p->items[i].value));
 		free(p->items[i].key);
 		free(p->items[i].value);
 	}
