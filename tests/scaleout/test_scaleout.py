@@ -37,7 +37,10 @@ class ClusterCase(unittest.TestCase):
         cls.pg = PgServer.shared()
         cls.db = cls.pg.fresh_db('scaleout')
         cls.demo = h.setup_demo(cls.db)
-        cls.cluster = Cluster(cls.tmp, cls.db, n=2).start()
+        # polls 4 s apart: the approval (an Argon2id sign-in, slow under
+        # ASan) must land before the next poll for nginx's alternation to
+        # put the redeeming poll on the other instance
+        cls.cluster = Cluster(cls.tmp, cls.db, n=2, device_interval=4).start()
         cls.a, cls.b = cls.cluster.instances
         cls.lb = cls.cluster.lb
 
