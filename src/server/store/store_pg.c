@@ -132,10 +132,10 @@ static int pg_account_add(struct cat_store *s, struct cat_account *a)
 	PGresult *r;
 	int err;
 
-	if ((err = pg_check_key(a->email, CAT_EMAIL_MAX, "email")) < 0 ||
-	    (err = pg_check(a->first_name, CAT_NAME_MAX, "first name")) < 0 ||
-	    (err = pg_check(a->last_name, CAT_NAME_MAX, "last name")) < 0 ||
-	    (err = pg_check(a->pw_hash, CAT_PWHASH_MAX, "password hash")) < 0)
+	if ((err = cat_store_check_key(a->email, CAT_EMAIL_MAX, "email")) < 0 ||
+	    (err = cat_store_check(a->first_name, CAT_NAME_MAX, "first name")) < 0 ||
+	    (err = cat_store_check(a->last_name, CAT_NAME_MAX, "last name")) < 0 ||
+	    (err = cat_store_check(a->pw_hash, CAT_PWHASH_MAX, "password hash")) < 0)
 		return err;
 	a->created_at = now_or(a->created_at);
 	err = pg_query(pg_of(s), &r, PQ_ACCOUNT_ADD,
@@ -162,7 +162,7 @@ static int pg_account_by_email(struct cat_store *s, struct cat_account *out,
 	PGresult *r;
 	int err;
 
-	if ((err = pg_check(email, CAT_EMAIL_MAX, "email")) < 0)
+	if ((err = cat_store_check(email, CAT_EMAIL_MAX, "email")) < 0)
 		return err;
 	err = pg_query(pg_of(s), &r, PQ_ACCOUNT_BY_EMAIL,
 	               "SELECT " ACCOUNT_COLS " FROM accounts"
@@ -213,7 +213,7 @@ static int pg_org_add(struct cat_store *s, struct cat_org *o)
 	PGresult *r;
 	int err, bad = 0;
 
-	if ((err = pg_check_key(o->name, CAT_NAME_MAX, "org name")) < 0)
+	if ((err = cat_store_check_key(o->name, CAT_NAME_MAX, "org name")) < 0)
 		return err;
 	o->created_at = now_or(o->created_at);
 	err = pg_query(pg_of(s), &r, PQ_ORG_ADD,
@@ -236,7 +236,7 @@ static int pg_org_get(struct cat_store *s, struct cat_org *out, const char *id)
 	int64_t oid;
 	int err;
 
-	if ((err = pg_parse_id(id, &oid, "org")) < 0)
+	if ((err = cat_store_parse_id(id, &oid, "org")) < 0)
 		return err;
 	err = pg_query(pg_of(s), &r, PQ_ORG_GET,
 	               "SELECT id, name, 0, created_at FROM orgs WHERE id = $1",
@@ -256,7 +256,7 @@ static int pg_member_add(struct cat_store *s, int64_t account_id,
 	int64_t oid;
 	int err;
 
-	if ((err = pg_parse_id(org_id, &oid, "org")) < 0)
+	if ((err = cat_store_parse_id(org_id, &oid, "org")) < 0)
 		return err;
 	/* one transaction: a failed add must not lose the old default */
 	if ((err = pg_begin(h)) < 0)
@@ -318,7 +318,7 @@ static int pg_member_check(struct cat_store *s, int64_t account_id,
 	int64_t oid;
 	int err;
 
-	if ((err = pg_parse_id(org_id, &oid, "org")) < 0)
+	if ((err = cat_store_parse_id(org_id, &oid, "org")) < 0)
 		return err;
 	err = pg_query(pg_of(s), NULL, PQ_MEMBER_CHECK,
 	               "SELECT 1 FROM members"
@@ -356,12 +356,12 @@ static int check_project(struct cat_project *p, int64_t *oid)
 {
 	int err;
 
-	if ((err = pg_check_key(p->name, CAT_NAME_MAX, "project name")) < 0 ||
-	    (err = pg_check(p->type, sizeof(p->type) - 1, "project type")) <
+	if ((err = cat_store_check_key(p->name, CAT_NAME_MAX, "project name")) < 0 ||
+	    (err = cat_store_check(p->type, sizeof(p->type) - 1, "project type")) <
 	        0 ||
-	    (err = pg_check(p->timezone, sizeof(p->timezone) - 1, "timezone")) <
+	    (err = cat_store_check(p->timezone, sizeof(p->timezone) - 1, "timezone")) <
 	        0 ||
-	    (err = pg_parse_id(p->org_id, oid, "org")) < 0)
+	    (err = cat_store_parse_id(p->org_id, oid, "org")) < 0)
 		return err;
 	if (!p->type[0])
 		memcpy(p->type, DEFAULT_PROJECT_TYPE,
@@ -454,7 +454,7 @@ static int pg_project_get(struct cat_store *s, struct cat_project *out,
 	int64_t pid;
 	int err;
 
-	if ((err = pg_parse_id(id, &pid, "project")) < 0)
+	if ((err = cat_store_parse_id(id, &pid, "project")) < 0)
 		return err;
 	err = pg_query(pg_of(s), &r, PQ_PROJECT_GET,
 	               "SELECT " PROJECT_COLS " FROM projects WHERE id = $1",
@@ -476,7 +476,7 @@ static int pg_project_list(struct cat_store *s, const char *org_id,
 	int err, n, i;
 
 	/* an id that cannot exist has no projects */
-	if ((err = pg_parse_id(org_id, &oid, "org")) < 0)
+	if ((err = cat_store_parse_id(org_id, &oid, "org")) < 0)
 		return err == CAT_ENOTFOUND ? 0 : err;
 	n = pg_query(pg_of(s), &r, PQ_PROJECT_LIST,
 	             "SELECT " PROJECT_COLS " FROM projects"
@@ -512,7 +512,7 @@ static int pg_env_list(struct cat_store *s, const char *project_id,
 	int64_t pid;
 	int err, n, i;
 
-	if ((err = pg_parse_id(project_id, &pid, "project")) < 0)
+	if ((err = cat_store_parse_id(project_id, &pid, "project")) < 0)
 		return err == CAT_ENOTFOUND ? 0 : err;
 	/* type 3 (Development) before 2 (Production) */
 	n = pg_query(pg_of(s), &r, PQ_ENV_LIST,
@@ -534,10 +534,10 @@ static int pg_client_add(struct cat_store *s, const struct cat_client *c)
 {
 	int err;
 
-	if ((err = pg_check_key(c->id, CAT_ID_MAX, "client id")) < 0 ||
-	    (err = pg_check(c->secret_hash, CAT_HASH_HEX - 1,
+	if ((err = cat_store_check_key(c->id, CAT_ID_MAX, "client id")) < 0 ||
+	    (err = cat_store_check(c->secret_hash, CAT_HASH_HEX - 1,
 	                    "client secret hash")) < 0 ||
-	    (err = pg_check(c->name, CAT_NAME_MAX, "client name")) < 0)
+	    (err = cat_store_check(c->name, CAT_NAME_MAX, "client name")) < 0)
 		return err;
 	if (c->kind != CAT_CLIENT_DEVICE && c->kind != CAT_CLIENT_BROWSER)
 		return cat_error_set(CAT_EINVAL, "unknown client kind");
@@ -572,7 +572,7 @@ static int pg_client_get(struct cat_store *s, struct cat_client *out,
 	PGresult *r;
 	int err;
 
-	if ((err = pg_check(id, CAT_ID_MAX, "client id")) < 0)
+	if ((err = cat_store_check(id, CAT_ID_MAX, "client id")) < 0)
 		return err;
 	err = pg_query(pg_of(s), &r, PQ_CLIENT_GET,
 	               "SELECT id, secret_hash, name, kind, created_at"

@@ -12,6 +12,7 @@
 #include <libpq-fe.h>
 
 #include "store.h"
+#include "store_util.h"
 
 /*
  * One slot per statement. Each is prepared (PQprepare, named "cat<id>") on
@@ -147,16 +148,6 @@ int pg_begin(struct pg *h);
 int pg_commit(struct pg *h);
 /* Ends the open transaction, if any; keeps the caller's error message. */
 void pg_rollback(struct pg *h);
-
-/* CAT_EINVAL unless s is set and at most max bytes long. */
-int pg_check(const char *s, size_t max, const char *what);
-/* Like pg_check, and also refuses "". */
-int pg_check_key(const char *s, size_t max, const char *what);
-/*
- * Store-assigned numeric ids travel as digit strings. 0 and *out, or
- * CAT_ENOTFOUND for anything no id of ours can look like.
- */
-int pg_parse_id(const char *s, int64_t *out, const char *what);
 
 /* The schema (store_pg_schema.c). */
 int pg_migrate(struct cat_store *s);

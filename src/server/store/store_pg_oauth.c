@@ -57,13 +57,13 @@ int pg_device_insert(struct cat_store *s, struct cat_device_auth *d)
 	PGresult *r = NULL;
 	int err;
 
-	if ((err = pg_check_key(d->device_hash, CAT_HASH_HEX - 1,
+	if ((err = cat_store_check_key(d->device_hash, CAT_HASH_HEX - 1,
 	                        "device code hash")) < 0 ||
-	    (err = pg_check_key(d->user_code, CAT_USER_CODE_LEN, "user code")) <
+	    (err = cat_store_check_key(d->user_code, CAT_USER_CODE_LEN, "user code")) <
 	        0 ||
-	    (err = pg_check_key(d->client_id, CAT_ID_MAX, "client id")) < 0 ||
-	    (err = pg_check(d->scope, CAT_SCOPE_MAX, "scope")) < 0 ||
-	    (err = pg_check(d->device_name, CAT_DEVICE_NAME_MAX,
+	    (err = cat_store_check_key(d->client_id, CAT_ID_MAX, "client id")) < 0 ||
+	    (err = cat_store_check(d->scope, CAT_SCOPE_MAX, "scope")) < 0 ||
+	    (err = cat_store_check(d->device_name, CAT_DEVICE_NAME_MAX,
 	                    "device name")) < 0)
 		return err;
 	if (!d->created_at)
@@ -118,7 +118,7 @@ int pg_device_by_user_code(struct cat_store *s, struct cat_device_auth *out,
 	PGresult *r;
 	int err;
 
-	if ((err = pg_check(user_code, CAT_USER_CODE_LEN, "user code")) < 0)
+	if ((err = cat_store_check(user_code, CAT_USER_CODE_LEN, "user code")) < 0)
 		return err;
 	err = pg_query(pg_of(s), &r, PQ_DEVICE_BY_USER_CODE,
 	               "SELECT " DEVICE_COLS " FROM device_auths"
@@ -140,7 +140,7 @@ int pg_device_by_hash(struct cat_store *s, struct cat_device_auth *out,
 	PGresult *r;
 	int err;
 
-	if ((err = pg_check(device_hash, CAT_HASH_HEX - 1,
+	if ((err = cat_store_check(device_hash, CAT_HASH_HEX - 1,
 	                    "device code hash")) < 0)
 		return err;
 	err = pg_query(pg_of(s), &r, PQ_DEVICE_BY_HASH,
@@ -231,15 +231,15 @@ static int check_grant(const struct cat_grant *g)
 {
 	int err;
 
-	if ((err = pg_check_key(g->token_id, CAT_TOKEN_ID_LEN, "token id")) <
+	if ((err = cat_store_check_key(g->token_id, CAT_TOKEN_ID_LEN, "token id")) <
 	        0 ||
-	    (err = pg_check_key(g->token_hash, CAT_HASH_HEX - 1,
+	    (err = cat_store_check_key(g->token_hash, CAT_HASH_HEX - 1,
 	                        "token hash")) < 0 ||
-	    (err = pg_check_key(g->client_id, CAT_ID_MAX, "client id")) < 0 ||
-	    (err = pg_check(g->scope, CAT_SCOPE_MAX, "scope")) < 0 ||
-	    (err = pg_check(g->device_name, CAT_DEVICE_NAME_MAX,
+	    (err = cat_store_check_key(g->client_id, CAT_ID_MAX, "client id")) < 0 ||
+	    (err = cat_store_check(g->scope, CAT_SCOPE_MAX, "scope")) < 0 ||
+	    (err = cat_store_check(g->device_name, CAT_DEVICE_NAME_MAX,
 	                    "device name")) < 0 ||
-	    (err = pg_check(g->dc, sizeof(g->dc) - 1, "data center")) < 0)
+	    (err = cat_store_check(g->dc, sizeof(g->dc) - 1, "data center")) < 0)
 		return err;
 	return 0;
 }
@@ -248,9 +248,9 @@ static int check_access(const struct cat_access *a)
 {
 	int err;
 
-	if ((err = pg_check_key(a->token_hash, CAT_HASH_HEX - 1,
+	if ((err = cat_store_check_key(a->token_hash, CAT_HASH_HEX - 1,
 	                        "access token hash")) < 0 ||
-	    (err = pg_check_key(a->token_id, CAT_TOKEN_ID_LEN, "token id")) < 0)
+	    (err = cat_store_check_key(a->token_id, CAT_TOKEN_ID_LEN, "token id")) < 0)
 		return err;
 	return 0;
 }
@@ -371,7 +371,7 @@ int pg_grant_by_hash(struct cat_store *s, struct cat_grant *out,
 	PGresult *r;
 	int err;
 
-	if ((err = pg_check(token_hash, CAT_HASH_HEX - 1, "token hash")) < 0)
+	if ((err = cat_store_check(token_hash, CAT_HASH_HEX - 1, "token hash")) < 0)
 		return err;
 	err =
 	    pg_query(pg_of(s), &r, PQ_GRANT_BY_HASH,
@@ -391,7 +391,7 @@ int pg_grant_by_id(struct cat_store *s, struct cat_grant *out,
 	PGresult *r;
 	int err;
 
-	if ((err = pg_check(token_id, CAT_TOKEN_ID_LEN, "token id")) < 0)
+	if ((err = cat_store_check(token_id, CAT_TOKEN_ID_LEN, "token id")) < 0)
 		return err;
 	err = pg_query(pg_of(s), &r, PQ_GRANT_BY_ID,
 	               "SELECT " GRANT_COLS " FROM grants WHERE token_id = $1",
@@ -431,7 +431,7 @@ int pg_grant_revoke(struct cat_store *s, const char *token_id, int64_t now)
 	struct pg *h = pg_of(s);
 	int err;
 
-	if ((err = pg_check(token_id, CAT_TOKEN_ID_LEN, "token id")) < 0)
+	if ((err = cat_store_check(token_id, CAT_TOKEN_ID_LEN, "token id")) < 0)
 		return err;
 	/* revoked_at 0 means active, so a revocation must never write 0 */
 	if (now <= 0)
@@ -456,7 +456,7 @@ int pg_grant_touch(struct cat_store *s, const char *token_id, int64_t now)
 {
 	int err;
 
-	if ((err = pg_check(token_id, CAT_TOKEN_ID_LEN, "token id")) < 0)
+	if ((err = cat_store_check(token_id, CAT_TOKEN_ID_LEN, "token id")) < 0)
 		return err;
 	err =
 	    pg_query(pg_of(s), NULL, PQ_GRANT_TOUCH,
@@ -497,7 +497,7 @@ int pg_access_validate(struct cat_store *s, struct cat_principal *out,
 	PGresult *r;
 	int err;
 
-	if ((err = pg_check(token_hash, CAT_HASH_HEX - 1,
+	if ((err = cat_store_check(token_hash, CAT_HASH_HEX - 1,
 	                    "access token hash")) < 0)
 		return err;
 	/*
@@ -528,13 +528,13 @@ int pg_code_insert(struct cat_store *s, const struct cat_auth_code *c)
 {
 	int err;
 
-	if ((err = pg_check_key(c->code_hash, CAT_HASH_HEX - 1, "code hash")) <
+	if ((err = cat_store_check_key(c->code_hash, CAT_HASH_HEX - 1, "code hash")) <
 	        0 ||
-	    (err = pg_check_key(c->client_id, CAT_ID_MAX, "client id")) < 0 ||
-	    (err = pg_check(c->redirect_uri, CAT_URI_MAX, "redirect URI")) <
+	    (err = cat_store_check_key(c->client_id, CAT_ID_MAX, "client id")) < 0 ||
+	    (err = cat_store_check(c->redirect_uri, CAT_URI_MAX, "redirect URI")) <
 	        0 ||
-	    (err = pg_check(c->scope, CAT_SCOPE_MAX, "scope")) < 0 ||
-	    (err = pg_check(c->code_challenge, sizeof(c->code_challenge) - 1,
+	    (err = cat_store_check(c->scope, CAT_SCOPE_MAX, "scope")) < 0 ||
+	    (err = cat_store_check(c->code_challenge, sizeof(c->code_challenge) - 1,
 	                    "code challenge")) < 0)
 		return err;
 	err = pg_query(pg_of(s), NULL, PQ_CODE_INSERT,
@@ -575,7 +575,7 @@ int pg_code_redeem(struct cat_store *s, struct cat_auth_code *out,
 	PGresult *r;
 	int err;
 
-	if ((err = pg_check(code_hash, CAT_HASH_HEX - 1, "code hash")) < 0)
+	if ((err = cat_store_check(code_hash, CAT_HASH_HEX - 1, "code hash")) < 0)
 		return err;
 	/* one statement: the use and the read are atomic, one winner */
 	err = pg_query(pg_of(s), &r, PQ_CODE_REDEEM,
@@ -600,9 +600,9 @@ int pg_session_insert(struct cat_store *s, const struct cat_session *se)
 {
 	int err;
 
-	if ((err = pg_check_key(se->id_hash, CAT_HASH_HEX - 1,
+	if ((err = cat_store_check_key(se->id_hash, CAT_HASH_HEX - 1,
 	                        "session hash")) < 0 ||
-	    (err = pg_check(se->csrf, sizeof(se->csrf) - 1, "CSRF token")) < 0)
+	    (err = cat_store_check(se->csrf, sizeof(se->csrf) - 1, "CSRF token")) < 0)
 		return err;
 	err = pg_query(pg_of(s), NULL, PQ_SESSION_INSERT,
 	               "INSERT INTO sessions(id_hash, account_id, csrf,"
@@ -638,7 +638,7 @@ int pg_session_get(struct cat_store *s, struct cat_session *out,
 	PGresult *r;
 	int err;
 
-	if ((err = pg_check(id_hash, CAT_HASH_HEX - 1, "session hash")) < 0)
+	if ((err = cat_store_check(id_hash, CAT_HASH_HEX - 1, "session hash")) < 0)
 		return err;
 	err =
 	    pg_query(pg_of(s), &r, PQ_SESSION_GET,
@@ -659,7 +659,7 @@ int pg_session_delete(struct cat_store *s, const char *id_hash)
 {
 	int err;
 
-	if ((err = pg_check(id_hash, CAT_HASH_HEX - 1, "session hash")) < 0)
+	if ((err = cat_store_check(id_hash, CAT_HASH_HEX - 1, "session hash")) < 0)
 		return err;
 	err = pg_query(pg_of(s), NULL, PQ_SESSION_DELETE,
 	               "DELETE FROM sessions WHERE id_hash = $1",
@@ -677,7 +677,7 @@ int pg_ratelimit_hit(struct cat_store *s, int *allowed, const char *key,
 	int err;
 
 	*allowed = 0;
-	if ((err = pg_check_key(key, CAT_RL_KEY_MAX, "rate-limit key")) < 0)
+	if ((err = cat_store_check_key(key, CAT_RL_KEY_MAX, "rate-limit key")) < 0)
 		return err;
 	if (window <= 0 || limit < 0)
 		return cat_error_set(CAT_EINVAL,
@@ -714,7 +714,7 @@ int pg_ratelimit_count(struct cat_store *s, int64_t *count, const char *key,
 	int err;
 
 	*count = 0;
-	if ((err = pg_check_key(key, CAT_RL_KEY_MAX, "rate-limit key")) < 0)
+	if ((err = cat_store_check_key(key, CAT_RL_KEY_MAX, "rate-limit key")) < 0)
 		return err;
 	if (window <= 0)
 		return cat_error_set(CAT_EINVAL,

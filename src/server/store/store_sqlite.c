@@ -155,10 +155,10 @@ static int sq_account_add(struct cat_store *s, struct cat_account *a)
 	struct sq *h = sq_of(s);
 	int err;
 
-	if ((err = sq_check_key(a->email, CAT_EMAIL_MAX, "email")) < 0 ||
-	    (err = sq_check(a->first_name, CAT_NAME_MAX, "first name")) < 0 ||
-	    (err = sq_check(a->last_name, CAT_NAME_MAX, "last name")) < 0 ||
-	    (err = sq_check(a->pw_hash, CAT_PWHASH_MAX, "password hash")) < 0)
+	if ((err = cat_store_check_key(a->email, CAT_EMAIL_MAX, "email")) < 0 ||
+	    (err = cat_store_check(a->first_name, CAT_NAME_MAX, "first name")) < 0 ||
+	    (err = cat_store_check(a->last_name, CAT_NAME_MAX, "last name")) < 0 ||
+	    (err = cat_store_check(a->pw_hash, CAT_PWHASH_MAX, "password hash")) < 0)
 		return err;
 	a->created_at = now_or(a->created_at);
 	err = sq_write(h, SQ_ACCOUNT_ADD,
@@ -184,7 +184,7 @@ static int sq_account_by_email(struct cat_store *s, struct cat_account *out,
 	sqlite3_stmt *st;
 	int err;
 
-	if ((err = sq_check(email, CAT_EMAIL_MAX, "email")) < 0)
+	if ((err = cat_store_check(email, CAT_EMAIL_MAX, "email")) < 0)
 		return err;
 	err = sq_read(h, &st, SQ_ACCOUNT_BY_EMAIL,
 		      "SELECT " ACCOUNT_COLS " FROM accounts WHERE email = ?1",
@@ -237,7 +237,7 @@ static int sq_org_add(struct cat_store *s, struct cat_org *o)
 	struct sq *h = sq_of(s);
 	int err;
 
-	if ((err = sq_check_key(o->name, CAT_NAME_MAX, "org name")) < 0)
+	if ((err = cat_store_check_key(o->name, CAT_NAME_MAX, "org name")) < 0)
 		return err;
 	o->created_at = now_or(o->created_at);
 	err = sq_write(h, SQ_ORG_ADD,
@@ -258,7 +258,7 @@ static int sq_org_get(struct cat_store *s, struct cat_org *out, const char *id)
 	int64_t oid;
 	int err;
 
-	if ((err = sq_parse_id(id, &oid, "org")) < 0)
+	if ((err = cat_store_parse_id(id, &oid, "org")) < 0)
 		return err;
 	err = sq_read(h, &st, SQ_ORG_GET,
 		      "SELECT id, name, 0, created_at FROM orgs WHERE id = ?1",
@@ -279,7 +279,7 @@ static int sq_member_add(struct cat_store *s, int64_t account_id,
 	int64_t oid;
 	int err;
 
-	if ((err = sq_parse_id(org_id, &oid, "org")) < 0)
+	if ((err = cat_store_parse_id(org_id, &oid, "org")) < 0)
 		return err;
 	/* one transaction: a failed add must not lose the old default */
 	if ((err = sq_begin(h)) < 0)
@@ -339,7 +339,7 @@ static int sq_member_check(struct cat_store *s, int64_t account_id,
 	int64_t oid;
 	int err;
 
-	if ((err = sq_parse_id(org_id, &oid, "org")) < 0)
+	if ((err = cat_store_parse_id(org_id, &oid, "org")) < 0)
 		return err;
 	err = sq_read(h, &st, SQ_MEMBER_CHECK,
 		      "SELECT 1 FROM members"
@@ -378,12 +378,12 @@ static int check_project(struct cat_project *p, int64_t *oid)
 {
 	int err;
 
-	if ((err = sq_check_key(p->name, CAT_NAME_MAX, "project name")) < 0 ||
-	    (err = sq_check(p->type, sizeof(p->type) - 1,
+	if ((err = cat_store_check_key(p->name, CAT_NAME_MAX, "project name")) < 0 ||
+	    (err = cat_store_check(p->type, sizeof(p->type) - 1,
 			    "project type")) < 0 ||
-	    (err = sq_check(p->timezone, sizeof(p->timezone) - 1,
+	    (err = cat_store_check(p->timezone, sizeof(p->timezone) - 1,
 			    "timezone")) < 0 ||
-	    (err = sq_parse_id(p->org_id, oid, "org")) < 0)
+	    (err = cat_store_parse_id(p->org_id, oid, "org")) < 0)
 		return err;
 	if (!p->type[0])
 		memcpy(p->type, DEFAULT_PROJECT_TYPE,
@@ -468,7 +468,7 @@ static int sq_project_get(struct cat_store *s, struct cat_project *out,
 	int64_t pid;
 	int err;
 
-	if ((err = sq_parse_id(id, &pid, "project")) < 0)
+	if ((err = cat_store_parse_id(id, &pid, "project")) < 0)
 		return err;
 	err = sq_read(h, &st, SQ_PROJECT_GET,
 		      "SELECT " PROJECT_COLS " FROM projects WHERE id = ?1",
@@ -492,7 +492,7 @@ static int sq_project_list(struct cat_store *s, const char *org_id,
 	int err;
 
 	/* an id that cannot exist has no projects */
-	if ((err = sq_parse_id(org_id, &oid, "org")) < 0)
+	if ((err = cat_store_parse_id(org_id, &oid, "org")) < 0)
 		return err == CAT_ENOTFOUND ? 0 : err;
 	err = sq_read(h, &st, SQ_PROJECT_LIST,
 		      "SELECT " PROJECT_COLS " FROM projects"
@@ -529,7 +529,7 @@ static int sq_env_list(struct cat_store *s, const char *project_id,
 	int64_t pid;
 	int err;
 
-	if ((err = sq_parse_id(project_id, &pid, "project")) < 0)
+	if ((err = cat_store_parse_id(project_id, &pid, "project")) < 0)
 		return err == CAT_ENOTFOUND ? 0 : err;
 	/* type 3 (Development) before 2 (Production) */
 	err = sq_read(h, &st, SQ_ENV_LIST,
@@ -552,10 +552,10 @@ static int sq_client_add(struct cat_store *s, const struct cat_client *c)
 	struct sq *h = sq_of(s);
 	int err;
 
-	if ((err = sq_check_key(c->id, CAT_ID_MAX, "client id")) < 0 ||
-	    (err = sq_check(c->secret_hash, CAT_HASH_HEX - 1,
+	if ((err = cat_store_check_key(c->id, CAT_ID_MAX, "client id")) < 0 ||
+	    (err = cat_store_check(c->secret_hash, CAT_HASH_HEX - 1,
 			    "client secret hash")) < 0 ||
-	    (err = sq_check(c->name, CAT_NAME_MAX, "client name")) < 0)
+	    (err = cat_store_check(c->name, CAT_NAME_MAX, "client name")) < 0)
 		return err;
 	if (c->kind != CAT_CLIENT_DEVICE && c->kind != CAT_CLIENT_BROWSER)
 		return cat_error_set(CAT_EINVAL, "unknown client kind");
@@ -578,7 +578,7 @@ static int sq_client_get(struct cat_store *s, struct cat_client *out,
 	sqlite3_stmt *st;
 	int err, bad = 0;
 
-	if ((err = sq_check(id, CAT_ID_MAX, "client id")) < 0)
+	if ((err = cat_store_check(id, CAT_ID_MAX, "client id")) < 0)
 		return err;
 	err = sq_read(h, &st, SQ_CLIENT_GET,
 		      "SELECT id, secret_hash, name, kind, created_at"

@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_util.h"
 
 /*
  * One slot per statement. Each is prepared on first use with the SQL text
@@ -141,16 +142,6 @@ int sq_begin(struct sq *h);
 int sq_commit(struct sq *h);
 /* Rolls back the open transaction, if any (safe after a failed begin). */
 void sq_rollback(struct sq *h);
-
-/* CAT_EINVAL unless s is set and at most max bytes long. */
-int sq_check(const char *s, size_t max, const char *what);
-/* Like sq_check, and also refuses "". */
-int sq_check_key(const char *s, size_t max, const char *what);
-/*
- * Store-assigned numeric ids travel as digit strings. 0 and *out, or
- * CAT_ENOTFOUND for anything no id of ours can look like.
- */
-int sq_parse_id(const char *s, int64_t *out, const char *what);
 
 /* The schema (store_sqlite_schema.c). */
 int sq_migrate(struct cat_store *s);

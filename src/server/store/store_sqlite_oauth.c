@@ -54,13 +54,13 @@ int sq_device_insert(struct cat_store *s, struct cat_device_auth *d)
 	struct sq *h = sq_of(s);
 	int err;
 
-	if ((err = sq_check_key(d->device_hash, CAT_HASH_HEX - 1,
+	if ((err = cat_store_check_key(d->device_hash, CAT_HASH_HEX - 1,
 				"device code hash")) < 0 ||
-	    (err = sq_check_key(d->user_code, CAT_USER_CODE_LEN,
+	    (err = cat_store_check_key(d->user_code, CAT_USER_CODE_LEN,
 				"user code")) < 0 ||
-	    (err = sq_check_key(d->client_id, CAT_ID_MAX, "client id")) < 0 ||
-	    (err = sq_check(d->scope, CAT_SCOPE_MAX, "scope")) < 0 ||
-	    (err = sq_check(d->device_name, CAT_DEVICE_NAME_MAX,
+	    (err = cat_store_check_key(d->client_id, CAT_ID_MAX, "client id")) < 0 ||
+	    (err = cat_store_check(d->scope, CAT_SCOPE_MAX, "scope")) < 0 ||
+	    (err = cat_store_check(d->device_name, CAT_DEVICE_NAME_MAX,
 			    "device name")) < 0)
 		return err;
 	if (!d->created_at)
@@ -100,7 +100,7 @@ int sq_device_by_user_code(struct cat_store *s, struct cat_device_auth *out,
 	sqlite3_stmt *st;
 	int err;
 
-	if ((err = sq_check(user_code, CAT_USER_CODE_LEN, "user code")) < 0)
+	if ((err = cat_store_check(user_code, CAT_USER_CODE_LEN, "user code")) < 0)
 		return err;
 	err = sq_read(h, &st, SQ_DEVICE_BY_USER_CODE,
 		      "SELECT " DEVICE_COLS " FROM device_auths"
@@ -124,7 +124,7 @@ int sq_device_by_hash(struct cat_store *s, struct cat_device_auth *out,
 	sqlite3_stmt *st;
 	int err;
 
-	if ((err = sq_check(device_hash, CAT_HASH_HEX - 1,
+	if ((err = cat_store_check(device_hash, CAT_HASH_HEX - 1,
 			    "device code hash")) < 0)
 		return err;
 	err = sq_read(h, &st, SQ_DEVICE_BY_HASH,
@@ -233,15 +233,15 @@ static int check_grant(const struct cat_grant *g)
 {
 	int err;
 
-	if ((err = sq_check_key(g->token_id, CAT_TOKEN_ID_LEN,
+	if ((err = cat_store_check_key(g->token_id, CAT_TOKEN_ID_LEN,
 				"token id")) < 0 ||
-	    (err = sq_check_key(g->token_hash, CAT_HASH_HEX - 1,
+	    (err = cat_store_check_key(g->token_hash, CAT_HASH_HEX - 1,
 				"token hash")) < 0 ||
-	    (err = sq_check_key(g->client_id, CAT_ID_MAX, "client id")) < 0 ||
-	    (err = sq_check(g->scope, CAT_SCOPE_MAX, "scope")) < 0 ||
-	    (err = sq_check(g->device_name, CAT_DEVICE_NAME_MAX,
+	    (err = cat_store_check_key(g->client_id, CAT_ID_MAX, "client id")) < 0 ||
+	    (err = cat_store_check(g->scope, CAT_SCOPE_MAX, "scope")) < 0 ||
+	    (err = cat_store_check(g->device_name, CAT_DEVICE_NAME_MAX,
 			    "device name")) < 0 ||
-	    (err = sq_check(g->dc, sizeof(g->dc) - 1, "data center")) < 0)
+	    (err = cat_store_check(g->dc, sizeof(g->dc) - 1, "data center")) < 0)
 		return err;
 	return 0;
 }
@@ -250,9 +250,9 @@ static int check_access(const struct cat_access *a)
 {
 	int err;
 
-	if ((err = sq_check_key(a->token_hash, CAT_HASH_HEX - 1,
+	if ((err = cat_store_check_key(a->token_hash, CAT_HASH_HEX - 1,
 				"access token hash")) < 0 ||
-	    (err = sq_check_key(a->token_id, CAT_TOKEN_ID_LEN, "token id")) < 0)
+	    (err = cat_store_check_key(a->token_id, CAT_TOKEN_ID_LEN, "token id")) < 0)
 		return err;
 	return 0;
 }
@@ -371,7 +371,7 @@ int sq_grant_by_hash(struct cat_store *s, struct cat_grant *out,
 	sqlite3_stmt *st;
 	int err;
 
-	if ((err = sq_check(token_hash, CAT_HASH_HEX - 1, "token hash")) < 0)
+	if ((err = cat_store_check(token_hash, CAT_HASH_HEX - 1, "token hash")) < 0)
 		return err;
 	err = sq_read(h, &st, SQ_GRANT_BY_HASH,
 		      "SELECT " GRANT_COLS " FROM grants WHERE token_hash = ?1",
@@ -392,7 +392,7 @@ int sq_grant_by_id(struct cat_store *s, struct cat_grant *out,
 	sqlite3_stmt *st;
 	int err;
 
-	if ((err = sq_check(token_id, CAT_TOKEN_ID_LEN, "token id")) < 0)
+	if ((err = cat_store_check(token_id, CAT_TOKEN_ID_LEN, "token id")) < 0)
 		return err;
 	err = sq_read(h, &st, SQ_GRANT_BY_ID,
 		      "SELECT " GRANT_COLS " FROM grants WHERE token_id = ?1",
@@ -434,7 +434,7 @@ int sq_grant_revoke(struct cat_store *s, const char *token_id, int64_t now)
 	sqlite3_stmt *st;
 	int err;
 
-	if ((err = sq_check(token_id, CAT_TOKEN_ID_LEN, "token id")) < 0)
+	if ((err = cat_store_check(token_id, CAT_TOKEN_ID_LEN, "token id")) < 0)
 		return err;
 	/* revoked_at 0 means active, so a revocation must never write 0 */
 	if (now <= 0)
@@ -467,7 +467,7 @@ int sq_grant_touch(struct cat_store *s, const char *token_id, int64_t now)
 {
 	int err;
 
-	if ((err = sq_check(token_id, CAT_TOKEN_ID_LEN, "token id")) < 0)
+	if ((err = cat_store_check(token_id, CAT_TOKEN_ID_LEN, "token id")) < 0)
 		return err;
 	err = sq_write(sq_of(s), SQ_GRANT_TOUCH,
 		       "UPDATE grants SET last_used_at = ?2"
@@ -494,7 +494,7 @@ int sq_access_validate(struct cat_store *s, struct cat_principal *out,
 	sqlite3_stmt *st;
 	int err, bad = 0;
 
-	if ((err = sq_check(token_hash, CAT_HASH_HEX - 1,
+	if ((err = cat_store_check(token_hash, CAT_HASH_HEX - 1,
 			    "access token hash")) < 0)
 		return err;
 	/*
@@ -531,13 +531,13 @@ int sq_code_insert(struct cat_store *s, const struct cat_auth_code *c)
 {
 	int err;
 
-	if ((err = sq_check_key(c->code_hash, CAT_HASH_HEX - 1,
+	if ((err = cat_store_check_key(c->code_hash, CAT_HASH_HEX - 1,
 				"code hash")) < 0 ||
-	    (err = sq_check_key(c->client_id, CAT_ID_MAX, "client id")) < 0 ||
-	    (err = sq_check(c->redirect_uri, CAT_URI_MAX,
+	    (err = cat_store_check_key(c->client_id, CAT_ID_MAX, "client id")) < 0 ||
+	    (err = cat_store_check(c->redirect_uri, CAT_URI_MAX,
 			    "redirect URI")) < 0 ||
-	    (err = sq_check(c->scope, CAT_SCOPE_MAX, "scope")) < 0 ||
-	    (err = sq_check(c->code_challenge, sizeof(c->code_challenge) - 1,
+	    (err = cat_store_check(c->scope, CAT_SCOPE_MAX, "scope")) < 0 ||
+	    (err = cat_store_check(c->code_challenge, sizeof(c->code_challenge) - 1,
 			    "code challenge")) < 0)
 		return err;
 	err = sq_write(sq_of(s), SQ_CODE_INSERT,
@@ -562,7 +562,7 @@ int sq_code_redeem(struct cat_store *s, struct cat_auth_code *out,
 	sqlite3_stmt *st = NULL;
 	int err, bad = 0;
 
-	if ((err = sq_check(code_hash, CAT_HASH_HEX - 1, "code hash")) < 0)
+	if ((err = cat_store_check(code_hash, CAT_HASH_HEX - 1, "code hash")) < 0)
 		return err;
 	if ((err = sq_begin(h)) < 0)
 		return err;
@@ -612,9 +612,9 @@ int sq_session_insert(struct cat_store *s, const struct cat_session *se)
 {
 	int err;
 
-	if ((err = sq_check_key(se->id_hash, CAT_HASH_HEX - 1,
+	if ((err = cat_store_check_key(se->id_hash, CAT_HASH_HEX - 1,
 				"session hash")) < 0 ||
-	    (err = sq_check(se->csrf, sizeof(se->csrf) - 1, "CSRF token")) < 0)
+	    (err = cat_store_check(se->csrf, sizeof(se->csrf) - 1, "CSRF token")) < 0)
 		return err;
 	err = sq_write(sq_of(s), SQ_SESSION_INSERT,
 		       "INSERT INTO sessions(id_hash, account_id, csrf,"
@@ -637,7 +637,7 @@ int sq_session_get(struct cat_store *s, struct cat_session *out,
 	sqlite3_stmt *st;
 	int err, bad = 0;
 
-	if ((err = sq_check(id_hash, CAT_HASH_HEX - 1, "session hash")) < 0)
+	if ((err = cat_store_check(id_hash, CAT_HASH_HEX - 1, "session hash")) < 0)
 		return err;
 	err = sq_read(h, &st, SQ_SESSION_GET,
 		      "SELECT id_hash, account_id, csrf, created_at, expires_at"
@@ -664,7 +664,7 @@ int sq_session_delete(struct cat_store *s, const char *id_hash)
 {
 	int err;
 
-	if ((err = sq_check(id_hash, CAT_HASH_HEX - 1, "session hash")) < 0)
+	if ((err = cat_store_check(id_hash, CAT_HASH_HEX - 1, "session hash")) < 0)
 		return err;
 	err = sq_write(sq_of(s), SQ_SESSION_DELETE,
 		       "DELETE FROM sessions WHERE id_hash = ?1",
@@ -683,7 +683,7 @@ int sq_ratelimit_hit(struct cat_store *s, int *allowed, const char *key,
 	int err;
 
 	*allowed = 0;
-	if ((err = sq_check_key(key, CAT_RL_KEY_MAX, "rate-limit key")) < 0)
+	if ((err = cat_store_check_key(key, CAT_RL_KEY_MAX, "rate-limit key")) < 0)
 		return err;
 	if (window <= 0 || limit < 0)
 		return cat_error_set(CAT_EINVAL,
@@ -727,7 +727,7 @@ int sq_ratelimit_count(struct cat_store *s, int64_t *count, const char *key,
 	int err;
 
 	*count = 0;
-	if ((err = sq_check_key(key, CAT_RL_KEY_MAX, "rate-limit key")) < 0)
+	if ((err = cat_store_check_key(key, CAT_RL_KEY_MAX, "rate-limit key")) < 0)
 		return err;
 	if (window <= 0)
 		return cat_error_set(CAT_EINVAL, "rate-limit window must be > 0");
