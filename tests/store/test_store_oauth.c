@@ -405,7 +405,6 @@ static void test_store__access_validate(void **state)
 	assert_true(pr.account_id == a);
 	assert_string_equal(pr.token_id, g.token_id);
 	assert_string_equal(pr.client_id, c.id);
-	assert_string_equal(pr.scope, g.scope);
 	assert_true(pr.expires_at == g_now + 3600);
 	assert_true(pr.grant_last_used_at == 0);
 	/* valid up to, not at, its expiry */

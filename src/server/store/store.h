@@ -129,7 +129,6 @@ struct cat_principal {
 	int64_t account_id;
 	char token_id[CAT_TOKEN_ID_LEN + 1];
 	char client_id[CAT_ID_MAX + 1];
-	char scope[CAT_SCOPE_MAX + 1];
 	int64_t expires_at;        /* of the access token */
 	int64_t grant_last_used_at;
 };

@@ -485,9 +485,8 @@ static int row_principal(const PGresult *r, struct cat_principal *out)
 	out->account_id = pg_int(r, 0, 0);
 	pg_col(r, 0, 1, out->token_id, sizeof(out->token_id), &bad);
 	pg_col(r, 0, 2, out->client_id, sizeof(out->client_id), &bad);
-	pg_col(r, 0, 3, out->scope, sizeof(out->scope), &bad);
-	out->expires_at = pg_int(r, 0, 4);
-	out->grant_last_used_at = pg_int(r, 0, 5);
+	out->expires_at = pg_int(r, 0, 3);
+	out->grant_last_used_at = pg_int(r, 0, 4);
 	return bad ? cat_error_set(CAT_ERROR, "store: grant row too long") : 0;
 }
 
@@ -506,7 +505,7 @@ int pg_access_validate(struct cat_store *s, struct cat_principal *out,
 	 * instance effective at once on every other.
 	 */
 	err = pg_query(pg_of(s), &r, PQ_ACCESS_VALIDATE,
-	               "SELECT g.account_id, g.token_id, g.client_id, g.scope,"
+	               "SELECT g.account_id, g.token_id, g.client_id,"
 	               " a.expires_at, g.last_used_at"
 	               " FROM access_tokens a"
 	               " JOIN grants g ON g.token_id = a.token_id"

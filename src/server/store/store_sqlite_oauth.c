@@ -502,7 +502,7 @@ int sq_access_validate(struct cat_store *s, struct cat_principal *out,
 	 * every time is what makes a revocation effective at once.
 	 */
 	err = sq_read(h, &st, SQ_ACCESS_VALIDATE,
-		      "SELECT g.account_id, g.token_id, g.client_id, g.scope,"
+		      "SELECT g.account_id, g.token_id, g.client_id,"
 		      " a.expires_at, g.last_used_at"
 		      " FROM access_tokens a"
 		      " JOIN grants g ON g.token_id = a.token_id"
@@ -518,9 +518,8 @@ int sq_access_validate(struct cat_store *s, struct cat_principal *out,
 	out->account_id = sqlite3_column_int64(st, 0);
 	sq_col(st, 1, out->token_id, sizeof(out->token_id), &bad);
 	sq_col(st, 2, out->client_id, sizeof(out->client_id), &bad);
-	sq_col(st, 3, out->scope, sizeof(out->scope), &bad);
-	out->expires_at = sqlite3_column_int64(st, 4);
-	out->grant_last_used_at = sqlite3_column_int64(st, 5);
+	out->expires_at = sqlite3_column_int64(st, 3);
+	out->grant_last_used_at = sqlite3_column_int64(st, 4);
 	sq_done(st);
 	return bad ? cat_error_set(CAT_ERROR, "store: grant row too long") : 0;
 }
