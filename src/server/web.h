@@ -56,6 +56,14 @@ int web_session_end(struct web_session *ws, struct cat_req *req,
 /* 1 when the request's csrf field matches the session (constant time). */
 int web_csrf_ok(const struct web_session *ws, const struct cat_req *req);
 /*
+ * The start of a form handler (POST): loads the session without
+ * creating one and checks the form's CSRF token. Returns <0 on a store
+ * error; 0 with *ok set when the form may be handled; 0 with *ok clear
+ * when the 403 page (web_csrf_page) was rendered instead.
+ */
+int web_form_session(struct web_session *ws, struct cat_req *req,
+		     struct cat_resp *resp, int *ok);
+/*
  * 1 when password matches account (which may be NULL for an unknown
  * email: a dummy hash is checked then so both cases take the same time).
  */

@@ -371,12 +371,8 @@ int route_web_auth_decide(struct cat_req *req, struct cat_resp *resp)
 	const char *action = cat_req_param(req, "action");
 	int err, ok = 0;
 
-	if ((err = web_session_load(&ws, req, resp, 0)) < 0)
+	if ((err = web_form_session(&ws, req, resp, &ok)) < 0 || !ok)
 		goto done;
-	if (!web_csrf_ok(&ws, req)) {
-		err = web_csrf_page(req, resp, &ws);
-		goto done;
-	}
 	if ((err = authz_check(req, resp, &a, &ok)) < 0 || !ok)
 		goto done;
 	if (!ws.s.account_id)

@@ -148,32 +148,26 @@ done:
 	return err;
 }
 
-/* 1 in *blocked while this session or address has no wrong code left. */
-static int codes_blocked(struct cat_req *req, const struct web_session *ws,
-			 int *blocked)
+/* web_limit_blocked (a read) or web_limit_wrong (counts one). */
+typedef int (*limit_fn)(struct cat_req *req, int *blocked, const char *kind,
+			const char *subject, int limit);
+
+/*
+ * Applies limit to both subjects a wrong code counts against, the session
+ * and the address: one place names their keys and limits, so the check
+ * before a lookup and the count after a miss cannot drift apart.
+ * *blocked when either is.
+ */
+static int code_limits(struct cat_req *req, const struct web_session *ws,
+		       limit_fn limit, int *blocked)
 {
 	int by_session = 0, by_addr = 0, err;
 
-	err = web_limit_blocked(req, &by_session, "code-s", ws->s.id_hash,
-				WEB_RL_CODE_SESSION);
+	err = limit(req, &by_session, "code-s", ws->s.id_hash,
+		    WEB_RL_CODE_SESSION);
 	if (err == 0)
-		err = web_limit_blocked(req, &by_addr, "code-a", req->client_ip,
-					WEB_RL_CODE_ADDR);
-	*blocked = by_session || by_addr;
-	return err;
-}
-
-/* Counts a wrong code against the session and the address. */
-static int code_wrong(struct cat_req *req, const struct web_session *ws,
-		      int *blocked)
-{
-	int by_session = 0, by_addr = 0, err;
-
-	err = web_limit_wrong(req, &by_session, "code-s", ws->s.id_hash,
-			      WEB_RL_CODE_SESSION);
-	if (err == 0)
-		err = web_limit_wrong(req, &by_addr, "code-a", req->client_ip,
-				      WEB_RL_CODE_ADDR);
+		err = limit(req, &by_addr, "code-a", req->client_ip,
+			    WEB_RL_CODE_ADDR);
 	*blocked = by_session || by_addr;
 	return err;
 }
@@ -195,7 +189,7 @@ static int find_code(struct cat_req *req, struct cat_resp *resp,
 	*ok = 0;
 	/* before the lookup: a blocked client learns nothing, not even
 	 * that a guess was right */
-	if ((err = codes_blocked(req, ws, &blocked)) < 0)
+	if ((err = code_limits(req, ws, web_limit_blocked, &blocked)) < 0)
 		return err;
 	if (blocked)
 		return web_too_many_page(req, resp, ws);
@@ -205,7 +199,7 @@ static int find_code(struct cat_req *req, struct cat_resp *resp,
 						    req->now)
 		    : CAT_ENOTFOUND;
 	if (err == CAT_ENOTFOUND) {
-		if ((err = code_wrong(req, ws, &blocked)) < 0)
+		if ((err = code_limits(req, ws, web_limit_wrong, &blocked)) < 0)
 			return err;
 		if (blocked)
 			return web_too_many_page(req, resp, ws);
@@ -258,12 +252,8 @@ int route_web_device_confirm(struct cat_req *req, struct cat_resp *resp)
 	char next[DEVICE_NEXT_MAX];
 	int err, ok = 0;
 
-	if ((err = web_session_load(&ws, req, resp, 0)) < 0)
+	if ((err = web_form_session(&ws, req, resp, &ok)) < 0 || !ok)
 		goto done;
-	if (!web_csrf_ok(&ws, req)) {
-		err = web_csrf_page(req, resp, &ws);
-		goto done;
-	}
 	if (!signed_in(&ws)) {
 		device_next(next, typed);
 		err = web_signin_page(req, resp, 401, &ws, next, NULL, NULL);
@@ -311,12 +301,8 @@ int route_web_device_decide(struct cat_req *req, struct cat_resp *resp)
 	char next[DEVICE_NEXT_MAX];
 	int err, ok = 0, approve;
 
-	if ((err = web_session_load(&ws, req, resp, 0)) < 0)
+	if ((err = web_form_session(&ws, req, resp, &ok)) < 0 || !ok)
 		goto done;
-	if (!web_csrf_ok(&ws, req)) {
-		err = web_csrf_page(req, resp, &ws);
-		goto done;
-	}
 	if (!signed_in(&ws)) {
 		device_next(next, typed);
 		err = web_signin_page(req, resp, 401, &ws, next, NULL, NULL);

@@ -56,15 +56,11 @@ int route_web_login(struct cat_req *req, struct cat_resp *resp)
 	const char *email = cat_req_param(req, "email");
 	const char *password = cat_req_param(req, "password");
 	const char *next = cat_req_param(req, "next");
-	int err, blocked = 0;
+	int err, blocked = 0, ok;
 
 	memset(&acct, 0, sizeof(acct));
-	if ((err = web_session_load(&ws, req, resp, 0)) < 0)
+	if ((err = web_form_session(&ws, req, resp, &ok)) < 0 || !ok)
 		goto done;
-	if (!web_csrf_ok(&ws, req)) {
-		err = web_csrf_page(req, resp, &ws);
-		goto done;
-	}
 	if (!web_local_path(next))
 		next = "/device";
 	if (!email || !*email || !password || !*password ||
@@ -114,13 +110,11 @@ done:
 int route_web_logout(struct cat_req *req, struct cat_resp *resp)
 {
 	struct web_session ws;
-	int err;
+	int err, ok;
 
-	if ((err = web_session_load(&ws, req, resp, 0)) < 0)
+	if ((err = web_form_session(&ws, req, resp, &ok)) < 0 || !ok)
 		goto done;
-	if (!web_csrf_ok(&ws, req))
-		err = web_csrf_page(req, resp, &ws);
-	else if ((err = web_session_end(&ws, req, resp)) == 0)
+	if ((err = web_session_end(&ws, req, resp)) == 0)
 		err = cat_resp_redirect(resp, 303, "/login");
 done:
 	return err < 0 ? web_fail(req, resp, err) : 0;

@@ -153,6 +153,22 @@ int web_csrf_ok(const struct web_session *ws, const struct cat_req *req)
 	return cat_secret_eq(ws->s.csrf, csrf);
 }
 
+int web_form_session(struct web_session *ws, struct cat_req *req,
+		     struct cat_resp *resp, int *ok)
+{
+	int err;
+
+	*ok = 0;
+	/* no new session: a form posted without one cannot carry its CSRF
+	 * token, and is refused below like any other forged form */
+	if ((err = web_session_load(ws, req, resp, 0)) < 0)
+		return err;
+	if (!web_csrf_ok(ws, req))
+		return web_csrf_page(req, resp, ws);
+	*ok = 1;
+	return 0;
+}
+
 int web_password_ok(const struct cat_account *account, const char *password)
 {
 	const char *hash = dummy_hash;

@@ -3,22 +3,18 @@
 Device: one simulated machine = its own HOME (and so its own
 ~/.config/catalyst). .run() runs `catalyst` there to completion; .start()
 starts it with pipes so a test can read the device code from stderr while
-the CLI waits. silent_server(): a socket that accepts and never answers.
+the CLI waits (both through tests/lib/cli_run.py). silent_server(): a
+socket that accepts and never answers.
 """
 
 import json
 import os
 import re
-import select
-import signal
 import socket
-import subprocess
 import threading
-import time
 
-import harness as h
+import cli_run
 
-CODE_RX = re.compile(r'enter the code\s+([A-Z]{4}-[A-Z]{4})')
 TOKEN_RX = re.compile(r'^[mw]_catr_[a-z]{2}_[0-9A-Za-z]{38}$')
 
 # variables of the test environment that would change what the CLI does
@@ -77,96 +73,20 @@ class Device:
         os.chmod(tmp, 0o600)
         os.replace(tmp, self.state_path)
 
-    def _env(self, extra):
-        env = dict(self.env)
-        for k, v in (extra or {}).items():
-            if v is None:
-                env.pop(k, None)
-            else:
-                env[k] = v
-        return env
-
     def run(self, *args, env=None, timeout=60, cwd=None):
         """Runs catalyst to completion with stdin /dev/null."""
-        return subprocess.run([h.CATALYST] + list(args),
-                              env=self._env(env), cwd=cwd or self.cwd,
-                              stdin=subprocess.DEVNULL,
-                              capture_output=True, text=True,
-                              timeout=timeout)
+        return cli_run.run(args, self.env, cwd or self.cwd, overrides=env,
+                           timeout=timeout)
 
     def start(self, *args, env=None, cwd=None):
-        """Starts catalyst with stdout/stderr pipes (stdin /dev/null)."""
-        return Running(subprocess.Popen(
-            [h.CATALYST] + list(args), env=self._env(env),
-            cwd=cwd or self.cwd, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE))
-
-
-class Running:
-    """A started CLI whose stderr can be read while it runs."""
-
-    def __init__(self, proc):
-        self.proc = proc
-        self.err = b''
-        self.out = b''
-
-    def read_err_until(self, rx, timeout=30):
-        rx = re.compile(rx) if isinstance(rx, str) else rx
-        deadline = time.monotonic() + timeout
-        fd = self.proc.stderr.fileno()
-        while True:
-            m = rx.search(self.err.decode('utf-8', 'replace'))
-            if m:
-                return m
-            left = deadline - time.monotonic()
-            if left <= 0:
-                self.kill()
-                raise AssertionError('timeout waiting for %r; stderr:\n%s'
-                                     % (rx.pattern, self.stderr))
-            r, _, _ = select.select([fd], [], [], left)
-            if r:
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    self.kill()
-                    raise AssertionError('EOF before %r; stderr:\n%s'
-                                         % (rx.pattern, self.stderr))
-                self.err += chunk
-
-    def user_code(self, timeout=30):
-        return self.read_err_until(CODE_RX, timeout).group(1)
-
-    def wait(self, timeout=60):
-        try:
-            out, err = self.proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            raise
-        self.out += out
-        self.err += err
-        return self.proc.returncode
-
-    def signal(self, sig=signal.SIGINT):
-        self.proc.send_signal(sig)
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        out, err = self.proc.communicate()
-        self.out += out or b''
-        self.err += err or b''
-
-    @property
-    def stdout(self):
-        return self.out.decode('utf-8', 'replace')
-
-    @property
-    def stderr(self):
-        return self.err.decode('utf-8', 'replace')
+        """Starts catalyst with stdout/stderr pipes (stdin /dev/null); a
+        cli_run.Running."""
+        return cli_run.start(args, self.env, cwd or self.cwd, overrides=env)
 
 
 def device_flow(device, browser, *args, action='approve', env=None):
     """Runs `catalyst <args>` (a device flow), answers the code in the
-    browser with action, and returns the finished Running."""
+    browser with action, and returns the finished cli_run.Running."""
     r = device.start(*args, env=env)
     code = r.user_code()
     browser.approve(code, action=action)

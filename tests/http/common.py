@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 
 from harness import (Browser, Server, http, setup_demo,  # noqa: E402
                      get_cli_tokens, device_code, poll_device_token,
-                     add_user)
+                     add_user, FailureFlag)
 
 BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 USER_CODE_RE = re.compile(r'^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$')
@@ -70,7 +70,7 @@ def bearer(access):
     return h
 
 
-class ServerCase(unittest.TestCase):
+class ServerCase(FailureFlag, unittest.TestCase):
     """One catalystd per test class, with setup_demo() done.
 
     Class attributes for subclasses: server_kwargs (passed to Server),
@@ -95,14 +95,6 @@ class ServerCase(unittest.TestCase):
         cls.srv.start()
         cls.addClassCleanup(cls._stop_server, cls.srv)
         cls.url = cls.srv.url
-
-    def run(self, result=None):
-        before = result and len(result.failures) + len(result.errors)
-        out = super().run(result)
-        if result is not None and \
-                len(result.failures) + len(result.errors) != before:
-            type(self)._failed = True
-        return out
 
     @classmethod
     def _stop_server(cls, srv):

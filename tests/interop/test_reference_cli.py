@@ -6,124 +6,22 @@ on its output and on the server's state (introspection, token API).
 Each CLI run has its own HOME, no CI variables and a timeout.
 """
 
-import os
 import re
-import subprocess
-import sys
-import tempfile
 import unittest
 import urllib.parse
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, '..', 'lib'))
-
-from harness import (Browser, PtyProcess, Server, http,  # noqa: E402
-                     setup_demo, strip_ansi)
-import reference_cli  # noqa: E402
-
-ERR = re.compile(r'HTTP Error|Error when|✖')
+from harness import Browser, http
+from refcli_case import ERR, RefCliCase
 
 
-class ReferenceCliTest(unittest.TestCase):
+class ReferenceCliTest(RefCliCase):
     """One server and one login for the whole flow; the tests run in name
     order (test_1_..., test_2_...) and build on each other."""
-
-    @classmethod
-    def setUpClass(cls):
-        # fails (does not skip) when npm cannot install the CLI
-        cls.cli = reference_cli.ensure_installed()
-        cls._tmp = tempfile.TemporaryDirectory(prefix='catalyst-interop-')
-        cls.addClassCleanup(cls._tmp.cleanup)
-        cls.tmp = cls._tmp.name
-        cls.srv = Server(cls.tmp)
-        cls.demo = setup_demo(cls.srv.db)
-        cls.srv.start()
-        cls.addClassCleanup(cls._stop)
-        cls._failed = False
-        cls.work = os.path.join(cls.tmp, 'work')  # cwd: no catalyst.json
-        os.makedirs(cls.work)
-        cls.state = {}
-
-    @classmethod
-    def _stop(cls):
-        if cls._failed:
-            sys.stderr.write('\n--- end of the catalystd log ---\n%s\n---\n'
-                             % cls.srv.log()[-6000:])
-        cls.srv.stop()
-
-    def run(self, result=None):
-        before = result and len(result.failures) + len(result.errors)
-        out = super().run(result)
-        if result is not None and \
-                len(result.failures) + len(result.errors) != before:
-            type(self)._failed = True
-        return out
-
-    # running the CLI -------------------------------------------------------
-    def home(self, name):
-        h = os.path.join(self.tmp, 'home-' + name)
-        os.makedirs(h, exist_ok=True)
-        return h
-
-    def env(self, home):
-        d = self.demo
-        return reference_cli.cli_env(home, self.srv.url,
-                                     (d.device_id, d.device_secret),
-                                     (d.browser_id, d.browser_secret))
-
-    def run_cli(self, home, *args, timeout=90):
-        """A non-interactive run: stdin /dev/null; returns the output."""
-        try:
-            p = subprocess.run([self.cli] + list(args), env=self.env(home),
-                               cwd=self.work, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, timeout=timeout,
-                               start_new_session=True)
-        except subprocess.TimeoutExpired as e:
-            self.fail('catalyst %s hung for %ds; output:\n%s' % (
-                ' '.join(args), timeout,
-                strip_ansi((e.output or b'').decode('utf-8', 'replace'))))
-        return strip_ansi(p.stdout.decode('utf-8', 'replace'))
-
-    def spawn(self, home, *args, use_pty=True):
-        return PtyProcess([self.cli] + list(args), env=self.env(home),
-                          cwd=self.work, use_pty=use_pty)
-
-    def approve_printed_code(self, proc):
-        """Reads the device code the CLI prints and approves it as a
-        browser would; returns the user code."""
-        m = proc.expect(r'Visit this URL on any device:\s*(\S+)\n', 60)
-        url = m.group(1)
-        self.assertTrue(url.startswith(self.srv.url + '/device'), url)
-        m = proc.expect(r'Enter the device verification code:\s*(\S+)\s', 30)
-        code = m.group(1)
-        q = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
-        self.assertEqual(q.get('user_code'), [code])
-        Browser(self.srv.url, self.demo.email,
-                self.demo.password).approve(code)
-        return code
-
-    def introspect(self, token):
-        st, _, body = http('POST', self.srv.url + '/oauth/introspect',
-                           data={'token': token,
-                                 'client_id': self.demo.device_id,
-                                 'client_secret': self.demo.device_secret})
-        self.assertEqual(st, 200, body)
-        return body
 
     # the flow --------------------------------------------------------------
     def test_1_login_device_flow(self):
         home = self.home('main')
-        p = self.spawn(home, 'login', '--no-localhost', '--dc', 'us')
-        try:
-            p.expect(r'Allow Catalyst to collect CLI error reporting', 60)
-            p.send('n\r')
-            self.approve_printed_code(p)
-            p.expect(r'Logged in as : (\S+)', 90)
-            p.wait(30)
-        finally:
-            p.kill()
-        out = p.output
+        out = self.ref_login(home)
         self.assertIn('Success! Logged in as : ' + self.demo.email, out)
         self.assertIsNone(ERR.search(out), out)
         out = self.run_cli(home, 'whoami')
@@ -134,15 +32,8 @@ class ReferenceCliTest(unittest.TestCase):
         home = self.state.get('login_home')
         if not home:
             self.fail('login failed earlier')
-        p = self.spawn(home, 'token:generate', use_pty=False)
-        try:
-            self.approve_printed_code(p)
-            m = p.expect(r'Token generated successfully : (\S+)\n', 90)
-            p.wait(30)
-        finally:
-            p.kill()
-        token = m.group(1)
-        self.assertRegex(token, r'^m_catr_us_[0-9A-Za-z]{38}$', p.output)
+        token = self.ref_token_generate(home)
+        self.assertRegex(token, r'^m_catr_us_[0-9A-Za-z]{38}$')
         self.state['token'] = token
         info = self.introspect(token[2:])
         self.assertIs(info['active'], True, info)

@@ -68,6 +68,8 @@ TTY: PtyProcess(argv, env=None, cwd=None, use_pty=True) with
     .expect(regex, timeout), .send(text), .wait(timeout) -> exit status,
     .output (ANSI stripped, CRs dropped), .kill(). use_pty=False runs it
     with stdin /dev/null and output on a pipe (still streamed).
+unittest: FailureFlag, a TestCase mixin setting cls._failed when a test of
+    the class failed (to show the server log in the class cleanup).
 """
 
 import atexit
@@ -95,6 +97,7 @@ __all__ = [
     'BrowserError', 'csrf_of', 'http', 'raw_request', 'device_code',
     'poll_device_token', 'get_cli_tokens', 'pkce_pair', 'db_snapshot',
     'db_count', 'db_tables', 'PtyProcess', 'strip_ansi', 'wait_until',
+    'FailureFlag',
 ]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -963,6 +966,23 @@ def wait_until(pred, timeout=10, interval=0.05, what='condition'):
         if time.monotonic() > deadline:
             raise AssertionError('timed out waiting for ' + what)
         time.sleep(interval)
+
+
+class FailureFlag:
+    """unittest.TestCase mixin (list it before TestCase): sets the class
+    attribute _failed once a test of the class fails or errors, so that a
+    class cleanup prints the server's log only when someone needs it.
+    setUpClass should reset cls._failed, as a subclass inherits the flag."""
+
+    _failed = False
+
+    def run(self, result=None):
+        before = result and len(result.failures) + len(result.errors)
+        out = super().run(result)
+        if result is not None and \
+                len(result.failures) + len(result.errors) != before:
+            type(self)._failed = True
+        return out
 
 
 # --------------------------------------------------------------------------

@@ -28,6 +28,7 @@ API:
         own HOME, talking to url through CATALYST_AUTH_URL/ADMIN_URL and the
         demo's clients. .run(*args) -> CompletedProcess (text),
         .start(*args) -> Running with .user_code(), .wait(), .stdout, .stderr
+        (both from cli_run.py, shared with the e2e tests)
 
 Every process started here is stopped by its PID (catalystd by harness,
 nginx here, PostgreSQL through pg_ctl and its postmaster.pid).
@@ -39,7 +40,6 @@ import glob
 import os
 import random
 import re
-import select
 import shutil
 import signal
 import socket
@@ -47,15 +47,15 @@ import string
 import subprocess
 import time
 
+import cli_run
 import harness as h
+# re-exported (__all__): scale-out tests know them as scaleout's
+from cli_run import USER_CODE_RX, Running  # noqa: F401
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _ROOT = os.path.dirname(os.path.dirname(_HERE))
 PG_SCRIPT = os.path.join(_ROOT, 'tests', 'pg', 'pg_server.sh')
 NGINX = os.environ.get('NGINX') or shutil.which('nginx') or '/usr/sbin/nginx'
-
-USER_CODE_RX = re.compile(
-    r'\b([BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4})\b')
 
 __all__ = ['PgServer', 'Cluster', 'Nginx', 'Cli', 'Running', 'LogEntry',
            'free_port', 'USER_CODE_RX']
@@ -416,84 +416,12 @@ class Cli:
             'W_CATALYST_CLIENT_ID': demo.browser_id,
             'W_CATALYST_CLIENT_SECRET': demo.browser_secret})
 
-    def _env(self, extra):
-        env = dict(self.env)
-        for k, v in (extra or {}).items():
-            if v is None:
-                env.pop(k, None)
-            else:
-                env[k] = v
-        return env
-
     def run(self, *args, env=None, timeout=60):
         """Runs `catalyst args...` to completion, stdin /dev/null."""
-        return subprocess.run([h.CATALYST] + [str(a) for a in args],
-                              env=self._env(env), cwd=self.cwd,
-                              stdin=subprocess.DEVNULL, capture_output=True,
-                              text=True, timeout=timeout)
+        return cli_run.run(args, self.env, self.cwd, overrides=env,
+                           timeout=timeout)
 
     def start(self, *args, env=None):
-        """Starts `catalyst args...`; read its stderr while it runs."""
-        return Running(subprocess.Popen(
-            [h.CATALYST] + [str(a) for a in args], env=self._env(env),
-            cwd=self.cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, preexec_fn=h._die_with_parent))
-
-
-class Running:
-    """A started CLI whose stderr can be read while it waits."""
-
-    def __init__(self, proc):
-        self.proc = proc
-        self.out = b''
-        self.err = b''
-
-    def read_err_until(self, rx, timeout=30):
-        deadline = time.monotonic() + timeout
-        fd = self.proc.stderr.fileno()
-        while True:
-            m = rx.search(self.err.decode('utf-8', 'replace'))
-            if m:
-                return m
-            left = deadline - time.monotonic()
-            if left <= 0:
-                self.kill()
-                raise AssertionError('timeout waiting for %r; stderr:\n%s'
-                                     % (rx.pattern, self.stderr))
-            r, _, _ = select.select([fd], [], [], left)
-            if r:
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    self.kill()
-                    raise AssertionError('CLI exited before %r; stderr:\n%s'
-                                         % (rx.pattern, self.stderr))
-                self.err += chunk
-
-    def user_code(self, timeout=30):
-        """The verification code the CLI shows (XXXX-XXXX)."""
-        return self.read_err_until(USER_CODE_RX, timeout).group(1)
-
-    def wait(self, timeout=60):
-        try:
-            out, err = self.proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            raise
-        self.out += out or b''
-        self.err += err or b''
-        return self.proc.returncode
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        out, err = self.proc.communicate()
-        self.out += out or b''
-        self.err += err or b''
-
-    @property
-    def stdout(self):
-        return self.out.decode('utf-8', 'replace')
-
-    @property
-    def stderr(self):
-        return self.err.decode('utf-8', 'replace')
+        """Starts `catalyst args...`; read its stderr while it runs (a
+        cli_run.Running)."""
+        return cli_run.start(args, self.env, self.cwd, overrides=env)
