@@ -11,8 +11,9 @@ packages=(
 )
 # test- and benchmark-only tools
 if [ "${1:-}" = "--test" ]; then
-	packages+=(wrk hyperfine postgresql nginx)
-	command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
+	packages+=(wrk hyperfine postgresql nginx chromium)
+	command -v node >/dev/null 2>&1 || packages+=(nodejs)
+	command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi
 
 missing=()
