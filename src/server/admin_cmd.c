@@ -18,209 +18,16 @@
 
 #include "admin.h"
 #include "admin_secret.h"
+#include "admin_util.h"
 #include "dc.h"
 #include "store.h"
 #include "token.h"
 #include "banned.h"
 
-#define EXIT_OK 0
-#define EXIT_ERR 1
-#define EXIT_USAGE 129
-/* parse_opts: --help was printed, exit 0 */
-#define HELP_SHOWN (-2)
-
 #define SECRET_BUF 1024
 #define PASSWORD_MIN 8
 #define CLIENT_SECRET_MIN 16
 #define CLIENT_ID_ALPHABET "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-
-enum {
-	O_HELP = 256, O_DB, O_JSON, O_EMAIL, O_FIRST, O_LAST, O_ORG,
-	O_PWSTDIN, O_NAME, O_MEMBER, O_TYPE, O_TZ, O_KIND, O_ID, O_SECSTDIN,
-	O_DC,
-};
-
-#define COMMON_OPTS                                                     \
-	{"help", no_argument, NULL, O_HELP},                            \
-	{"db", required_argument, NULL, O_DB},                          \
-	{"json", no_argument, NULL, O_JSON}
-
-#define COMMON_USAGE                                                    \
-	"  --db URL            SQLite file (default ./var/catalyst.db) or\n" \
-	"                      postgres://...\n"                           \
-	"  --json              print the result as JSON\n"
-
-struct common_opts {
-	const char *db;
-	int json;
-};
-
-/* Called for every option parse_opts does not handle itself; returns 0 or
- * EXIT_USAGE. */
-typedef int (*opt_fn)(void *o, int c, const char *arg);
-
-/*
- * getopt_long over argv with the shared options (--help, --db, --json)
- * handled here. Returns 0, HELP_SHOWN or EXIT_USAGE.
- */
-static int parse_opts(int argc, char **argv, const struct option *opts,
-		      const char *usage, struct common_opts *co, opt_fn fn,
-		      void *o)
-{
-	int c, err;
-
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		switch (c) {
-		case O_HELP:
-			fputs(usage, stdout);
-			return HELP_SHOWN;
-		case O_DB:
-			co->db = optarg;
-			break;
-		case O_JSON:
-			co->json = 1;
-			break;
-		case ':':
-		case '?':
-			/* optopt names a bad short option; a long one is
-			 * the argument just consumed */
-			if (optopt > 0 && optopt < 256)
-				fprintf(stderr, "catalystd: %s '-%c'\n%s",
-					c == ':' ? "option needs a value:"
-						 : "unknown option",
-					optopt, usage);
-			else
-				fprintf(stderr, "catalystd: %s '%s'\n%s",
-					c == ':' ? "option needs a value:"
-						 : "unknown option",
-					argv[optind - 1], usage);
-			return EXIT_USAGE;
-		default:
-			if ((err = fn ? fn(o, c, optarg) : EXIT_USAGE) != 0)
-				return err;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "catalystd: unexpected argument '%s'\n%s",
-			argv[optind], usage);
-		return EXIT_USAGE;
-	}
-	if (!co->db)
-		co->db = cat_admin_db_default();
-	return 0;
-}
-
-static int usage_err(const char *usage, const char *what)
-{
-	fprintf(stderr, "catalystd: %s\n%s", what, usage);
-	return EXIT_USAGE;
-}
-
-/* A PostgreSQL URL may carry a password: show only what follows the '@',
- * up to any query string. */
-static const char *db_label(const char *db, int *len)
-{
-	const char *at = strrchr(db, '@');
-
-	if (strstr(db, "://")) {
-		db = at ? at + 1 : db;
-		*len = (int)strcspn(db, "?");
-	} else {
-		*len = (int)strlen(db);
-	}
-	return db;
-}
-
-static int open_store(struct cat_store **out, const char *db)
-{
-	int err = cat_store_open(out, db), len;
-	const char *label;
-
-	if (err == 0)
-		err = cat_store_migrate(*out);
-	if (err < 0) {
-		label = db_label(db, &len);
-		fprintf(stderr, "catalystd: cannot open store '%.*s': %s\n",
-			len, label, cat_error_last());
-		cat_store_close(*out);
-		*out = NULL;
-		return EXIT_ERR;
-	}
-	return 0;
-}
-
-/* Prints obj (stolen) as one line of JSON. */
-static void print_json(json_t *obj)
-{
-	if (!obj) {
-		fputs("{}\n", stdout);
-		return;
-	}
-	json_dumpf(obj, stdout, JSON_COMPACT);
-	fputc('\n', stdout);
-	json_decref(obj);
-}
-
-/* A command succeeded only if its output reached stdout. */
-static int finish(int rc)
-{
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "catalystd: cannot write output: %s\n",
-			strerror(errno));
-		return EXIT_ERR;
-	}
-	return rc;
-}
-
-/* 1..max bytes of valid UTF-8 with no control characters. */
-static int valid_text(const char *s, size_t max)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > max || !cat_utf8_valid(s, n))
-		return 0;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return 0;
-	return 1;
-}
-
-static int valid_email(const char *s)
-{
-	const char *at = strchr(s, '@');
-	const char *p;
-
-	if (!at || at == s || !at[1] || strchr(at + 1, '@') ||
-	    strlen(s) > CAT_EMAIL_MAX)
-		return 0;
-	for (p = s; *p; p++)
-		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
-			return 0;
-	return 1;
-}
-
-/* Characters, not bytes, so the minimum means the same in any script. */
-static size_t utf8_chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
-			n++;
-	return n;
-}
-
-/* Ids appear in URLs and headers: keep them to what routes accept. */
-static int valid_id(const char *s)
-{
-	size_t n = strlen(s);
-
-	return n > 0 && n <= CAT_ID_MAX &&
-	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			 "0123456789._-") == n;
-}
 
 /* Returns 1 (stop the walk) at the first org: "does it have any?" */
 static int any_org_cb(const struct cat_org *o, void *ctx)
@@ -245,10 +52,10 @@ int cmd_migrate(int argc, char **argv)
 	struct cat_store *st = NULL;
 	int rc, version = 0;
 
-	if ((rc = parse_opts(argc, argv, opts, migrate_usage, &co,
+	if ((rc = adm_parse_opts(argc, argv, opts, migrate_usage, &co,
 			     NULL, NULL)) != 0)
 		return rc == HELP_SHOWN ? EXIT_OK : rc;
-	if ((rc = open_store(&st, co.db)) != 0)
+	if ((rc = adm_open_store(&st, co.db)) != 0)
 		goto done;
 	if (cat_store_schema_version(st, &version) < 0) {
 		fprintf(stderr, "catalystd: cannot read the schema version: %s\n",
@@ -257,10 +64,10 @@ int cmd_migrate(int argc, char **argv)
 		goto done;
 	}
 	if (co.json)
-		print_json(json_pack("{s:i}", "schema_version", version));
+		adm_print_json(json_pack("{s:i}", "schema_version", version));
 	else
 		printf("schema version %d\n", version);
-	rc = finish(EXIT_OK);
+	rc = adm_finish(EXIT_OK);
 done:
 	cat_store_close(st);
 	return rc;
@@ -339,7 +146,7 @@ static int get_password_hash(const struct user_opts *o,
 		why = "the password is not valid UTF-8";
 		goto done;
 	}
-	if (utf8_chars(pw) < PASSWORD_MIN) {
+	if (adm_utf8_chars(pw) < PASSWORD_MIN) {
 		why = "the password is shorter than 8 characters";
 		goto done;
 	}
@@ -367,7 +174,7 @@ static int user_add_run(const struct user_opts *o, const struct common_opts *co,
 	struct cat_org org;
 	int rc, err;
 
-	if ((rc = open_store(&st, co->db)) != 0)
+	if ((rc = adm_open_store(&st, co->db)) != 0)
 		goto done;
 	rc = EXIT_ERR;
 	if (o->org && (err = cat_store_org_get(st, &org, o->org)) < 0) {
@@ -397,11 +204,11 @@ static int user_add_run(const struct user_opts *o, const struct common_opts *co,
 		goto done;
 	}
 	if (co->json)
-		print_json(json_pack("{s:I, s:s, s:s?}", "id", (json_int_t)a.id,
+		adm_print_json(json_pack("{s:I, s:s, s:s?}", "id", (json_int_t)a.id,
 				     "email", a.email, "org_id", o->org));
 	else
 		printf("%lld\n", (long long)a.id);
-	rc = finish(EXIT_OK);
+	rc = adm_finish(EXIT_OK);
 done:
 	cat_store_close(st);
 	return rc;
@@ -423,20 +230,20 @@ int cmd_user_add(int argc, char **argv)
 	char hash[crypto_pwhash_STRBYTES];
 	int rc;
 
-	if ((rc = parse_opts(argc, argv, opts, user_usage, &co, user_opt,
+	if ((rc = adm_parse_opts(argc, argv, opts, user_usage, &co, user_opt,
 			     &o)) != 0)
 		return rc == HELP_SHOWN ? EXIT_OK : rc;
 	if (!o.email)
-		return usage_err(user_usage, "--email is required");
-	if (!valid_email(o.email))
-		return usage_err(user_usage,
+		return adm_usage_err(user_usage, "--email is required");
+	if (!adm_valid_email(o.email))
+		return adm_usage_err(user_usage,
 				 "--email wants an address like name@example.com");
-	if ((o.first && !valid_text(o.first, CAT_NAME_MAX)) ||
-	    (o.last && !valid_text(o.last, CAT_NAME_MAX)))
-		return usage_err(user_usage,
+	if ((o.first && !adm_valid_text(o.first, CAT_NAME_MAX)) ||
+	    (o.last && !adm_valid_text(o.last, CAT_NAME_MAX)))
+		return adm_usage_err(user_usage,
 				 "names are 1-127 bytes of text without control characters");
-	if (o.org && !valid_id(o.org))
-		return usage_err(user_usage, "--org wants an org id");
+	if (o.org && !adm_valid_id(o.org))
+		return adm_usage_err(user_usage, "--org wants an org id");
 	/* ask for the password before touching the store: a typo at the
 	 * prompt must not leave a half-made account behind */
 	if ((rc = get_password_hash(&o, hash)) != 0)
@@ -484,7 +291,7 @@ static int org_add_run(const struct org_opts *o, const struct common_opts *co)
 	size_t i;
 	int rc, err, has;
 
-	if ((rc = open_store(&st, co->db)) != 0)
+	if ((rc = adm_open_store(&st, co->db)) != 0)
 		goto done;
 	rc = EXIT_ERR;
 	if (!(accts = calloc(o->nmembers + 1, sizeof(*accts))) ||
@@ -527,11 +334,11 @@ static int org_add_run(const struct org_opts *o, const struct common_opts *co)
 		json_array_append_new(ids, json_integer(accts[i].id));
 	}
 	if (co->json)
-		print_json(json_pack("{s:s, s:s, s:O}", "id", org.id, "name",
+		adm_print_json(json_pack("{s:s, s:s, s:O}", "id", org.id, "name",
 				     org.name, "members", ids));
 	else
 		printf("%s\n", org.id);
-	rc = finish(EXIT_OK);
+	rc = adm_finish(EXIT_OK);
 done:
 	json_decref(ids);
 	free(accts);
@@ -556,22 +363,22 @@ int cmd_org_add(int argc, char **argv)
 		fprintf(stderr, "catalystd: out of memory\n");
 		return EXIT_ERR;
 	}
-	rc = parse_opts(argc, argv, opts, org_usage, &co, org_opt, &o);
+	rc = adm_parse_opts(argc, argv, opts, org_usage, &co, org_opt, &o);
 	if (rc != 0) {
 		rc = rc == HELP_SHOWN ? EXIT_OK : rc;
 		goto done;
 	}
 	rc = EXIT_USAGE;
 	if (!o.name) {
-		usage_err(org_usage, "--name is required");
+		adm_usage_err(org_usage, "--name is required");
 		goto done;
 	}
-	if (!valid_text(o.name, CAT_NAME_MAX)) {
-		usage_err(org_usage, "--name is 1-127 bytes of text without control characters");
+	if (!adm_valid_text(o.name, CAT_NAME_MAX)) {
+		adm_usage_err(org_usage, "--name is 1-127 bytes of text without control characters");
 		goto done;
 	}
 	for (i = 0; i < o.nmembers; i++) {
-		if (!valid_email(o.members[i])) {
+		if (!adm_valid_email(o.members[i])) {
 			fprintf(stderr, "catalystd: --member '%s' is not an email address\n",
 				o.members[i]);
 			goto done;
@@ -640,7 +447,7 @@ static int project_add_run(const struct project_opts *o,
 	json_t *envs = NULL;
 	int rc, err;
 
-	if ((rc = open_store(&st, co->db)) != 0)
+	if ((rc = adm_open_store(&st, co->db)) != 0)
 		goto done;
 	rc = EXIT_ERR;
 	if ((err = cat_store_org_get(st, &org, o->org)) < 0) {
@@ -675,12 +482,12 @@ static int project_add_run(const struct project_opts *o,
 		goto done;
 	}
 	if (co->json)
-		print_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:O}",
+		adm_print_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:O}",
 				     "id", p.id, "name", p.name, "org_id",
 				     p.org_id, "type", p.type, "timezone",
 				     p.timezone, "domain_name", p.domain_name,
 				     "environments", envs));
-	rc = finish(EXIT_OK);
+	rc = adm_finish(EXIT_OK);
 done:
 	json_decref(envs);
 	cat_store_close(st);
@@ -701,21 +508,21 @@ int cmd_project_add(int argc, char **argv)
 	struct project_opts o = {0};
 	int rc;
 
-	if ((rc = parse_opts(argc, argv, opts, project_usage, &co, project_opt,
+	if ((rc = adm_parse_opts(argc, argv, opts, project_usage, &co, project_opt,
 			     &o)) != 0)
 		return rc == HELP_SHOWN ? EXIT_OK : rc;
 	if (!o.org || !o.name)
-		return usage_err(project_usage, "--org and --name are required");
-	if (!valid_id(o.org))
-		return usage_err(project_usage, "--org wants an org id");
-	if (!valid_text(o.name, CAT_NAME_MAX))
-		return usage_err(project_usage,
+		return adm_usage_err(project_usage, "--org and --name are required");
+	if (!adm_valid_id(o.org))
+		return adm_usage_err(project_usage, "--org wants an org id");
+	if (!adm_valid_text(o.name, CAT_NAME_MAX))
+		return adm_usage_err(project_usage,
 				 "--name is 1-127 bytes of text without control characters");
 	if (o.type && strcmp(o.type, "Live") != 0 && strcmp(o.type, "Demo") != 0)
-		return usage_err(project_usage, "--type is Live or Demo");
-	if (o.tz && (!valid_text(o.tz, 63) ||
+		return adm_usage_err(project_usage, "--type is Live or Demo");
+	if (o.tz && (!adm_valid_text(o.tz, 63) ||
 		     strcspn(o.tz, " \"'<>\\") != strlen(o.tz)))
-		return usage_err(project_usage,
+		return adm_usage_err(project_usage,
 				 "--timezone wants a zone name like Asia/Kolkata");
 	return project_add_run(&o, &co);
 }
@@ -783,7 +590,7 @@ static int client_add_run(const struct client_opts *o,
 			    : cat_secret_read_line(secret, SECRET_BUF, &why);
 		if (n < 0)
 			goto done;
-		if (n < CLIENT_SECRET_MIN || !valid_text(secret, SECRET_BUF)) {
+		if (n < CLIENT_SECRET_MIN || !adm_valid_text(secret, SECRET_BUF)) {
 			why = "the secret must be at least 16 printable characters";
 			goto done;
 		}
@@ -791,7 +598,7 @@ static int client_add_run(const struct client_opts *o,
 		why = cat_error_last();
 		goto done;
 	}
-	if ((rc = open_store(&st, co->db)) != 0)
+	if ((rc = adm_open_store(&st, co->db)) != 0)
 		goto done;
 	rc = EXIT_ERR;
 	cat_token_hash(c.secret_hash, secret);
@@ -804,12 +611,12 @@ static int client_add_run(const struct client_opts *o,
 		goto done;
 	}
 	if (co->json)
-		print_json(json_pack("{s:s, s:s, s:s, s:s}", "client_id", c.id,
+		adm_print_json(json_pack("{s:s, s:s, s:s, s:s}", "client_id", c.id,
 				     "client_secret", secret, "kind", o->kind,
 				     "name", c.name));
 	else
 		printf("client_id: %s\nclient_secret: %s\n", c.id, secret);
-	rc = finish(EXIT_OK);
+	rc = adm_finish(EXIT_OK);
 	/* only for a person: a script capturing stdout knows */
 	if (rc == EXIT_OK && !o->secret_stdin && isatty(STDOUT_FILENO))
 		fprintf(stderr, "catalystd: store the secret now; it cannot be "
@@ -839,25 +646,25 @@ int cmd_client_add(int argc, char **argv)
 	const struct cat_dc *dc;
 	int rc, kind;
 
-	if ((rc = parse_opts(argc, argv, opts, client_usage, &co, client_opt,
+	if ((rc = adm_parse_opts(argc, argv, opts, client_usage, &co, client_opt,
 			     &o)) != 0)
 		return rc == HELP_SHOWN ? EXIT_OK : rc;
 	if (!o.name || !o.kind)
-		return usage_err(client_usage, "--name and --kind are required");
-	if (!valid_text(o.name, CAT_NAME_MAX))
-		return usage_err(client_usage,
+		return adm_usage_err(client_usage, "--name and --kind are required");
+	if (!adm_valid_text(o.name, CAT_NAME_MAX))
+		return adm_usage_err(client_usage,
 				 "--name is 1-127 bytes of text without control characters");
 	if (strcmp(o.kind, "device") == 0)
 		kind = CAT_CLIENT_DEVICE;
 	else if (strcmp(o.kind, "browser") == 0)
 		kind = CAT_CLIENT_BROWSER;
 	else
-		return usage_err(client_usage, "--kind is device or browser");
-	if (o.id && !valid_id(o.id))
-		return usage_err(client_usage,
+		return adm_usage_err(client_usage, "--kind is device or browser");
+	if (o.id && !adm_valid_id(o.id))
+		return adm_usage_err(client_usage,
 				 "--id is 1-63 characters of A-Z a-z 0-9 . _ -");
 	if (!(dc = cat_dc_find(o.dc ? o.dc : "us")))
-		return usage_err(client_usage,
+		return adm_usage_err(client_usage,
 				 "unknown --dc (one of us eu in au ca sa jp ae)");
 	return client_add_run(&o, &co, kind, dc->code);
 }

@@ -1,0 +1,79 @@
+/*
+ * What the admin subcommands share (admin_util.c): option parsing with the
+ * common --help/--db/--json, opening the store, output and input checks.
+ */
+#ifndef CAT_ADMIN_UTIL_H
+#define CAT_ADMIN_UTIL_H
+
+#include <getopt.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "store.h"
+
+#define EXIT_OK 0
+#define EXIT_ERR 1
+#define EXIT_USAGE 129
+/* adm_parse_opts: --help was printed, exit 0 */
+#define HELP_SHOWN (-2)
+
+enum {
+	O_HELP = 256, O_DB, O_JSON, O_EMAIL, O_FIRST, O_LAST, O_ORG,
+	O_PWSTDIN, O_NAME, O_MEMBER, O_TYPE, O_TZ, O_KIND, O_ID, O_SECSTDIN,
+	O_DC,
+};
+
+#define COMMON_OPTS                                                     \
+	{"help", no_argument, NULL, O_HELP},                            \
+	{"db", required_argument, NULL, O_DB},                          \
+	{"json", no_argument, NULL, O_JSON}
+
+#define COMMON_USAGE                                                    \
+	"  --db URL            SQLite file (default ./var/catalyst.db) or\n" \
+	"                      postgres://...\n"                           \
+	"  --json              print the result as JSON\n"
+
+struct common_opts {
+	const char *db;
+	int json;
+};
+
+/* Called for every option adm_parse_opts does not handle itself; returns 0 or
+ * EXIT_USAGE. */
+typedef int (*opt_fn)(void *o, int c, const char *arg);
+
+/*
+ * getopt_long over argv with the shared options (--help, --db, --json)
+ * handled here. Returns 0, HELP_SHOWN or EXIT_USAGE.
+ */
+int adm_parse_opts(int argc, char **argv, const struct option *opts,
+		   const char *usage, struct common_opts *co, opt_fn fn,
+		   void *o);
+
+/* Prints what is wrong and the usage on stderr; returns EXIT_USAGE. */
+int adm_usage_err(const char *usage, const char *what);
+
+/* Opens and migrates the store at db, or prints why not (never the
+ * password of a postgres:// URL) and returns EXIT_ERR. */
+int adm_open_store(struct cat_store **out, const char *db);
+
+/* Prints obj (stolen) as one line of JSON. */
+void adm_print_json(json_t *obj);
+
+/* A command succeeded only if its output reached stdout. */
+int adm_finish(int rc);
+
+/* 1..max bytes of valid UTF-8 with no control characters. */
+int adm_valid_text(const char *s, size_t max);
+
+/* One @ with text on both sides, no spaces or control characters. */
+int adm_valid_email(const char *s);
+
+/* Characters, not bytes, so the minimum means the same in any script. */
+size_t adm_utf8_chars(const char *s);
+
+/* Ids appear in URLs and headers: keep them to what routes accept. */
+int adm_valid_id(const char *s);
+
+#endif
