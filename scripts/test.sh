@@ -14,6 +14,10 @@ run_suite() {
 	(cd "$dir" && ctest --output-on-failure -j2 --timeout 900)
 }
 
+echo "== format =="
+# the style is .clang-format; a file it would change fails the run
+git ls-files -z '*.c' '*.h' | xargs -0 clang-format --dry-run --Werror
+
 echo "== build and test: release =="
 run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCATALYST_BUILD_TESTS=ON
 

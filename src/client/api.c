@@ -18,7 +18,7 @@
 #include "banned.h"
 
 static CURL *handle;
-static const struct cat_curl_api *C;  /* loaded on first use */
+static const struct cat_curl_api *C; /* loaded on first use */
 
 long cat_api_timeout(void)
 {
@@ -74,7 +74,7 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
 
 	if (cat_buf_add(&s->buf, p, size * n) < 0) {
 		s->overflow = 1;
-		return 0;  /* makes libcurl stop with CURLE_WRITE_ERROR */
+		return 0; /* makes libcurl stop with CURLE_WRITE_ERROR */
 	}
 	return size * n;
 }
@@ -138,8 +138,8 @@ static int encode_form(CURL *h, struct cat_buf *b, const char *const *form)
 static void origin_of(char *out, size_t n, const char *url)
 {
 	const char *p = strstr(url, "://");
-	size_t len = p ? (size_t)(p + 3 - url) + strcspn(p + 3, "/?#")
-		       : strlen(url);
+	size_t len =
+		p ? (size_t)(p + 3 - url) + strcspn(p + 3, "/?#") : strlen(url);
 
 	snprintf(out, n, "%.*s", (int)len, url);
 }
@@ -172,7 +172,8 @@ static int transport_error(CURLcode rc, const char *url, const char *detail,
 		if (overflow)
 			return cat_error_set(CAT_ETOOBIG,
 					     "the answer from %s is larger "
-					     "than %d bytes", org, CAT_RESP_MAX);
+					     "than %d bytes",
+					     org, CAT_RESP_MAX);
 		/* fall through */
 	default:
 		return cat_error_set(CAT_EUNAVAIL, "request to %s failed: %s",
@@ -182,7 +183,7 @@ static int transport_error(CURLcode rc, const char *url, const char *detail,
 
 int cat_api_send(const struct cat_req *req, struct cat_resp *out)
 {
-	struct sink sink = {CAT_BUF_INIT(CAT_RESP_MAX), 0};
+	struct sink sink = { CAT_BUF_INIT(CAT_RESP_MAX), 0 };
 	struct cat_buf body = CAT_BUF_INIT(64 * 1024);
 	struct cat_buf hdr = CAT_BUF_INIT(8192);
 	struct curl_slist *headers = NULL, *tmp;
@@ -225,8 +226,8 @@ int cat_api_send(const struct cat_req *req, struct cat_resp *out)
 	C->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	C->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	C->easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
-			 timeout < CAT_CONNECT_TIMEOUT ? timeout
-						       : CAT_CONNECT_TIMEOUT);
+		       timeout < CAT_CONNECT_TIMEOUT ? timeout
+						     : CAT_CONNECT_TIMEOUT);
 	C->easy_setopt(h, CURLOPT_TIMEOUT, timeout);
 	C->easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
 	C->easy_setopt(h, CURLOPT_WRITEDATA, &sink);
@@ -245,14 +246,16 @@ int cat_api_send(const struct cat_req *req, struct cat_resp *out)
 	cat_debug("< %ld (%zu bytes)", out->status, sink.buf.len);
 	if (sink.buf.len > 0)
 		out->json = json_loadb(sink.buf.ptr, sink.buf.len, 0, NULL);
-	if (out->status >= 200 && out->status < 300 && !json_is_object(out->json)) {
+	if (out->status >= 200 && out->status < 300 &&
+	    !json_is_object(out->json)) {
 		char org[256];
 
 		origin_of(org, sizeof(org), req->url);
 		cat_hint_set("is %s a catalystd server?", org);
-		err = cat_error_set(CAT_ERROR,
-				    "the server answered %ld without a JSON object",
-				    out->status);
+		err = cat_error_set(
+			CAT_ERROR,
+			"the server answered %ld without a JSON object",
+			out->status);
 		goto done;
 	}
 done:
@@ -262,7 +265,7 @@ done:
 		C->slist_free_all(headers);
 	cat_buf_release(&sink.buf);
 	if (body.ptr)
-		memset(body.ptr, 0, body.len);	/* it may hold a secret */
+		memset(body.ptr, 0, body.len); /* it may hold a secret */
 	cat_buf_release(&body);
 	cat_buf_release(&hdr);
 	return err;

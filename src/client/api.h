@@ -11,22 +11,22 @@
 
 #include <jansson.h>
 
-#define CAT_RESP_MAX (1024 * 1024)
+#define CAT_RESP_MAX        (1024 * 1024)
 #define CAT_CONNECT_TIMEOUT 10L
-#define CAT_TOTAL_TIMEOUT 30L
-#define CAT_URL_MAX 4096
+#define CAT_TOTAL_TIMEOUT   30L
+#define CAT_URL_MAX         4096
 
 struct cat_req {
-	const char *method;	  /* "GET" or "POST" */
-	const char *url;	  /* the complete URL */
-	const char *bearer;	  /* Authorization: Bearer <bearer>, or NULL */
-	const char *org;	  /* CATALYST-ORG header, or NULL */
-	const char *const *form;  /* POST body: name, value, ..., NULL */
+	const char *method;      /* "GET" or "POST" */
+	const char *url;         /* the complete URL */
+	const char *bearer;      /* Authorization: Bearer <bearer>, or NULL */
+	const char *org;         /* CATALYST-ORG header, or NULL */
+	const char *const *form; /* POST body: name, value, ..., NULL */
 };
 
 struct cat_resp {
 	long status;
-	json_t *json;  /* the parsed body; NULL when empty or not JSON */
+	json_t *json; /* the parsed body; NULL when empty or not JSON */
 };
 
 int cat_api_send(const struct cat_req *req, struct cat_resp *out);

@@ -37,12 +37,13 @@ int cat_auth_client(struct cat_ctx *ctx, char salt, struct cat_client *out)
 	cat_hint_set("set %s and %s to a client registered with 'catalystd "
 		     "client add', or add clients.%s to '%s'",
 		     id_var, sec_var, flow, cfg->settings_path);
-	return cat_error_set(CAT_ERROR, "no OAuth client configured for the "
-			     "%s flow", flow);
+	return cat_error_set(CAT_ERROR,
+			     "no OAuth client configured for the "
+			     "%s flow",
+			     flow);
 }
 
-int cat_cred_parse(struct cat_cred *cred, const char *text,
-		   const char *source)
+int cat_cred_parse(struct cat_cred *cred, const char *text, const char *source)
 {
 	enum cat_token_kind kind;
 	size_t len = strlen(text);
@@ -53,8 +54,10 @@ int cat_cred_parse(struct cat_cred *cred, const char *text,
 	cat_hint_set("copy the whole token: it looks like m_catr_us_... and "
 		     "'catalyst token:generate' prints it");
 	if (len >= sizeof(cred->token))
-		return cat_error_set(CAT_EINVAL, "the token from %s is malformed "
-				     "(too long)", source);
+		return cat_error_set(CAT_EINVAL,
+				     "the token from %s is malformed "
+				     "(too long)",
+				     source);
 	if (cat_token_parse(text, &kind, cred->dc) == 0 &&
 	    kind == CAT_TOK_ACCESS) {
 		cred->kind = CAT_CRED_ACCESS;
@@ -63,7 +66,8 @@ int cat_cred_parse(struct cat_cred *cred, const char *text,
 		return 0;
 	}
 	if (len < 3 || text[1] != '_' || (text[0] != 'm' && text[0] != 'w'))
-		return cat_error_set(CAT_EINVAL, "the token from %s is malformed "
+		return cat_error_set(CAT_EINVAL,
+				     "the token from %s is malformed "
 				     "(a CLI token starts with m_ or w_)",
 				     source);
 	if ((err = cat_token_parse(text + 2, &kind, cred->dc)) < 0) {
@@ -71,12 +75,16 @@ int cat_cred_parse(struct cat_cred *cred, const char *text,
 
 		/* copy: the message buffer is also the format's target */
 		snprintf(why, sizeof(why), "%s", cat_error_last());
-		return cat_error_set(CAT_EINVAL, "the token from %s is "
-				     "malformed: %s", source, why);
+		return cat_error_set(CAT_EINVAL,
+				     "the token from %s is "
+				     "malformed: %s",
+				     source, why);
 	}
 	if (kind != CAT_TOK_REFRESH)
-		return cat_error_set(CAT_EINVAL, "the token from %s is not a "
-				     "CLI token", source);
+		return cat_error_set(CAT_EINVAL,
+				     "the token from %s is not a "
+				     "CLI token",
+				     source);
 	cred->kind = CAT_CRED_TOKEN;
 	cred->salt = text[0];
 	memcpy(cred->token, text, len + 1);
@@ -104,14 +112,18 @@ static int select_login(struct cat_ctx *ctx, int login_only)
 		else
 			cat_hint_set("run 'catalyst login', or pass --token "
 				     "(or set CATALYST_TOKEN)");
-		return cat_error_set(CAT_EAUTH, "not signed in (data center "
-				     "%s)", dc->code);
+		return cat_error_set(CAT_EAUTH,
+				     "not signed in (data center "
+				     "%s)",
+				     dc->code);
 	}
 	tok = json_string_value(json_object_get(login, "token"));
 	if ((err = cat_cred_parse(&ctx->cred, tok, "sign-in")) < 0) {
 		cat_hint_set("run 'catalyst login --force' to sign in again");
-		return cat_error_set(err, "the sign-in stored in '%s' is "
-				     "damaged", cfg->state_path);
+		return cat_error_set(err,
+				     "the sign-in stored in '%s' is "
+				     "damaged",
+				     cfg->state_path);
 	}
 	ctx->cred.kind = CAT_CRED_LOGIN;
 	id = json_string_value(json_object_get(login, "token_id"));
@@ -130,7 +142,8 @@ int cat_auth_select(struct cat_ctx *ctx, int login_only)
 		return 0;
 	if (login_only && ctx->opts.token)
 		cat_warn("--token is ignored: %s acts for the account signed "
-			 "in on this device", ctx->opts.cmd);
+			 "in on this device",
+			 ctx->opts.cmd);
 	if (!login_only) {
 		if ((text = ctx->opts.token))
 			source = "--token";
@@ -146,16 +159,17 @@ int cat_auth_select(struct cat_ctx *ctx, int login_only)
 	if (ctx->opts.dc && cat_dc_find(ctx->opts.dc) &&
 	    strcmp(cat_dc_find(ctx->opts.dc)->code, ctx->cred.dc) != 0)
 		cat_warn("ignoring --dc %s: the token from %s belongs to data "
-			 "center %s", ctx->opts.dc, source, ctx->cred.dc);
+			 "center %s",
+			 ctx->opts.dc, source, ctx->cred.dc);
 	return 0;
 }
 
-int cat_auth_url(struct cat_ctx *ctx, int admin, const char *path,
-		 char *out, size_t n)
+int cat_auth_url(struct cat_ctx *ctx, int admin, const char *path, char *out,
+		 size_t n)
 {
 	const char *dc = ctx->cred.dc[0] ? ctx->cred.dc : "us";
-	const char *origin = admin ? cat_ctx_admin_url(ctx, dc)
-				   : cat_ctx_auth_url(ctx, dc);
+	const char *origin =
+		admin ? cat_ctx_admin_url(ctx, dc) : cat_ctx_auth_url(ctx, dc);
 
 	return cat_api_url(out, n, origin, path);
 }
@@ -177,14 +191,13 @@ static int cache_edit(json_t *state, void *arg)
 void cat_auth_cache(struct cat_ctx *ctx, const char *rt, const char *access,
 		    long long expires_in)
 {
-	struct cache_arg a = {rt, access, expires_in};
+	struct cache_arg a = { rt, access, expires_in };
 	struct cat_config *cfg = NULL;
 
 	if (cat_ctx_config(ctx, &cfg) < 0 ||
 	    cat_config_update(cfg, cache_edit, &a) < 0) {
 		/* the command can go on; it only costs a refresh next time */
-		cat_warn("cannot cache the access token: %s",
-			 cat_error_last());
+		cat_warn("cannot cache the access token: %s", cat_error_last());
 		cat_hint_clear();
 	}
 }
@@ -194,34 +207,46 @@ static int refused(struct cat_ctx *ctx, const char *why)
 {
 	if (ctx->cred.kind == CAT_CRED_LOGIN) {
 		cat_hint_set("run 'catalyst login --force' to sign in again");
-		return cat_error_set(CAT_EAUTH, "the sign-in of this device was "
-				     "refused: %s", why);
+		return cat_error_set(CAT_EAUTH,
+				     "the sign-in of this device was "
+				     "refused: %s",
+				     why);
 	}
 	if (strstr(why, "data center"))
 		cat_hint_set("the token belongs to data center %s; check "
 			     "servers.%s in config.json, CATALYST_AUTH_URL and "
-			     "CATALYST_ADMIN_URL", ctx->cred.dc, ctx->cred.dc);
+			     "CATALYST_ADMIN_URL",
+			     ctx->cred.dc, ctx->cred.dc);
 	else
-		cat_hint_set("the token was revoked or is not for this server; "
-			     "generate a new one with 'catalyst token:generate'");
+		cat_hint_set(
+			"the token was revoked or is not for this server; "
+			"generate a new one with 'catalyst token:generate'");
 	return cat_error_set(CAT_EAUTH, "the token from %s was refused: %s",
 			     ctx->cred.source, why);
 }
 
 static int refresh(struct cat_ctx *ctx, char **out)
 {
-	struct cat_resp resp = {0, NULL};
+	struct cat_resp resp = { 0, NULL };
 	struct cat_client client;
 	const char *rt = ctx->cred.token + 2, *at, *err_code;
 	char url[CAT_URL_MAX];
-	const char *form[] = {"grant_type", "refresh_token", "refresh_token", rt,
-			      "client_id", NULL, "client_secret", NULL, NULL};
-	struct cat_req req = {"POST", url, NULL, NULL, form};
+	const char *form[] = { "grant_type",
+			       "refresh_token",
+			       "refresh_token",
+			       rt,
+			       "client_id",
+			       NULL,
+			       "client_secret",
+			       NULL,
+			       NULL };
+	struct cat_req req = { "POST", url, NULL, NULL, form };
 	json_int_t expires;
 	int err;
 
 	if ((err = cat_auth_client(ctx, ctx->cred.salt, &client)) < 0 ||
-	    (err = cat_auth_url(ctx, 0, "/oauth/v2/token", url, sizeof(url))) < 0)
+	    (err = cat_auth_url(ctx, 0, "/oauth/v2/token", url, sizeof(url))) <
+		    0)
 		goto done;
 	form[5] = client.id;
 	form[7] = client.secret;
@@ -230,17 +255,22 @@ static int refresh(struct cat_ctx *ctx, char **out)
 	if ((err = cat_api_send(&req, &resp)) < 0)
 		goto done;
 	err_code = cat_resp_oauth_error(&resp);
-	if (resp.status == 400 && err_code && strcmp(err_code, "invalid_grant") == 0) {
+	if (resp.status == 400 && err_code &&
+	    strcmp(err_code, "invalid_grant") == 0) {
 		const char *d = cat_resp_str(&resp, "error_description");
 
 		err = refused(ctx, d ? d : "revoked or unknown");
 		goto done;
 	}
-	if (resp.status == 401 && err_code && strcmp(err_code, "invalid_client") == 0) {
+	if (resp.status == 401 && err_code &&
+	    strcmp(err_code, "invalid_client") == 0) {
 		cat_hint_set("set %s_CATALYST_CLIENT_ID/_SECRET to the client "
-			     "the token was made with", ctx->cred.salt == 'w' ? "W" : "M");
-		err = cat_error_set(CAT_ERROR, "the server refused OAuth client "
-				    "'%s'", client.id);
+			     "the token was made with",
+			     ctx->cred.salt == 'w' ? "W" : "M");
+		err = cat_error_set(CAT_ERROR,
+				    "the server refused OAuth client "
+				    "'%s'",
+				    client.id);
 		goto done;
 	}
 	if (resp.status != 200) {
@@ -251,7 +281,7 @@ static int refresh(struct cat_ctx *ctx, char **out)
 	expires = json_integer_value(json_object_get(resp.json, "expires_in"));
 	if (!at) {
 		err = cat_error_set(CAT_ERROR, "the refresh answer has no "
-				    "access_token");
+					       "access_token");
 		goto done;
 	}
 	if (!(*out = strdup(at))) {
@@ -272,7 +302,8 @@ int cat_auth_access(struct cat_ctx *ctx, int force, char **out, int *cached)
 
 	*out = NULL;
 	*cached = 0;
-	if (ctx->cred.kind == CAT_CRED_NONE && (err = cat_auth_select(ctx, 0)) < 0)
+	if (ctx->cred.kind == CAT_CRED_NONE &&
+	    (err = cat_auth_select(ctx, 0)) < 0)
 		return err;
 	if (ctx->cred.kind == CAT_CRED_ACCESS) {
 		if (!(*out = strdup(ctx->cred.token)))
@@ -323,15 +354,14 @@ done:
 	return err;
 }
 
-int cat_auth_revoke(struct cat_ctx *ctx, const char *cli_token,
-		    const char *dc)
+int cat_auth_revoke(struct cat_ctx *ctx, const char *cli_token, const char *dc)
 {
-	struct cat_resp resp = {0, NULL};
+	struct cat_resp resp = { 0, NULL };
 	char url[CAT_URL_MAX];
 	const char *rt = cli_token + 2;
-	const char *form[] = {"token", rt, "token_type_hint", "refresh_token",
-			      NULL};
-	struct cat_req req = {"POST", url, NULL, NULL, form};
+	const char *form[] = { "token", rt, "token_type_hint", "refresh_token",
+			       NULL };
+	struct cat_req req = { "POST", url, NULL, NULL, form };
 	int err;
 
 	if ((err = cat_api_url(url, sizeof(url), cat_ctx_auth_url(ctx, dc),

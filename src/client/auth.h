@@ -11,7 +11,7 @@
 
 struct cat_client {
 	const char *id;
-	const char *secret;  /* NULL for a public client */
+	const char *secret; /* NULL for a public client */
 };
 
 /*
@@ -26,8 +26,7 @@ int cat_auth_client(struct cat_ctx *ctx, char salt, struct cat_client *out);
  * "m_"/"w_" + refresh token, or a bare access token. CAT_EINVAL with a
  * message saying what is wrong, never echoing the token.
  */
-int cat_cred_parse(struct cat_cred *cred, const char *text,
-		   const char *source);
+int cat_cred_parse(struct cat_cred *cred, const char *text, const char *source);
 
 /*
  * Picks the credential into ctx->cred. login_only: only this device's
@@ -40,8 +39,7 @@ int cat_auth_select(struct cat_ctx *ctx, int login_only);
  * is stale, else a new one by refresh (cached afterwards). *out is a copy
  * the caller frees; *cached says whether it came from the cache.
  */
-int cat_auth_access(struct cat_ctx *ctx, int refresh, char **out,
-		    int *cached);
+int cat_auth_access(struct cat_ctx *ctx, int refresh, char **out, int *cached);
 
 /*
  * Sends req as the credential's account. A 401 on a cached access token
@@ -52,15 +50,14 @@ int cat_auth_send(struct cat_ctx *ctx, struct cat_req *req,
 		  struct cat_resp *out);
 
 /* Builds origin-of-cred's-DC + path for the auth or admin server. */
-int cat_auth_url(struct cat_ctx *ctx, int admin, const char *path,
-		 char *out, size_t n);
+int cat_auth_url(struct cat_ctx *ctx, int admin, const char *path, char *out,
+		 size_t n);
 
 /*
  * Revokes a CLI token (RFC 7009) at the server of dc and drops its cached
  * access token. 0 also when the server already forgot it.
  */
-int cat_auth_revoke(struct cat_ctx *ctx, const char *cli_token,
-		    const char *dc);
+int cat_auth_revoke(struct cat_ctx *ctx, const char *cli_token, const char *dc);
 
 /* Stores an access token for refresh token rt in the cache (best effort). */
 void cat_auth_cache(struct cat_ctx *ctx, const char *rt, const char *access,

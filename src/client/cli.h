@@ -29,7 +29,8 @@ enum cat_exit {
 /* "m_" + refresh token + NUL */
 #define CAT_CLI_TOKEN_MAX (2 + CAT_TOKEN_MAX)
 
-/* Command-specific options, one bit each; a command row lists those it takes. */
+/* Command-specific options, one bit each; a command row lists those it takes.
+ */
 enum cat_cmd_opt {
 	CO_NO_LOCALHOST = 1u << 0,
 	CO_FORCE = 1u << 1,
@@ -50,23 +51,23 @@ struct cat_opts {
 	int help;
 	int version;
 	/* command options, see enum cat_cmd_opt */
-	unsigned given;	 /* bits of the command options seen */
+	unsigned given; /* bits of the command options seen */
 };
 
 enum cat_cred_kind {
 	CAT_CRED_NONE,
-	CAT_CRED_LOGIN,	 /* this device's sign-in, from the local state */
-	CAT_CRED_TOKEN,	 /* a CLI token from --token or the environment */
+	CAT_CRED_LOGIN,  /* this device's sign-in, from the local state */
+	CAT_CRED_TOKEN,  /* a CLI token from --token or the environment */
 	CAT_CRED_ACCESS, /* a bare access token: used as is, never refreshed */
 };
 
 struct cat_cred {
 	enum cat_cred_kind kind;
-	const char *source;  /* "--token", "CATALYST_TOKEN", "sign-in", ... */
+	const char *source; /* "--token", "CATALYST_TOKEN", "sign-in", ... */
 	char token[CAT_CLI_TOKEN_MAX]; /* the whole CLI (or access) token */
-	char salt;	     /* 'm' device flow, 'w' browser flow */
-	char dc[3];	     /* the DC named inside the token */
-	char token_id[CAT_TOKEN_ID_LEN + 8];  /* sign-in only, "" unknown */
+	char salt;                     /* 'm' device flow, 'w' browser flow */
+	char dc[3];                    /* the DC named inside the token */
+	char token_id[CAT_TOKEN_ID_LEN + 8]; /* sign-in only, "" unknown */
 };
 
 struct cat_config;
@@ -75,8 +76,8 @@ struct cat_cmd;
 struct cat_ctx {
 	struct cat_opts opts;
 	const struct cat_cmd *cmd;
-	struct cat_config *cfg;	 /* NULL until cat_ctx_config() */
-	struct cat_cred cred;	 /* filled by dispatch for CMD_NEEDS_AUTH */
+	struct cat_config *cfg; /* NULL until cat_ctx_config() */
+	struct cat_cred cred;   /* filled by dispatch for CMD_NEEDS_AUTH */
 };
 
 /* Looks up an environment variable; NULL when unset or empty. */
@@ -88,7 +89,8 @@ const char *cat_env(const char *name);
  */
 int cat_ctx_config(struct cat_ctx *ctx, struct cat_config **out);
 
-/* The DC this run works in without a token: --dc, the last login, config, us. */
+/* The DC this run works in without a token: --dc, the last login, config, us.
+ */
 int cat_ctx_dc(struct cat_ctx *ctx, const struct cat_dc **out);
 
 /*

@@ -12,15 +12,15 @@
 #include "cli.h"
 
 enum cat_cmd_flag {
-	CMD_NEEDS_AUTH = 1u << 0,   /* a credential: --token, env or sign-in */
-	CMD_NEEDS_LOGIN = 1u << 1,  /* this device's sign-in, nothing else */
+	CMD_NEEDS_AUTH = 1u << 0,  /* a credential: --token, env or sign-in */
+	CMD_NEEDS_LOGIN = 1u << 1, /* this device's sign-in, nothing else */
 };
 
 struct cat_cmd {
 	const char *name;
 	int (*fn)(struct cat_ctx *ctx);
-	unsigned flags;	     /* enum cat_cmd_flag */
-	unsigned opts;	     /* enum cat_cmd_opt bits it accepts */
+	unsigned flags; /* enum cat_cmd_flag */
+	unsigned opts;  /* enum cat_cmd_opt bits it accepts */
 	int min_args;
 	int max_args;
 	const char *args;    /* positional part of the usage line */

@@ -18,7 +18,7 @@
 /* The org's id as text. */
 static void org_id(char *out, size_t n, const json_t *org)
 {
-	cat_project_id(out, n, org);  /* same id shape: string or number */
+	cat_project_id(out, n, org); /* same id shape: string or number */
 }
 
 /* --org if it is one of the account's, else one org, else the default. */
@@ -26,7 +26,7 @@ static int pick_org(struct cat_ctx *ctx, json_t *orgs, char *out, size_t n)
 {
 	const char *want = cat_remote_org(ctx, NULL);
 	const char **items = NULL;
-	char (*labels)[160] = NULL, id[32];
+	char(*labels)[160] = NULL, id[32];
 	size_t i, pick = 0, count = json_array_size(orgs);
 	json_t *o;
 	int err = 0;
@@ -35,7 +35,8 @@ static int pick_org(struct cat_ctx *ctx, json_t *orgs, char *out, size_t n)
 		cat_hint_set("ask an administrator to add you to an org");
 		return cat_error_set(CAT_ERROR, "the account has no org");
 	}
-	json_array_foreach(orgs, i, o) {
+	json_array_foreach(orgs, i, o)
+	{
 		org_id(id, sizeof(id), o);
 		if (want && strcmp(want, id) == 0) {
 			snprintf(out, n, "%s", id);
@@ -46,8 +47,10 @@ static int pick_org(struct cat_ctx *ctx, json_t *orgs, char *out, size_t n)
 	}
 	if (want) {
 		cat_hint_set("'catalyst init' without --org lists your orgs");
-		return cat_error_set(CAT_EINVAL, "org '%s' is not one of the "
-				     "account's orgs", want);
+		return cat_error_set(CAT_EINVAL,
+				     "org '%s' is not one of the "
+				     "account's orgs",
+				     want);
 	}
 	if (count > 1 && cat_io_interactive()) {
 		items = calloc(count, sizeof(*items));
@@ -56,10 +59,12 @@ static int pick_org(struct cat_ctx *ctx, json_t *orgs, char *out, size_t n)
 			err = cat_error_set(CAT_ERROR, "out of memory");
 			goto done;
 		}
-		json_array_foreach(orgs, i, o) {
+		json_array_foreach(orgs, i, o)
+		{
 			org_id(id, sizeof(id), o);
 			snprintf(labels[i], sizeof(labels[i]), "%s (%s)",
-				 json_string_value(json_object_get(o, "name")), id);
+				 json_string_value(json_object_get(o, "name")),
+				 id);
 			items[i] = labels[i];
 		}
 		if ((err = cat_prompt_choice("Choose an org:", items, count,
@@ -91,7 +96,8 @@ int cmd_init(struct cat_ctx *ctx)
 	if (def && !(ctx->opts.given & CO_FORCE)) {
 		cat_note("This directory already uses project %s (%s); use "
 			 "'catalyst init --force' to choose again.",
-			 json_string_value(json_object_get(def, "name")), rc.path);
+			 json_string_value(json_object_get(def, "name")),
+			 rc.path);
 		goto done;
 	}
 	if ((err = cat_remote_orgs(ctx, &orgs)) < 0 ||

@@ -19,7 +19,7 @@
 
 struct login_arg {
 	const char *dc;
-	json_t *login;	/* borrowed */
+	json_t *login; /* borrowed */
 };
 
 static int store_login(json_t *state, void *arg)
@@ -35,9 +35,9 @@ static int store_login(json_t *state, void *arg)
 static int fetch_user(struct cat_ctx *ctx, const char *dc, const char *at,
 		      json_t **out)
 {
-	struct cat_resp resp = {0, NULL};
+	struct cat_resp resp = { 0, NULL };
 	char url[CAT_URL_MAX];
-	struct cat_req req = {"GET", url, at, NULL, NULL};
+	struct cat_req req = { "GET", url, at, NULL, NULL };
 	int err;
 
 	*out = NULL;
@@ -79,8 +79,8 @@ static void revoke_quietly(struct cat_ctx *ctx, const char *token)
 
 int cmd_login(struct cat_ctx *ctx)
 {
-	struct cat_grant g = {NULL, NULL, NULL, 0};
-	struct login_arg la = {NULL, NULL};
+	struct cat_grant g = { NULL, NULL, NULL, 0 };
+	struct login_arg la = { NULL, NULL };
 	const struct cat_dc *dc = NULL;
 	struct cat_config *cfg = NULL;
 	struct cat_cred cred;
@@ -100,7 +100,8 @@ int cmd_login(struct cat_ctx *ctx)
 		return CAT_EXIT_OK;
 	}
 	if (old)
-		old_token = strdup(json_string_value(json_object_get(old, "token")));
+		old_token = strdup(
+			json_string_value(json_object_get(old, "token")));
 	browser = !(ctx->opts.given & CO_NO_LOCALHOST) && cat_io_interactive();
 	if (browser) {
 		err = cat_flow_browser(ctx, dc->code, &g);
@@ -121,7 +122,7 @@ int cmd_login(struct cat_ctx *ctx)
 		    (int)sizeof(token) ||
 	    cat_cred_parse(&cred, token, "the server") < 0) {
 		code = cat_err(CAT_EXIT_ERROR, "login: the server issued a "
-			       "malformed refresh token");
+					       "malformed refresh token");
 		goto done;
 	}
 	if ((err = fetch_user(ctx, cred.dc, g.access_token, &user)) < 0) {
@@ -131,24 +132,25 @@ int cmd_login(struct cat_ctx *ctx)
 	}
 	if (strcmp(cred.dc, dc->code) != 0)
 		cat_warn("the server at %s serves data center %s, not %s; the "
-			 "sign-in is stored for %s", cat_ctx_auth_url(ctx, dc->code),
-			 cred.dc, dc->code, cred.dc);
+			 "sign-in is stored for %s",
+			 cat_ctx_auth_url(ctx, dc->code), cred.dc, dc->code,
+			 cred.dc);
 	cat_now_iso(created);
 	la.dc = cred.dc;
 	la.login = json_pack("{s:s, s:s?, s:O, s:s, s:s}", "token", token,
-			     "token_id", g.token_id, "user", user,
-			     "created_at", created, "flow",
-			     browser ? "browser" : "device");
+			     "token_id", g.token_id, "user", user, "created_at",
+			     created, "flow", browser ? "browser" : "device");
 	if (!la.login || (err = cat_config_update(cfg, store_login, &la)) < 0) {
 		revoke_quietly(ctx, token);
 		code = cat_fail(err ? err : CAT_ERROR, "login: cannot save the "
-				"sign-in");
+						       "sign-in");
 		goto done;
 	}
 	cat_auth_cache(ctx, g.refresh_token, g.access_token, g.expires_in);
 	if (old_token && strcmp(old_token, token) != 0)
 		revoke_quietly(ctx, old_token);
-	cat_note("Signed in as %s (data center %s).", user_label(user), cred.dc);
+	cat_note("Signed in as %s (data center %s).", user_label(user),
+		 cred.dc);
 done:
 	json_decref(user);
 	json_decref(la.login);

@@ -41,8 +41,8 @@ int cmd_logout(struct cat_ctx *ctx)
 		return CAT_EXIT_OK;
 	}
 	token = json_string_value(json_object_get(login, "token"));
-	email = json_string_value(json_object_get(json_object_get(login, "user"),
-						  "Email"));
+	email = json_string_value(
+		json_object_get(json_object_get(login, "user"), "Email"));
 	snprintf(who, sizeof(who), "%s", email ? email : "the account");
 	if ((err = cat_cred_parse(&cred, token, "sign-in")) == 0)
 		err = cat_auth_revoke(ctx, token, cred.dc);
@@ -52,7 +52,8 @@ int cmd_logout(struct cat_ctx *ctx)
 		return cat_fail(err, "logout: cannot revoke the sign-in");
 	}
 	if ((err = cat_config_update(cfg, forget_login, (void *)dc->code)) < 0)
-		return cat_fail(err, "logout: revoked on the server, but cannot "
+		return cat_fail(err,
+				"logout: revoked on the server, but cannot "
 				"update the local state");
 	cat_note("Signed out of %s (data center %s).", who, dc->code);
 	return CAT_EXIT_OK;

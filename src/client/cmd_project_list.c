@@ -16,7 +16,7 @@
 #include "banned.h"
 
 enum { COLS = 4 };
-static const char *const headers[COLS] = {"NAME", "ID", "TYPE", "STATE"};
+static const char *const headers[COLS] = { "NAME", "ID", "TYPE", "STATE" };
 
 int cmd_project_list(struct cat_ctx *ctx)
 {
@@ -34,13 +34,16 @@ int cmd_project_list(struct cat_ctx *ctx)
 	if (!active)
 		active = cat_rc_project_id(cat_rc_active_project(&rc));
 	def = cat_rc_project_id(cat_rc_default_project(&rc));
-	if ((err = cat_remote_projects(ctx, cat_remote_org(ctx,
-				cat_rc_active_env_id(&rc)), &list)) < 0) {
+	if ((err = cat_remote_projects(
+		     ctx, cat_remote_org(ctx, cat_rc_active_env_id(&rc)),
+		     &list)) < 0) {
 		code = cat_fail(err, "project:list");
 		goto done;
 	}
-	json_array_foreach(list, i, p) {
-		const char *name = json_string_value(json_object_get(p, "project_name"));
+	json_array_foreach(list, i, p)
+	{
+		const char *name =
+			json_string_value(json_object_get(p, "project_name"));
 		const char *cells[COLS];
 		char id[32], state[32];
 		int is_active, is_def;
@@ -49,11 +52,14 @@ int cmd_project_list(struct cat_ctx *ctx)
 		is_active = active && (strcmp(active, id) == 0 ||
 				       (name && strcmp(active, name) == 0));
 		is_def = def && strcmp(def, id) == 0;
-		snprintf(state, sizeof(state), "%s%s%s", is_active ? "active" : "",
-			 is_active && is_def ? "," : "", is_def ? "default" : "");
+		snprintf(state, sizeof(state), "%s%s%s",
+			 is_active ? "active" : "",
+			 is_active && is_def ? "," : "",
+			 is_def ? "default" : "");
 		cells[0] = name;
 		cells[1] = id;
-		cells[2] = json_string_value(json_object_get(p, "project_type"));
+		cells[2] =
+			json_string_value(json_object_get(p, "project_type"));
 		cells[3] = state[0] ? state : NULL;
 		cat_table_row(rows, COLS, cells);
 		p = json_deep_copy(p);
@@ -67,11 +73,13 @@ int cmd_project_list(struct cat_ctx *ctx)
 	} else if (json_array_size(rows) == 0) {
 		cat_note("No projects found.");
 	} else {
-		cat_table_print(stdout, headers, COLS, rows, cat_io_stdout_tty());
+		cat_table_print(stdout, headers, COLS, rows,
+				cat_io_stdout_tty());
 		if (active && def && strcmp(active, def) != 0 &&
 		    !cat_project_flag(ctx))
 			cat_note("This directory uses a project other than its "
-				 "default; 'catalyst project:reset' switches back.");
+				 "default; 'catalyst project:reset' switches "
+				 "back.");
 	}
 done:
 	cat_rc_release(&rc);

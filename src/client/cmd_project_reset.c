@@ -23,7 +23,8 @@ int cmd_project_reset(struct cat_ctx *ctx)
 	if (!rc.rc) {
 		cat_hint_set("run 'catalyst init' or 'catalyst project:use "
 			     "<name>' in the project directory");
-		code = cat_err(CAT_EXIT_ERROR, "project:reset: not in a Catalyst "
+		code = cat_err(CAT_EXIT_ERROR,
+			       "project:reset: not in a Catalyst "
 			       "project directory (no .catalystrc in %s)",
 			       rc.root);
 		goto done;
@@ -32,8 +33,8 @@ int cmd_project_reset(struct cat_ctx *ctx)
 		code = cat_fail(err, "project:reset");
 		goto done;
 	}
-	name = json_string_value(json_object_get(cat_rc_default_project(&rc),
-						 "name"));
+	name = json_string_value(
+		json_object_get(cat_rc_default_project(&rc), "name"));
 	if (err == 1) {
 		cat_note("Already using the default project %s.",
 			 name ? name : "");

@@ -18,8 +18,8 @@ int cmd_project_use(struct cat_ctx *ctx)
 {
 	struct cat_rc rc;
 	json_t *list = NULL, *envs = NULL, *p;
-	const char *want = ctx->opts.nargs ? ctx->opts.args[0]
-					   : cat_project_flag(ctx);
+	const char *want =
+		ctx->opts.nargs ? ctx->opts.args[0] : cat_project_flag(ctx);
 	const char *org, *type;
 	char id[32];
 	int err, code = CAT_EXIT_OK;
@@ -33,15 +33,17 @@ int cmd_project_use(struct cat_ctx *ctx)
 		code = cat_fail(err, "project:use");
 		goto done;
 	}
-	if (!(p = cat_project_pick(list, want, "project:use",
-				   "the project: catalyst project:use <name|id>",
-				   &code)))
+	if (!(p = cat_project_pick(
+		      list, want, "project:use",
+		      "the project: catalyst project:use <name|id>", &code)))
 		goto done;
 	cat_project_id(id, sizeof(id), p);
 	type = json_string_value(json_object_get(p, "project_type"));
 	if (type && strcmp(type, "Live") != 0 && strcmp(type, "Demo") != 0) {
-		code = cat_err(CAT_EXIT_ERROR, "project:use: project '%s' has "
-			       "type '%s' and cannot be used", id, type);
+		code = cat_err(CAT_EXIT_ERROR,
+			       "project:use: project '%s' has "
+			       "type '%s' and cannot be used",
+			       id, type);
 		goto done;
 	}
 	if (json_array_size(json_object_get(p, "env_details")) == 0 &&

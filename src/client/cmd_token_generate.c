@@ -18,7 +18,7 @@
 struct store_arg {
 	const char *dc;
 	const char *id;
-	json_t *entry;	/* borrowed */
+	json_t *entry; /* borrowed */
 };
 
 static int store_token(json_t *state, void *arg)
@@ -31,8 +31,8 @@ static int store_token(json_t *state, void *arg)
 
 int cmd_token_generate(struct cat_ctx *ctx)
 {
-	struct cat_grant g = {NULL, NULL, NULL, 0};
-	struct store_arg sa = {NULL, NULL, NULL};
+	struct cat_grant g = { NULL, NULL, NULL, 0 };
+	struct store_arg sa = { NULL, NULL, NULL };
 	struct cat_config *cfg = NULL;
 	char token[CAT_CLI_TOKEN_MAX], created[32], host[128];
 	char local_id[CAT_TOKEN_ID_LEN + 1];
@@ -44,18 +44,21 @@ int cmd_token_generate(struct cat_ctx *ctx)
 	}
 	if ((err = cat_ctx_config(ctx, &cfg)) < 0)
 		return cat_fail(err, "token:generate");
-	err = cat_flow_device(ctx, ctx->cred.dc, 1, "approve the new token", &g);
+	err = cat_flow_device(ctx, ctx->cred.dc, 1, "approve the new token",
+			      &g);
 	if (err < 0)
 		return cat_fail(err, "token:generate");
 	if (snprintf(token, sizeof(token), "m_%s", g.refresh_token) >=
 	    (int)sizeof(token)) {
-		code = cat_err(CAT_EXIT_ERROR, "token:generate: the server "
+		code = cat_err(CAT_EXIT_ERROR,
+			       "token:generate: the server "
 			       "issued a malformed refresh token");
 		goto done;
 	}
 	sa.dc = ctx->cred.dc;
 	sa.id = g.token_id;
-	if (!sa.id) {  /* an older server: an ID of our own still lets us revoke */
+	if (!sa.id) { /* an older server: an ID of our own still lets us revoke
+		       */
 		cat_token_id_new(local_id);
 		sa.id = local_id;
 	}
@@ -66,14 +69,16 @@ int cmd_token_generate(struct cat_ctx *ctx)
 	if (!sa.entry || (err = cat_config_update(cfg, store_token, &sa)) < 0) {
 		/* a token this device cannot revoke must not stay alive */
 		cat_auth_revoke(ctx, token, ctx->cred.dc);
-		code = cat_fail(err ? err : CAT_ERROR, "token:generate: cannot "
+		code = cat_fail(err ? err : CAT_ERROR,
+				"token:generate: cannot "
 				"store the token (it was revoked again)");
 		goto done;
 	}
 	cat_auth_cache(ctx, g.refresh_token, g.access_token, g.expires_in);
 	printf("%s\n", token);
 	cat_note("Token %s generated; revoke it on this device with "
-		 "'catalyst token:revoke %s'.", sa.id, sa.id);
+		 "'catalyst token:revoke %s'.",
+		 sa.id, sa.id);
 done:
 	json_decref(sa.entry);
 	cat_grant_release(&g);

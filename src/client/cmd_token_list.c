@@ -15,8 +15,9 @@
 #include "banned.h"
 
 enum { COLS = 7 };
-static const char *const headers[COLS] = {
-	"ID", "CREATED", "LAST USED", "DEVICE", "DC", "REVOKE HERE", "TOKEN"};
+static const char *const headers[COLS] = { "ID",     "CREATED", "LAST USED",
+					   "DEVICE", "DC",      "REVOKE HERE",
+					   "TOKEN" };
 
 /* "yes" (generated here), "logout" (this device's sign-in) or "no". */
 static const char *where(struct cat_ctx *ctx, json_t *state, const char *id,
@@ -32,8 +33,10 @@ static const char *where(struct cat_ctx *ctx, json_t *state, const char *id,
 	}
 	login = cat_state_login(state, ctx->cred.dc);
 	if (login && json_string_value(json_object_get(login, "token_id")) &&
-	    strcmp(json_string_value(json_object_get(login, "token_id")), id) == 0) {
-		*local_token = json_string_value(json_object_get(login, "token"));
+	    strcmp(json_string_value(json_object_get(login, "token_id")), id) ==
+		    0) {
+		*local_token =
+			json_string_value(json_object_get(login, "token"));
 		return "logout";
 	}
 	return "no";
@@ -53,10 +56,14 @@ int cmd_token_list(struct cat_ctx *ctx)
 		code = cat_fail(err, "token:list");
 		goto done;
 	}
-	json_array_foreach(list, i, t) {
-		const char *id = json_string_value(json_object_get(t, "token_id"));
-		const char *c = json_string_value(json_object_get(t, "created_at"));
-		const char *u = json_string_value(json_object_get(t, "last_used_at"));
+	json_array_foreach(list, i, t)
+	{
+		const char *id =
+			json_string_value(json_object_get(t, "token_id"));
+		const char *c =
+			json_string_value(json_object_get(t, "created_at"));
+		const char *u =
+			json_string_value(json_object_get(t, "last_used_at"));
 		const char *cells[COLS];
 		json_t *o;
 
@@ -71,8 +78,8 @@ int cmd_token_list(struct cat_ctx *ctx)
 				    json_boolean(strcmp(here, "yes") == 0));
 		json_object_set_new(o, "this_device_sign_in",
 				    json_boolean(strcmp(here, "logout") == 0));
-		json_object_set_new(o, "token", local ? json_string(masked)
-						      : json_null());
+		json_object_set_new(o, "token",
+				    local ? json_string(masked) : json_null());
 		json_array_append_new(out, o);
 		if (tty) {
 			cat_fmt_time(created, sizeof(created), c);
@@ -94,7 +101,8 @@ int cmd_token_list(struct cat_ctx *ctx)
 		printf("\n");
 		json_decref(doc);
 	} else if (json_array_size(rows) == 0) {
-		cat_note("No tokens yet; create one with 'catalyst token:generate'.");
+		cat_note("No tokens yet; create one with 'catalyst "
+			 "token:generate'.");
 	} else {
 		cat_table_print(stdout, headers, COLS, rows, tty);
 	}

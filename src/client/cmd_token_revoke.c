@@ -35,9 +35,10 @@ static int is_login(json_t *state, const char *id)
 	const char *dc, *tid;
 	json_t *d;
 
-	json_object_foreach(json_object_get(state, "dcs"), dc, d) {
-		tid = json_string_value(json_object_get(json_object_get(d, "login"),
-							"token_id"));
+	json_object_foreach(json_object_get(state, "dcs"), dc, d)
+	{
+		tid = json_string_value(json_object_get(
+			json_object_get(d, "login"), "token_id"));
 		if (tid && strcmp(tid, id) == 0)
 			return 1;
 	}
@@ -53,15 +54,20 @@ static int not_here(struct cat_ctx *ctx, const char *id)
 	int code;
 
 	if (cat_auth_select(ctx, 0) < 0 || cat_remote_tokens(ctx, &list) < 0) {
-		cat_hint_set("a token can be revoked only on the device that "
-			     "generated it; run 'catalyst token:revoke %s' there",
-			     id);
-		code = cat_err(CAT_EXIT_ERROR, "token:revoke: token '%s' was not "
-			       "generated on this device", id);
+		cat_hint_set(
+			"a token can be revoked only on the device that "
+			"generated it; run 'catalyst token:revoke %s' there",
+			id);
+		code = cat_err(CAT_EXIT_ERROR,
+			       "token:revoke: token '%s' was not "
+			       "generated on this device",
+			       id);
 		goto done;
 	}
-	json_array_foreach(list, i, t) {
-		const char *tid = json_string_value(json_object_get(t, "token_id"));
+	json_array_foreach(list, i, t)
+	{
+		const char *tid =
+			json_string_value(json_object_get(t, "token_id"));
 
 		if (tid && strcmp(tid, id) == 0) {
 			found = t;
@@ -69,19 +75,23 @@ static int not_here(struct cat_ctx *ctx, const char *id)
 		}
 	}
 	if (!found) {
-		cat_hint_set("'catalyst token:list' shows the IDs of your tokens");
-		code = cat_err(CAT_EXIT_ERROR, "token:revoke: no token with ID "
-			       "'%s'", id);
+		cat_hint_set(
+			"'catalyst token:list' shows the IDs of your tokens");
+		code = cat_err(CAT_EXIT_ERROR,
+			       "token:revoke: no token with ID "
+			       "'%s'",
+			       id);
 		goto done;
 	}
 	device = json_string_value(json_object_get(found, "device_name"));
 	cat_hint_set("a token can be revoked only on the device that generated "
-		     "it: run 'catalyst token:revoke %s' on %s%s%s", id,
-		     device ? "'" : "", device ? device : "that device",
+		     "it: run 'catalyst token:revoke %s' on %s%s%s",
+		     id, device ? "'" : "", device ? device : "that device",
 		     device ? "'" : "");
-	code = cat_err(CAT_EXIT_ERROR, "token:revoke: token '%s' was generated "
-		       "on another device (%s)", id,
-		       device ? device : "device name unknown");
+	code = cat_err(CAT_EXIT_ERROR,
+		       "token:revoke: token '%s' was generated "
+		       "on another device (%s)",
+		       id, device ? device : "device name unknown");
 done:
 	json_decref(list);
 	return code;
@@ -103,9 +113,11 @@ int cmd_token_revoke(struct cat_ctx *ctx)
 	if (!entry) {
 		if (is_login(cfg->state, id)) {
 			cat_hint_set("use 'catalyst logout' to revoke it");
-			return cat_err(CAT_EXIT_ERROR, "token:revoke: '%s' is "
+			return cat_err(CAT_EXIT_ERROR,
+				       "token:revoke: '%s' is "
 				       "this device's sign-in, not a generated "
-				       "token", id);
+				       "token",
+				       id);
 		}
 		return not_here(ctx, id);
 	}
@@ -113,12 +125,13 @@ int cmd_token_revoke(struct cat_ctx *ctx)
 	token = json_string_value(json_object_get(entry, "token"));
 	if ((err = cat_cred_parse(&cred, token, "the local store")) < 0 ||
 	    (err = cat_auth_revoke(ctx, token, cred.dc)) < 0)
-		return cat_fail(err, "token:revoke: cannot revoke token '%s'", id);
+		return cat_fail(err, "token:revoke: cannot revoke token '%s'",
+				id);
 	fa.dc = dcbuf;
 	fa.id = id;
 	if ((err = cat_config_update(cfg, forget, &fa)) < 0)
 		return cat_fail(err, "token:revoke: revoked on the server, but "
-				"cannot update the local state");
+				     "cannot update the local state");
 	cat_note("Token %s revoked.", id);
 	return CAT_EXIT_OK;
 }

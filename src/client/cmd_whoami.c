@@ -16,7 +16,8 @@
 static int print_user(struct cat_ctx *ctx, const json_t *user)
 {
 	const char *email = json_string_value(json_object_get(user, "Email"));
-	const char *name = json_string_value(json_object_get(user, "Display_Name"));
+	const char *name =
+		json_string_value(json_object_get(user, "Display_Name"));
 	json_t *out;
 
 	if (ctx->opts.json) {
@@ -29,26 +30,32 @@ static int print_user(struct cat_ctx *ctx, const json_t *user)
 		printf("\n");
 		return CAT_EXIT_OK;
 	}
-	printf("%s (data center %s)\n", email ? email : name ? name : "unknown",
+	printf("%s (data center %s)\n",
+	       email  ? email
+	       : name ? name
+		      : "unknown",
 	       ctx->cred.dc);
 	return CAT_EXIT_OK;
 }
 
 int cmd_whoami(struct cat_ctx *ctx)
 {
-	struct cat_resp resp = {0, NULL};
+	struct cat_resp resp = { 0, NULL };
 	struct cat_config *cfg = NULL;
 	char url[CAT_URL_MAX];
-	struct cat_req req = {"GET", url, NULL, NULL, NULL};
+	struct cat_req req = { "GET", url, NULL, NULL, NULL };
 	int err, code;
 
 	if (ctx->cred.kind == CAT_CRED_LOGIN) {
 		if ((err = cat_ctx_config(ctx, &cfg)) < 0)
 			return cat_fail(err, "whoami");
-		return print_user(ctx, json_object_get(
-			cat_state_login(cfg->state, ctx->cred.dc), "user"));
+		return print_user(ctx,
+				  json_object_get(cat_state_login(cfg->state,
+								  ctx->cred.dc),
+						  "user"));
 	}
-	if ((err = cat_auth_url(ctx, 0, "/oauth/user/info", url, sizeof(url))) < 0 ||
+	if ((err = cat_auth_url(ctx, 0, "/oauth/user/info", url, sizeof(url))) <
+		    0 ||
 	    (err = cat_auth_send(ctx, &req, &resp)) < 0) {
 		code = cat_fail(err, "whoami");
 		goto done;

@@ -25,7 +25,7 @@
 #include "banned.h"
 
 #define LOCK_WAIT_MS 10000
-#define CACHE_MARGIN 60	 /* seconds: never send a token about to expire */
+#define CACHE_MARGIN 60 /* seconds: never send a token about to expire */
 
 static int set_path(char *dst, const char *dir, const char *name)
 {
@@ -47,7 +47,7 @@ static int find_dir(char dir[PATH_MAX])
 	if (d)
 		return set_path(dir, d, NULL);
 	d = cat_env("XDG_CONFIG_HOME");
-	if (d && d[0] == '/') {	 /* the spec says relative values are ignored */
+	if (d && d[0] == '/') { /* the spec says relative values are ignored */
 		n = snprintf(dir, PATH_MAX, "%s/catalyst", d);
 		goto done;
 	}
@@ -99,14 +99,16 @@ int cat_config_read_file(const char *path, json_t **out)
 	root = json_loadb(b.ptr ? b.ptr : "", b.len, JSON_REJECT_DUPLICATES,
 			  &jerr);
 	if (!root) {
-		err = cat_error_set(CAT_EINVAL,
-				    "'%s' is corrupt (not valid JSON: line %d: %s)",
-				    path, jerr.line, jerr.text);
+		err = cat_error_set(
+			CAT_EINVAL,
+			"'%s' is corrupt (not valid JSON: line %d: %s)", path,
+			jerr.line, jerr.text);
 		goto done;
 	}
 	if (!json_is_object(root)) {
 		err = cat_error_set(CAT_EINVAL,
-				    "'%s' is corrupt (not a JSON object)", path);
+				    "'%s' is corrupt (not a JSON object)",
+				    path);
 		goto done;
 	}
 	*out = root;
@@ -146,7 +148,8 @@ static int validate_state(const char *path, json_t *st)
 	    (err = expect(path, json_object_get(st, "active_dc"), JSON_STRING,
 			  "active_dc")) < 0)
 		return err;
-	json_object_foreach(json_object_get(st, "dcs"), dc, d) {
+	json_object_foreach(json_object_get(st, "dcs"), dc, d)
+	{
 		if ((err = expect(path, d, JSON_OBJECT, dc)) < 0)
 			return err;
 		v = json_object_get(d, "login");
@@ -157,13 +160,15 @@ static int validate_state(const char *path, json_t *st)
 		v = json_object_get(d, "tokens");
 		if ((err = expect(path, v, JSON_OBJECT, "tokens")) < 0)
 			return err;
-		json_object_foreach(v, id, t) {
+		json_object_foreach(v, id, t)
+		{
 			if (!json_is_object(t) ||
 			    !json_is_string(json_object_get(t, "token")))
 				return corrupt(path, id);
 		}
 	}
-	json_object_foreach(json_object_get(st, "cache"), id, t) {
+	json_object_foreach(json_object_get(st, "cache"), id, t)
+	{
 		if (!json_is_object(t) ||
 		    !json_is_string(json_object_get(t, "access_token")) ||
 		    !json_is_integer(json_object_get(t, "expires_at")))
@@ -185,9 +190,10 @@ static int load_state(struct cat_config *cfg, json_t **out)
 		*out = NULL;
 	}
 	if (err == CAT_EINVAL)
-		cat_hint_set("fix or remove '%s' (removing it signs this device "
-			     "out and forgets the tokens generated here)",
-			     cfg->state_path);
+		cat_hint_set(
+			"fix or remove '%s' (removing it signs this device "
+			"out and forgets the tokens generated here)",
+			cfg->state_path);
 	return err;
 }
 
@@ -197,7 +203,8 @@ int cat_config_open(struct cat_config *cfg)
 
 	memset(cfg, 0, sizeof(*cfg));
 	if ((err = find_dir(cfg->dir)) < 0 ||
-	    (err = set_path(cfg->settings_path, cfg->dir, CAT_CONFIG_FILE)) < 0 ||
+	    (err = set_path(cfg->settings_path, cfg->dir, CAT_CONFIG_FILE)) <
+		    0 ||
 	    (err = set_path(cfg->state_path, cfg->dir, CAT_STATE_FILE)) < 0 ||
 	    (err = set_path(cfg->lock_path, cfg->dir, CAT_LOCK_FILE)) < 0)
 		return err;
@@ -206,8 +213,9 @@ int cat_config_open(struct cat_config *cfg)
 		cfg->settings = json_object();
 	} else if (err < 0) {
 		if (err == CAT_EINVAL)
-			cat_hint_set("fix '%s' (see docs/cli.md for its format)",
-				     cfg->settings_path);
+			cat_hint_set(
+				"fix '%s' (see docs/cli.md for its format)",
+				cfg->settings_path);
 		return err;
 	}
 	if ((err = load_state(cfg, &cfg->state)) < 0)
@@ -237,8 +245,9 @@ static int make_dir(const char *dir)
 			continue;
 		tmp[i] = '\0';
 		if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-			return cat_error_set(CAT_ERROR, "cannot create '%s': %s",
-					     tmp, strerror(errno));
+			return cat_error_set(CAT_ERROR,
+					     "cannot create '%s': %s", tmp,
+					     strerror(errno));
 		if (i < n)
 			tmp[i] = '/';
 	}
@@ -276,7 +285,8 @@ int cat_config_write_file(const char *path, const json_t *root, int mode,
 		     seq++);
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return cat_error_set(CAT_EINVAL, "path '%s' is too long", path);
-	if (!(text = json_dumps(root, JSON_INDENT(indent) | JSON_PRESERVE_ORDER))) {
+	if (!(text = json_dumps(root,
+				JSON_INDENT(indent) | JSON_PRESERVE_ORDER))) {
 		err = cat_error_set(CAT_ERROR, "cannot encode '%s'", path);
 		goto done;
 	}
@@ -328,7 +338,8 @@ static int take_lock(const char *path, int *out)
 			if (cat_interrupted)
 				return CAT_ECANCEL;
 			cat_hint_set("another catalyst process holds '%s'; "
-				     "retry when it has finished", path);
+				     "retry when it has finished",
+				     path);
 			return cat_error_set(CAT_ERROR,
 					     "timed out waiting for the lock");
 		}
@@ -366,7 +377,7 @@ int cat_config_update(struct cat_config *cfg,
 	st = NULL;
 done:
 	if (fd >= 0)
-		close(fd);  /* releases the flock */
+		close(fd); /* releases the flock */
 	json_decref(st);
 	return err;
 }
@@ -403,13 +414,13 @@ json_t *cat_state_tokens(json_t *state, const char *dc, int create)
 	return t;
 }
 
-json_t *cat_state_find_token(json_t *state, const char *id,
-			     const char **dc_out)
+json_t *cat_state_find_token(json_t *state, const char *id, const char **dc_out)
 {
 	const char *dc;
 	json_t *d, *t;
 
-	json_object_foreach(json_object_get(state, "dcs"), dc, d) {
+	json_object_foreach(json_object_get(state, "dcs"), dc, d)
+	{
 		t = json_object_get(json_object_get(d, "tokens"), id);
 		if (t) {
 			if (dc_out)
@@ -450,7 +461,8 @@ void cat_state_cache_put(json_t *state, const char *rt, const char *access,
 
 	if (!cache)
 		json_object_set_new(state, "cache", cache = json_object());
-	json_object_foreach_safe(cache, tmp, k, e) {
+	json_object_foreach_safe(cache, tmp, k, e)
+	{
 		if (json_integer_value(json_object_get(e, "expires_at")) <= now)
 			json_object_del(cache, k);
 	}
@@ -461,7 +473,8 @@ void cat_state_cache_put(json_t *state, const char *rt, const char *access,
 	}
 	json_object_set_new(cache, key,
 			    json_pack("{s:s, s:I}", "access_token", access,
-				      "expires_at", now + (json_int_t)expires_in));
+				      "expires_at",
+				      now + (json_int_t)expires_in));
 }
 
 const char *cat_settings_server(const json_t *settings, const char *dc)

@@ -16,8 +16,8 @@
 #include <jansson.h>
 
 #define CAT_CONFIG_FILE "config.json"
-#define CAT_STATE_FILE "credentials.json"
-#define CAT_LOCK_FILE ".lock"
+#define CAT_STATE_FILE  "credentials.json"
+#define CAT_LOCK_FILE   ".lock"
 /* Neither file is anywhere near this; a bigger one is not ours. */
 #define CAT_CONFIG_MAX (4 * 1024 * 1024)
 
@@ -26,8 +26,8 @@ struct cat_config {
 	char settings_path[PATH_MAX];
 	char state_path[PATH_MAX];
 	char lock_path[PATH_MAX];
-	json_t *settings;  /* config.json, {} when absent */
-	json_t *state;	   /* credentials.json, {} when absent */
+	json_t *settings; /* config.json, {} when absent */
+	json_t *state;    /* credentials.json, {} when absent */
 };
 
 /*

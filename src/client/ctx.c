@@ -47,8 +47,8 @@ int cat_ctx_dc(struct cat_ctx *ctx, const struct cat_dc **out)
 	if (!name) {
 		if ((err = cat_ctx_config(ctx, &cfg)) < 0)
 			return err;
-		name = json_string_value(json_object_get(cfg->state,
-							 "active_dc"));
+		name = json_string_value(
+			json_object_get(cfg->state, "active_dc"));
 		if (!name)
 			name = json_string_value(
 				json_object_get(cfg->settings, "dc"));
@@ -56,9 +56,11 @@ int cat_ctx_dc(struct cat_ctx *ctx, const struct cat_dc **out)
 			name = "us";
 	}
 	if (!(dc = cat_dc_find(name)))
-		return cat_error_set(CAT_EINVAL,
-				     "unknown data center '%s' (expected one of "
-				     "us eu in au ca sa jp ae)", name);
+		return cat_error_set(
+			CAT_EINVAL,
+			"unknown data center '%s' (expected one of "
+			"us eu in au ca sa jp ae)",
+			name);
 	*out = dc;
 	return 0;
 }
@@ -74,15 +76,15 @@ static const char *origin(char *buf, size_t n, const char *url)
 	return buf;
 }
 
-static const char *server(struct cat_ctx *ctx, const char *env,
-			  const char *dc, char *buf, size_t n)
+static const char *server(struct cat_ctx *ctx, const char *env, const char *dc,
+			  char *buf, size_t n)
 {
 	struct cat_config *cfg = NULL;
 	const char *v = cat_env(env);
 
 	if (v)
 		return origin(buf, n, v);
-	if (cat_ctx_config(ctx, &cfg) < 0)  /* reported when it matters */
+	if (cat_ctx_config(ctx, &cfg) < 0) /* reported when it matters */
 		return origin(buf, n, CAT_DEFAULT_SERVER);
 	return origin(buf, n, cat_settings_server(cfg->settings, dc));
 }

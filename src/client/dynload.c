@@ -21,23 +21,23 @@ static void *open_first(const char *const *names)
 }
 
 /* POSIX allows the object-to-function pointer conversion dlsym needs. */
-#define LOAD(api, field, sym)                                             \
-	do {                                                              \
-		void *p_ = dlsym(lib, sym);                               \
-		if (!p_) {                                                \
-			missing = sym;                                    \
-			goto done;                                        \
-		}                                                         \
-		memcpy(&(api).field, &p_, sizeof(p_));                    \
+#define LOAD(api, field, sym)                                                  \
+	do {                                                                   \
+		void *p_ = dlsym(lib, sym);                                    \
+		if (!p_) {                                                     \
+			missing = sym;                                         \
+			goto done;                                             \
+		}                                                              \
+		memcpy(&(api).field, &p_, sizeof(p_));                         \
 	} while (0)
 
 const struct cat_curl_api *cat_curl(void)
 {
-	static const char *const libs[] = {"libcurl.so.4",
-					   "libcurl-gnutls.so.4",
-					   "libcurl.so", NULL};
+	static const char *const libs[] = { "libcurl.so.4",
+					    "libcurl-gnutls.so.4", "libcurl.so",
+					    NULL };
 	static struct cat_curl_api api;
-	static int state;  /* 0 untried, 1 loaded, -1 failed */
+	static int state; /* 0 untried, 1 loaded, -1 failed */
 	const char *missing = NULL;
 	void *lib;
 
@@ -73,8 +73,8 @@ done:
 
 const struct cat_mhd_api *cat_mhd(void)
 {
-	static const char *const libs[] = {"libmicrohttpd.so.12",
-					   "libmicrohttpd.so", NULL};
+	static const char *const libs[] = { "libmicrohttpd.so.12",
+					    "libmicrohttpd.so", NULL };
 	static struct cat_mhd_api api;
 	static int state;
 	const char *missing = NULL;

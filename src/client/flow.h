@@ -12,7 +12,7 @@
 struct cat_grant {
 	char *refresh_token;
 	char *access_token;
-	char *token_id;	 /* NULL when the server sent none */
+	char *token_id; /* NULL when the server sent none */
 	long long expires_in;
 };
 

@@ -25,7 +25,9 @@
 #include "banned.h"
 
 #define BROWSER_WAIT_S 300
-#define B64_32 (sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING))
+#define B64_32                                                                 \
+	(sodium_base64_ENCODED_LEN(32,                                         \
+				   sodium_base64_VARIANT_URLSAFE_NO_PADDING))
 
 extern char **environ;
 
@@ -41,7 +43,7 @@ static const char page_fail[] =
 struct listener {
 	const struct cat_mhd_api *mhd;
 	const char *state;
-	int done;	  /* 1 once a request with the right state arrived */
+	int done; /* 1 once a request with the right state arrived */
 	int bad_state;
 	char code[512];
 	char error[64];
@@ -78,9 +80,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	(void)req_cls;
 	if (strcmp(method, "GET") != 0 || strcmp(url, "/") != 0 || l->done)
 		return reply(l->mhd, c, MHD_HTTP_NOT_FOUND, page_fail);
-	state = l->mhd->lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "state");
-	code = l->mhd->lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "code");
-	error = l->mhd->lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "error");
+	state = l->mhd->lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+						"state");
+	code = l->mhd->lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+					       "code");
+	error = l->mhd->lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+						"error");
 	if (!state || !cat_secret_eq(state, l->state)) {
 		l->bad_state = 1;
 		l->done = 1;
@@ -142,7 +147,8 @@ static int auth_url(char *out, size_t n, const char *origin,
 		char *v = cat_api_escape(params[i + 1]);
 
 		if (!v)
-			return cat_error_set(CAT_ERROR, "cannot escape the URL");
+			return cat_error_set(CAT_ERROR,
+					     "cannot escape the URL");
 		w = snprintf(out + len, n - len, "%c%s=%s", i ? '&' : '?',
 			     params[i], v);
 		cat_api_free(v);
@@ -158,13 +164,22 @@ static int redeem(struct cat_ctx *ctx, const char *dc,
 		  const char *redirect, const char *verifier,
 		  struct cat_grant *out)
 {
-	struct cat_resp resp = {0, NULL};
+	struct cat_resp resp = { 0, NULL };
 	char url[CAT_URL_MAX];
-	const char *form[] = {"grant_type", "authorization_code", "code", code,
-			      "redirect_uri", redirect, "code_verifier",
-			      verifier, "client_id", client->id,
-			      "client_secret", client->secret, NULL};
-	struct cat_req req = {"POST", url, NULL, NULL, form};
+	const char *form[] = { "grant_type",
+			       "authorization_code",
+			       "code",
+			       code,
+			       "redirect_uri",
+			       redirect,
+			       "code_verifier",
+			       verifier,
+			       "client_id",
+			       client->id,
+			       "client_secret",
+			       client->secret,
+			       NULL };
+	struct cat_req req = { "POST", url, NULL, NULL, form };
 	int err;
 
 	if (!client->secret)
@@ -183,8 +198,7 @@ done:
 	return err;
 }
 
-int cat_flow_browser(struct cat_ctx *ctx, const char *dc,
-		     struct cat_grant *out)
+int cat_flow_browser(struct cat_ctx *ctx, const char *dc, struct cat_grant *out)
 {
 	unsigned char rnd[32], hash[crypto_hash_sha256_BYTES];
 	char verifier[B64_32], challenge[B64_32], state[B64_32];
@@ -224,11 +238,12 @@ int cat_flow_browser(struct cat_ctx *ctx, const char *dc,
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	sa.sin_port = 0;
 	d = l.mhd->start_daemon(MHD_NO_FLAG, 0, NULL, NULL, on_request, &l,
-			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)8,
-			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-			     MHD_OPTION_END);
-	if (!d || !(info = l.mhd->get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)) ||
+				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned)8,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+				MHD_OPTION_END);
+	if (!d ||
+	    !(info = l.mhd->get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)) ||
 	    info->port == 0) {
 		err = cat_error_set(CAT_EUNAVAIL, "cannot listen on 127.0.0.1");
 		goto done;
@@ -236,19 +251,33 @@ int cat_flow_browser(struct cat_ctx *ctx, const char *dc,
 	snprintf(redirect, sizeof(redirect), "http://127.0.0.1:%u",
 		 (unsigned)info->port);
 	{
-		const char *params[] = {
-			"client_id", client.id, "scope", cat_auth_scope(dc),
-			"response_type", "code", "access_type", "offline",
-			"prompt", "consent", "redirect_uri", redirect,
-			"state", state, "code_challenge", challenge,
-			"code_challenge_method", "S256", NULL};
+		const char *params[] = { "client_id",
+					 client.id,
+					 "scope",
+					 cat_auth_scope(dc),
+					 "response_type",
+					 "code",
+					 "access_type",
+					 "offline",
+					 "prompt",
+					 "consent",
+					 "redirect_uri",
+					 redirect,
+					 "state",
+					 state,
+					 "code_challenge",
+					 challenge,
+					 "code_challenge_method",
+					 "S256",
+					 NULL };
 
 		if ((err = auth_url(url, sizeof(url), cat_ctx_auth_url(ctx, dc),
 				    params)) < 0)
 			goto done;
 	}
 	cat_note("To sign in, open this page in a browser on this device:\n\n"
-		 "    %s\n", url);
+		 "    %s\n",
+		 url);
 	open_browser(url);
 	cat_wait_start(&wait, "waiting for the browser");
 	waiting = 1;
@@ -261,7 +290,8 @@ int cat_flow_browser(struct cat_ctx *ctx, const char *dc,
 		if (time(NULL) >= deadline) {
 			cat_hint_set("run 'catalyst login' again, or use "
 				     "'catalyst login --no-localhost'");
-			err = cat_error_set(CAT_EEXPIRED, "no answer from the "
+			err = cat_error_set(CAT_EEXPIRED,
+					    "no answer from the "
 					    "browser within %d minutes",
 					    BROWSER_WAIT_S / 60);
 			goto done;
@@ -276,7 +306,7 @@ int cat_flow_browser(struct cat_ctx *ctx, const char *dc,
 	if (l.bad_state) {
 		cat_hint_set("run 'catalyst login' again");
 		err = cat_error_set(CAT_ERROR, "the browser came back with a "
-				    "wrong state; sign-in aborted");
+					       "wrong state; sign-in aborted");
 		goto done;
 	}
 	if (l.error[0]) {
@@ -284,10 +314,12 @@ int cat_flow_browser(struct cat_ctx *ctx, const char *dc,
 			cat_hint_set("run 'catalyst login' again and choose "
 				     "Allow");
 			err = cat_error_set(CAT_EDENIED, "access was denied in "
-					    "the browser");
+							 "the browser");
 		} else {
-			err = cat_error_set(CAT_ERROR, "the browser came back "
-					    "with error '%s'", l.error);
+			err = cat_error_set(CAT_ERROR,
+					    "the browser came back "
+					    "with error '%s'",
+					    l.error);
 		}
 		goto done;
 	}

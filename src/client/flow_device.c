@@ -16,9 +16,9 @@
 #include "io.h"
 #include "banned.h"
 
-#define GRANT_DEVICE "urn:ietf:params:oauth:grant-type:device_code"
+#define GRANT_DEVICE     "urn:ietf:params:oauth:grant-type:device_code"
 #define DEFAULT_INTERVAL 5
-#define MAX_INTERVAL 60
+#define MAX_INTERVAL     60
 
 void cat_grant_release(struct cat_grant *g)
 {
@@ -30,19 +30,24 @@ void cat_grant_release(struct cat_grant *g)
 
 int cat_grant_from_json(struct cat_grant *out, json_t *body)
 {
-	const char *rt = json_string_value(json_object_get(body, "refresh_token"));
-	const char *at = json_string_value(json_object_get(body, "access_token"));
+	const char *rt =
+		json_string_value(json_object_get(body, "refresh_token"));
+	const char *at =
+		json_string_value(json_object_get(body, "access_token"));
 	const char *id = json_string_value(json_object_get(body, "token_id"));
 
 	memset(out, 0, sizeof(*out));
 	if (!rt || !at)
-		return cat_error_set(CAT_ERROR, "the token answer lacks "
+		return cat_error_set(CAT_ERROR,
+				     "the token answer lacks "
 				     "access_token or refresh_token");
 	out->refresh_token = strdup(rt);
 	out->access_token = strdup(at);
 	out->token_id = id ? strdup(id) : NULL;
-	out->expires_in = json_integer_value(json_object_get(body, "expires_in"));
-	if (!out->refresh_token || !out->access_token || (id && !out->token_id)) {
+	out->expires_in =
+		json_integer_value(json_object_get(body, "expires_in"));
+	if (!out->refresh_token || !out->access_token ||
+	    (id && !out->token_id)) {
 		cat_grant_release(out);
 		return cat_error_set(CAT_ERROR, "out of memory");
 	}
@@ -54,7 +59,7 @@ void cat_host_name(char *out, size_t n)
 	const char *env = cat_env("CATALYST_DEVICE_NAME");
 	char host[256];
 
-	if (env) {  /* containers and CI runners often have random host names */
+	if (env) { /* containers and CI runners often have random host names */
 		snprintf(out, n, "%.127s", env);
 		return;
 	}
@@ -91,11 +96,13 @@ static int request_code(struct cat_ctx *ctx, const char *dc, int bind,
 			const struct cat_client *client,
 			struct device_code *out)
 {
-	struct cat_resp resp = {0, NULL};
+	struct cat_resp resp = { 0, NULL };
 	char url[CAT_URL_MAX], host[128];
-	const char *form[] = {"client_id", client->id, "scope",
-			      cat_auth_scope(dc), "device_name", host, NULL};
-	struct cat_req req = {"POST", url, NULL, NULL, form};
+	const char *form[] = { "client_id",   client->id,
+			       "scope",       cat_auth_scope(dc),
+			       "device_name", host,
+			       NULL };
+	struct cat_req req = { "POST", url, NULL, NULL, form };
 	const char *dcode, *ucode, *vurl;
 	int err;
 
@@ -103,16 +110,20 @@ static int request_code(struct cat_ctx *ctx, const char *dc, int bind,
 	if ((err = cat_api_url(url, sizeof(url), cat_ctx_auth_url(ctx, dc),
 			       "/oauth/device_authorization")) < 0)
 		goto done;
-	err = bind ? cat_auth_send(ctx, &req, &resp) : cat_api_send(&req, &resp);
+	err = bind ? cat_auth_send(ctx, &req, &resp)
+		   : cat_api_send(&req, &resp);
 	if (err < 0)
 		goto done;
 	if (resp.status == 401 && cat_resp_oauth_error(&resp) &&
 	    strcmp(cat_resp_oauth_error(&resp), "invalid_client") == 0) {
-		cat_hint_set("set M_CATALYST_CLIENT_ID/_SECRET (or clients.device "
-			     "in config.json) to a client registered with "
-			     "'catalystd client add'");
-		err = cat_error_set(CAT_ERROR, "the server does not know OAuth "
-				    "client '%s'", client->id);
+		cat_hint_set(
+			"set M_CATALYST_CLIENT_ID/_SECRET (or clients.device "
+			"in config.json) to a client registered with "
+			"'catalystd client add'");
+		err = cat_error_set(CAT_ERROR,
+				    "the server does not know OAuth "
+				    "client '%s'",
+				    client->id);
 		goto done;
 	}
 	if (resp.status != 200) {
@@ -127,17 +138,18 @@ static int request_code(struct cat_ctx *ctx, const char *dc, int bind,
 	if (!vurl)
 		vurl = cat_resp_str(&resp, "verification_url");
 	if (!dcode || !ucode || !vurl) {
-		err = cat_error_set(CAT_ERROR, "the device authorization answer "
+		err = cat_error_set(CAT_ERROR,
+				    "the device authorization answer "
 				    "lacks device_code, user_code or a URL");
 		goto done;
 	}
 	out->device_code = strdup(dcode);
 	out->user_code = strdup(ucode);
 	out->url = strdup(vurl);
-	out->expires_in = (long)json_integer_value(json_object_get(resp.json,
-								   "expires_in"));
-	out->interval = (long)json_integer_value(json_object_get(resp.json,
-								 "interval"));
+	out->expires_in = (long)json_integer_value(
+		json_object_get(resp.json, "expires_in"));
+	out->interval = (long)json_integer_value(
+		json_object_get(resp.json, "interval"));
 	if (out->expires_in <= 0)
 		out->expires_in = 300;
 	if (out->interval <= 0)
@@ -154,12 +166,12 @@ static int poll_once(struct cat_ctx *ctx, const char *dc,
 		     const struct cat_client *client, const char *device_code,
 		     struct cat_grant *g)
 {
-	struct cat_resp resp = {0, NULL};
+	struct cat_resp resp = { 0, NULL };
 	char url[CAT_URL_MAX];
-	const char *form[] = {"grant_type", GRANT_DEVICE, "device_code",
-			      device_code, "client_id", client->id,
-			      "client_secret", client->secret, NULL};
-	struct cat_req req = {"POST", url, NULL, NULL, form};
+	const char *form[] = { "grant_type",    GRANT_DEVICE,   "device_code",
+			       device_code,     "client_id",    client->id,
+			       "client_secret", client->secret, NULL };
+	struct cat_req req = { "POST", url, NULL, NULL, form };
 	const char *code;
 	int err;
 
@@ -184,10 +196,10 @@ static int poll_once(struct cat_ctx *ctx, const char *dc,
 		cat_hint_set("run the command again and choose Verify in the "
 			     "browser");
 		err = cat_error_set(CAT_EDENIED, "the request was denied in "
-				    "the browser");
+						 "the browser");
 	} else if (strcmp(code, "expired_token") == 0) {
 		err = cat_error_set(CAT_EEXPIRED, "the code expired before it "
-				    "was approved");
+						  "was approved");
 	} else {
 		err = cat_api_error(&resp);
 	}
@@ -199,7 +211,7 @@ done:
 int cat_flow_device(struct cat_ctx *ctx, const char *dc, int bind,
 		    const char *purpose, struct cat_grant *out)
 {
-	struct device_code code = {NULL, NULL, NULL, 0, 0};
+	struct device_code code = { NULL, NULL, NULL, 0, 0 };
 	struct cat_client client;
 	struct cat_wait wait;
 	double start, deadline, next;
@@ -212,7 +224,8 @@ int cat_flow_device(struct cat_ctx *ctx, const char *dc, int bind,
 	cat_note("To %s, open this page on any device:\n\n    %s\n\n"
 		 "and enter the code  %s  (it expires in %ld %s).",
 		 purpose, code.url, code.user_code,
-		 code.expires_in >= 120 ? code.expires_in / 60 : code.expires_in,
+		 code.expires_in >= 120 ? code.expires_in / 60
+					: code.expires_in,
 		 code.expires_in >= 120 ? "minutes" : "seconds");
 	start = now_s();
 	deadline = start + (double)code.expires_in;
@@ -226,13 +239,14 @@ int cat_flow_device(struct cat_ctx *ctx, const char *dc, int bind,
 				goto done;
 		}
 		if (now_s() >= deadline) {
-			err = cat_error_set(CAT_EEXPIRED, "the code expired "
+			err = cat_error_set(CAT_EEXPIRED,
+					    "the code expired "
 					    "before it was approved");
 			goto done;
 		}
 		err = poll_once(ctx, dc, &client, code.device_code, out);
 		if (err == CAT_ESLOWDOWN && code.interval < MAX_INTERVAL)
-			code.interval += 5;  /* RFC 8628 §3.5 */
+			code.interval += 5; /* RFC 8628 §3.5 */
 		if (err != CAT_EPENDING && err != CAT_ESLOWDOWN)
 			break;
 		next = now_s() + (double)code.interval;
@@ -242,7 +256,8 @@ done:
 		cat_wait_end(&wait);
 	if (err == CAT_EEXPIRED)
 		cat_hint_set("run the command again and approve the code "
-			     "within %ld minutes", (code.expires_in + 59) / 60);
+			     "within %ld minutes",
+			     (code.expires_in + 59) / 60);
 	code_release(&code);
 	return err;
 }

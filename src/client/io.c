@@ -34,7 +34,7 @@ void cat_signals_install(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;  /* no SA_RESTART: a sleep must end at Ctrl-C */
+	sa.sa_flags = 0; /* no SA_RESTART: a sleep must end at Ctrl-C */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	/* A closed pipe on stdout is an error to report, not a silent death. */
@@ -166,8 +166,8 @@ int cat_io_stderr_tty(void)
 
 int cat_io_ci(void)
 {
-	static const char *const vars[] = {"CI", "CONTINUOUS_INTEGRATION",
-					   "BUILD_NUMBER", "RUN_ID"};
+	static const char *const vars[] = { "CI", "CONTINUOUS_INTEGRATION",
+					    "BUILD_NUMBER", "RUN_ID" };
 	size_t i;
 
 	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
@@ -195,7 +195,7 @@ void cat_mask(char *out, size_t n, const char *secret)
 			unders++;
 		keep++;
 	}
-	if (unders < 3)	 /* not our format: show nothing of it */
+	if (unders < 3) /* not our format: show nothing of it */
 		keep = 0;
 	keep += 4;
 	if (keep > len / 2)
@@ -205,7 +205,7 @@ void cat_mask(char *out, size_t n, const char *secret)
 
 int cat_sleep_ms(long ms)
 {
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 	while (!cat_interrupted && nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -228,7 +228,8 @@ void cat_wait_tick(struct cat_wait *w, long left)
 	if (!w->tty)
 		return;
 	if (left >= 0)
-		fprintf(stderr, "\r\033[K%c %s (%ld:%02ld left, Ctrl-C to cancel)",
+		fprintf(stderr,
+			"\r\033[K%c %s (%ld:%02ld left, Ctrl-C to cancel)",
 			frames[w->frame++ % 4], w->what, left / 60, left % 60);
 	else
 		fprintf(stderr, "\r\033[K%c %s (Ctrl-C to cancel)",
@@ -265,7 +266,8 @@ int cat_prompt_choice(const char *title, const char *const *items, size_t n,
 		v = strtol(line, &end, 10);
 		while (*end == ' ' || *end == '\n' || *end == '\r')
 			end++;
-		if (!errno && end != line && !*end && v >= 1 && (size_t)v <= n) {
+		if (!errno && end != line && !*end && v >= 1 &&
+		    (size_t)v <= n) {
 			*out = (size_t)v - 1;
 			return 0;
 		}

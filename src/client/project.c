@@ -15,8 +15,9 @@
 
 const char *cat_project_flag(struct cat_ctx *ctx)
 {
-	static const char *const vars[] = {"CATALYST_PROJECT_ID",
-					   "CATALYST_PROJECT", "ZC_PROJECT_ID"};
+	static const char *const vars[] = { "CATALYST_PROJECT_ID",
+					    "CATALYST_PROJECT",
+					    "ZC_PROJECT_ID" };
 	size_t i;
 
 	if (ctx->opts.project)
@@ -34,16 +35,17 @@ void cat_project_id(char *out, size_t n, const json_t *project)
 	if (json_is_string(v))
 		snprintf(out, n, "%s", json_string_value(v));
 	else if (json_is_integer(v))
-		snprintf(out, n, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		snprintf(out, n, "%" JSON_INTEGER_FORMAT,
+			 json_integer_value(v));
 	else
 		snprintf(out, n, "?");
 }
 
-json_t *cat_project_pick(json_t *list, const char *name_or_id,
-			 const char *cmd, const char *flag, int *code)
+json_t *cat_project_pick(json_t *list, const char *name_or_id, const char *cmd,
+			 const char *flag, int *code)
 {
 	const char **items = NULL;
-	char (*labels)[160] = NULL;
+	char(*labels)[160] = NULL;
 	json_t *p = NULL;
 	size_t i, n = json_array_size(list), pick;
 
@@ -51,7 +53,8 @@ json_t *cat_project_pick(json_t *list, const char *name_or_id,
 	if (n == 0) {
 		cat_hint_set("create a project first (for a local server: "
 			     "'catalystd project add')");
-		*code = cat_err(CAT_EXIT_ERROR, "%s: the org has no projects", cmd);
+		*code = cat_err(CAT_EXIT_ERROR, "%s: the org has no projects",
+				cmd);
 		return NULL;
 	}
 	if (name_or_id) {
@@ -61,7 +64,8 @@ json_t *cat_project_pick(json_t *list, const char *name_or_id,
 	}
 	if (!cat_io_interactive()) {
 		cat_hint_set("pass %s (not prompting: %s)", flag,
-			     cat_io_ci() ? "CI is set" : "stdin is not a terminal");
+			     cat_io_ci() ? "CI is set"
+					 : "stdin is not a terminal");
 		*code = cat_err(CAT_EXIT_USAGE, "%s: no project given", cmd);
 		return NULL;
 	}
@@ -74,7 +78,8 @@ json_t *cat_project_pick(json_t *list, const char *name_or_id,
 	for (i = 0; i < n; i++) {
 		char id[32];
 		const json_t *e = json_array_get(list, i);
-		const char *name = json_string_value(json_object_get(e, "project_name"));
+		const char *name =
+			json_string_value(json_object_get(e, "project_name"));
 
 		cat_project_id(id, sizeof(id), e);
 		snprintf(labels[i], sizeof(labels[i]), "%s (%s)",

@@ -21,7 +21,7 @@ void cat_project_id(char *out, size_t n, const json_t *project);
  * when interactive, else a usage error naming flag. Borrowed result.
  * Returns 0 or an exit code (already reported) via *code.
  */
-json_t *cat_project_pick(json_t *list, const char *name_or_id,
-			 const char *cmd, const char *flag, int *code);
+json_t *cat_project_pick(json_t *list, const char *name_or_id, const char *cmd,
+			 const char *flag, int *code);
 
 #endif

@@ -34,7 +34,8 @@ int cat_rc_load_from(struct cat_rc *rc, const char *cwd)
 
 	memset(rc, 0, sizeof(*rc));
 	if (n >= sizeof(dir))
-		return cat_error_set(CAT_EINVAL, "working directory path is too long");
+		return cat_error_set(CAT_EINVAL,
+				     "working directory path is too long");
 	memcpy(dir, cwd, n + 1);
 	for (;;) {
 		char *slash;
@@ -43,7 +44,8 @@ int cat_rc_load_from(struct cat_rc *rc, const char *cwd)
 			break;
 		slash = strrchr(dir, '/');
 		if (!slash || slash == dir) {
-			memcpy(dir, cwd, n + 1);  /* none above: cwd is the root */
+			memcpy(dir, cwd,
+			       n + 1); /* none above: cwd is the root */
 			break;
 		}
 		*slash = '\0';
@@ -67,8 +69,10 @@ int cat_rc_load(struct cat_rc *rc)
 	char cwd[PATH_MAX];
 
 	if (!getcwd(cwd, sizeof(cwd)))
-		return cat_error_set(CAT_ERROR, "cannot get the working "
-				     "directory: %s", strerror(errno));
+		return cat_error_set(CAT_ERROR,
+				     "cannot get the working "
+				     "directory: %s",
+				     strerror(errno));
 	return cat_rc_load_from(rc, cwd);
 }
 
@@ -88,7 +92,8 @@ static json_t *find_idx(json_t *arr, json_int_t idx)
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(arr, i, e) {
+	json_array_foreach(arr, i, e)
+	{
 		if (json_integer_value(json_object_get(e, "idx")) == idx)
 			return e;
 	}
@@ -153,7 +158,8 @@ static json_int_t next_idx(const json_t *arr)
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(arr, i, e) {
+	json_array_foreach(arr, i, e)
+	{
 		if (json_integer_value(json_object_get(e, "idx")) > max)
 			max = json_integer_value(json_object_get(e, "idx"));
 	}
@@ -165,7 +171,8 @@ static json_t *find_id(json_t *arr, const char *id, size_t *pos)
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(arr, i, e) {
+	json_array_foreach(arr, i, e)
+	{
 		const char *s = json_string_value(json_object_get(e, "id"));
 
 		if (s && strcmp(s, id) == 0) {
@@ -225,7 +232,7 @@ int cat_rc_use_project(struct cat_rc *rc, const json_t *project,
 
 	if (!id || !json_is_string(json_object_get(project, "project_name"))) {
 		err = cat_error_set(CAT_ERROR, "the server sent a project "
-				    "without id or project_name");
+					       "without id or project_name");
 		goto done;
 	}
 	if (!rc->rc)
@@ -243,12 +250,17 @@ int cat_rc_use_project(struct cat_rc *rc, const json_t *project,
 	entry = json_object();
 	json_object_set_new(entry, "idx", json_integer(idx));
 	json_object_set(entry, "id", id);
-	json_object_set(entry, "name", json_object_get(project, "project_name"));
+	json_object_set(entry, "name",
+			json_object_get(project, "project_name"));
 	dom = json_object_get(project, "project_domain_details");
 	if (json_is_object(dom))
-		json_object_set_new(entry, "domain", json_pack("{s:o?, s:O?}",
-			"id", id_string(json_object_get(dom, "project_domain_id")),
-			"name", json_object_get(dom, "project_domain_name")));
+		json_object_set_new(
+			entry, "domain",
+			json_pack("{s:o?, s:O?}", "id",
+				  id_string(json_object_get(
+					  dom, "project_domain_id")),
+				  "name",
+				  json_object_get(dom, "project_domain_name")));
 	if (json_is_string(json_object_get(project, "timezone")))
 		json_object_set(entry, "timezone",
 				json_object_get(project, "timezone"));
@@ -264,9 +276,11 @@ int cat_rc_use_project(struct cat_rc *rc, const json_t *project,
 			json_array_append(one, json_array_get(details, 0));
 		src = one;
 	}
-	json_array_foreach(src, i, env) {
+	json_array_foreach(src, i, env)
+	{
 		json_int_t e = upsert_env(envlist, env);
-		const char *name = json_string_value(json_object_get(env, "env_name"));
+		const char *name =
+			json_string_value(json_object_get(env, "env_name"));
 
 		if (!first)
 			first = e;
@@ -283,11 +297,13 @@ int cat_rc_use_project(struct cat_rc *rc, const json_t *project,
 		json_object_set_new(actives, "env", json_integer(env_idx));
 	else
 		json_object_del(actives, "env");
-	if (make_default || !json_is_integer(json_object_get(defaults, "project")) ||
+	if (make_default ||
+	    !json_is_integer(json_object_get(defaults, "project")) ||
 	    !cat_rc_default_project(rc)) {
 		json_object_set_new(defaults, "project", json_integer(idx));
 		if (env_idx)
-			json_object_set_new(defaults, "env", json_integer(env_idx));
+			json_object_set_new(defaults, "env",
+					    json_integer(env_idx));
 	}
 done:
 	json_decref(id);
@@ -307,21 +323,28 @@ int cat_rc_reset(struct cat_rc *rc)
 	if (!def) {
 		cat_hint_set("run 'catalyst init' or 'catalyst project:use "
 			     "<name>' here first");
-		return cat_error_set(CAT_ENOTFOUND, "'%s' has no default "
-				     "project", rc->path);
+		return cat_error_set(CAT_ENOTFOUND,
+				     "'%s' has no default "
+				     "project",
+				     rc->path);
 	}
 	env = json_object_get(defaults, "env");
-	if (!json_is_integer(env)) {  /* written by the reference's project:use */
+	if (!json_is_integer(
+		    env)) { /* written by the reference's project:use */
 		json_int_t pick = 0;
 
-		json_array_foreach(json_object_get(def, "env"), i, e) {
-			const char *n = json_string_value(json_object_get(e, "name"));
+		json_array_foreach(json_object_get(def, "env"), i, e)
+		{
+			const char *n =
+				json_string_value(json_object_get(e, "name"));
 
 			if (!pick || (n && strcmp(n, "Development") == 0))
-				pick = json_integer_value(json_object_get(e, "idx"));
+				pick = json_integer_value(
+					json_object_get(e, "idx"));
 		}
 		if (pick)
-			json_object_set_new(defaults, "env", json_integer(pick));
+			json_object_set_new(defaults, "env",
+					    json_integer(pick));
 	}
 	actives = json_object_get(rc->rc, "actives");
 	if (json_equal(actives, defaults))

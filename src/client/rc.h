@@ -13,8 +13,8 @@
 
 struct cat_rc {
 	char root[PATH_MAX];
-	char path[PATH_MAX];  /* root + "/.catalystrc" */
-	json_t *rc;	      /* NULL when the file does not exist */
+	char path[PATH_MAX]; /* root + "/.catalystrc" */
+	json_t *rc;          /* NULL when the file does not exist */
 };
 
 /* Finds the root from the working directory and reads .catalystrc. */

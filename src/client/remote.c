@@ -17,14 +17,15 @@
 
 int cat_remote_tokens(struct cat_ctx *ctx, json_t **out)
 {
-	struct cat_resp resp = {0, NULL};
+	struct cat_resp resp = { 0, NULL };
 	char url[CAT_URL_MAX];
-	struct cat_req req = {"GET", url, NULL, NULL, NULL};
+	struct cat_req req = { "GET", url, NULL, NULL, NULL };
 	json_t *list;
 	int err;
 
 	*out = NULL;
-	if ((err = cat_auth_url(ctx, 0, "/api/v1/tokens", url, sizeof(url))) < 0 ||
+	if ((err = cat_auth_url(ctx, 0, "/api/v1/tokens", url, sizeof(url))) <
+		    0 ||
 	    (err = cat_auth_send(ctx, &req, &resp)) < 0)
 		goto done;
 	if (resp.status != 200) {
@@ -34,7 +35,7 @@ int cat_remote_tokens(struct cat_ctx *ctx, json_t **out)
 	list = json_object_get(resp.json, "tokens");
 	if (!json_is_array(list)) {
 		err = cat_error_set(CAT_ERROR, "the token list answer has no "
-				    "'tokens' array");
+					       "'tokens' array");
 		goto done;
 	}
 	*out = json_incref(list);
@@ -58,9 +59,9 @@ const char *cat_remote_org(struct cat_ctx *ctx, const char *rc_org)
 static int admin_get(struct cat_ctx *ctx, const char *org, const char *path,
 		     int type, json_t **out)
 {
-	struct cat_resp resp = {0, NULL};
+	struct cat_resp resp = { 0, NULL };
 	char url[CAT_URL_MAX];
-	struct cat_req req = {"GET", url, NULL, org, NULL};
+	struct cat_req req = { "GET", url, NULL, org, NULL };
 	json_t *data;
 	int err;
 
@@ -69,10 +70,13 @@ static int admin_get(struct cat_ctx *ctx, const char *org, const char *path,
 	    (err = cat_auth_send(ctx, &req, &resp)) < 0)
 		goto done;
 	if (resp.status == 403 && org) {
-		cat_hint_set("check the org ID; 'catalyst project:list' without "
-			     "--org uses your default org");
-		err = cat_error_set(CAT_ERROR, "org '%s' is not accessible to "
-				    "this account", org);
+		cat_hint_set(
+			"check the org ID; 'catalyst project:list' without "
+			"--org uses your default org");
+		err = cat_error_set(CAT_ERROR,
+				    "org '%s' is not accessible to "
+				    "this account",
+				    org);
 		goto done;
 	}
 	if (resp.status != 200) {
@@ -81,7 +85,8 @@ static int admin_get(struct cat_ctx *ctx, const char *org, const char *path,
 	}
 	data = json_object_get(resp.json, "data");
 	if (!data || (int)json_typeof(data) != type) {
-		err = cat_error_set(CAT_ERROR, "unexpected answer from %s", path);
+		err = cat_error_set(CAT_ERROR, "unexpected answer from %s",
+				    path);
 		goto done;
 	}
 	*out = json_incref(data);
@@ -109,7 +114,8 @@ int cat_remote_envs(struct cat_ctx *ctx, const char *org, const char *id,
 
 	if (!esc)
 		return cat_error_set(CAT_ERROR, "out of memory");
-	n = snprintf(path, sizeof(path), "/baas/v1/project/%s/environment", esc);
+	n = snprintf(path, sizeof(path), "/baas/v1/project/%s/environment",
+		     esc);
 	cat_api_free(esc);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return cat_error_set(CAT_EINVAL, "project ID is too long");
@@ -134,9 +140,11 @@ json_t *cat_remote_find_project(json_t *projects, const char *name_or_id)
 	json_t *p, *idv;
 	size_t i;
 
-	json_array_foreach(projects, i, p) {
+	json_array_foreach(projects, i, p)
+	{
 		char id[32] = "";
-		const char *name = json_string_value(json_object_get(p, "project_name"));
+		const char *name =
+			json_string_value(json_object_get(p, "project_name"));
 
 		idv = json_object_get(p, "id");
 		if (json_is_string(idv))
@@ -150,10 +158,11 @@ json_t *cat_remote_find_project(json_t *projects, const char *name_or_id)
 			return p;
 		}
 		if (name)
-			cat_buf_printf(&names, "%s%s", names.len ? ", " : "", name);
+			cat_buf_printf(&names, "%s%s", names.len ? ", " : "",
+				       name);
 	}
-	cat_hint_set("the projects are: %s", names.len ? cat_buf_cstr(&names)
-							: "(none)");
+	cat_hint_set("the projects are: %s",
+		     names.len ? cat_buf_cstr(&names) : "(none)");
 	cat_error_set(CAT_ENOTFOUND, "no project named or numbered '%s'",
 		      name_or_id);
 	cat_buf_release(&names);

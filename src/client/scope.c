@@ -116,7 +116,7 @@ const char *cat_auth_scope(const char *dc)
 		if (omitted(scopes[i], dc))
 			continue;
 		if (len + n + 2 > sizeof(out))
-			break;	/* cannot happen: the list is fixed */
+			break; /* cannot happen: the list is fixed */
 		if (len)
 			out[len++] = ' ';
 		memcpy(out + len, scopes[i], n + 1);

@@ -24,7 +24,8 @@ void cat_table_row(json_t *rows, size_t ncols, const char *const *cells)
 	size_t i;
 
 	for (i = 0; i < ncols; i++)
-		json_array_append_new(row, json_string(cells[i] ? cells[i] : "-"));
+		json_array_append_new(row,
+				      json_string(cells[i] ? cells[i] : "-"));
 	json_array_append_new(rows, row);
 }
 
@@ -47,7 +48,7 @@ static void put_cell(FILE *f, const char *s, size_t width, int last)
 void cat_table_print(FILE *f, const char *const *headers, size_t ncols,
 		     const json_t *rows, int tty)
 {
-	size_t width[MAX_COLS] = {0}, i, c;
+	size_t width[MAX_COLS] = { 0 }, i, c;
 	json_t *row;
 
 	if (ncols > MAX_COLS)
@@ -55,7 +56,8 @@ void cat_table_print(FILE *f, const char *const *headers, size_t ncols,
 	if (tty) {
 		for (c = 0; c < ncols; c++)
 			width[c] = strlen(headers[c]);
-		json_array_foreach(rows, i, row) {
+		json_array_foreach(rows, i, row)
+		{
 			for (c = 0; c < ncols; c++) {
 				size_t n = strlen(cell(row, c));
 
@@ -67,7 +69,8 @@ void cat_table_print(FILE *f, const char *const *headers, size_t ncols,
 			put_cell(f, headers[c], width[c], c + 1 == ncols);
 		fputc('\n', f);
 	}
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		for (c = 0; c < ncols; c++)
 			put_cell(f, cell(row, c), tty ? width[c] : 0,
 				 c + 1 == ncols);

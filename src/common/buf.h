@@ -14,11 +14,14 @@
 struct cat_buf {
 	char *ptr;
 	size_t len;
-	size_t cap;  /* allocated */
-	size_t max;  /* hard limit on len */
+	size_t cap; /* allocated */
+	size_t max; /* hard limit on len */
 };
 
-#define CAT_BUF_INIT(max) {NULL, 0, 0, (max)}
+#define CAT_BUF_INIT(max)                                                      \
+	{                                                                      \
+		NULL, 0, 0, (max)                                              \
+	}
 
 void cat_buf_init(struct cat_buf *b, size_t max);
 /* Frees the content; the struct can be reused after cat_buf_init. */

@@ -6,14 +6,14 @@
 #include "banned.h"
 
 const struct cat_dc cat_dcs[] = {
-	{"us", "com", "United States"},
-	{"eu", "eu", "Europe"},
-	{"in", "in", "India"},
-	{"au", "au", "Australia"},
-	{"ca", "ca", "Canada"},
-	{"sa", "sa", "Saudi Arabia"},
-	{"jp", "jp", "Japan"},
-	{"ae", "ae", "United Arab Emirates"},
+	{ "us", "com", "United States" },
+	{ "eu", "eu", "Europe" },
+	{ "in", "in", "India" },
+	{ "au", "au", "Australia" },
+	{ "ca", "ca", "Canada" },
+	{ "sa", "sa", "Saudi Arabia" },
+	{ "jp", "jp", "Japan" },
+	{ "ae", "ae", "United Arab Emirates" },
 };
 const size_t cat_dc_count = sizeof(cat_dcs) / sizeof(cat_dcs[0]);
 

@@ -8,9 +8,9 @@
 #include <stddef.h>
 
 struct cat_dc {
-	const char *code;      /* us eu in au ca sa jp ae: in tokens, flags */
-	const char *ref;       /* the reference CLI's config prefix: com, eu, ... */
-	const char *name;      /* for people: "United States" */
+	const char *code; /* us eu in au ca sa jp ae: in tokens, flags */
+	const char *ref;  /* the reference CLI's config prefix: com, eu, ... */
+	const char *name; /* for people: "United States" */
 };
 
 extern const struct cat_dc cat_dcs[];

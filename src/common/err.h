@@ -8,13 +8,13 @@
 
 enum cat_errcode {
 	CAT_OK = 0,
-	CAT_ERROR = -1,	     /* generic failure, see cat_error_last() */
+	CAT_ERROR = -1,      /* generic failure, see cat_error_last() */
 	CAT_ENOTFOUND = -3,  /* no such object (or expired) */
 	CAT_EEXISTS = -4,    /* unique value already taken */
 	CAT_EINVAL = -5,     /* malformed input */
 	CAT_ETOOBIG = -6,    /* a bounded buffer would overflow */
 	CAT_ECONFLICT = -7,  /* state changed under us (already used, raced) */
-	CAT_EAUTH = -8,	     /* authentication failed or required */
+	CAT_EAUTH = -8,      /* authentication failed or required */
 	CAT_EPENDING = -9,   /* authorization still pending */
 	CAT_ESLOWDOWN = -10, /* polling too fast */
 	CAT_EDENIED = -11,   /* the user denied the request */
@@ -30,7 +30,8 @@ enum cat_errcode {
 #define CAT_PRINTF(f, a)
 #endif
 
-/* Records the message of the current failure (thread-local) and returns code. */
+/* Records the message of the current failure (thread-local) and returns code.
+ */
 int cat_error_set(int code, const char *fmt, ...) CAT_PRINTF(2, 3);
 
 /* The last message set on this thread, or "" when none. Borrowed. */

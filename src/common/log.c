@@ -10,7 +10,7 @@
 #include "banned.h"
 
 static enum cat_log_level max_level = CAT_LOG_INFO;
-static const char *const names[] = {"error", "warn", "info", "debug"};
+static const char *const names[] = { "error", "warn", "info", "debug" };
 
 void cat_log_set_level(enum cat_log_level level)
 {

@@ -15,8 +15,8 @@ int cat_log_parse_level(const char *s);
 void cat_log(enum cat_log_level level, const char *fmt, ...) CAT_PRINTF(2, 3);
 
 #define cat_log_error(...) cat_log(CAT_LOG_ERROR, __VA_ARGS__)
-#define cat_log_warn(...) cat_log(CAT_LOG_WARN, __VA_ARGS__)
-#define cat_log_info(...) cat_log(CAT_LOG_INFO, __VA_ARGS__)
+#define cat_log_warn(...)  cat_log(CAT_LOG_WARN, __VA_ARGS__)
+#define cat_log_info(...)  cat_log(CAT_LOG_INFO, __VA_ARGS__)
 #define cat_log_debug(...) cat_log(CAT_LOG_DEBUG, __VA_ARGS__)
 
 #endif

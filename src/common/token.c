@@ -73,8 +73,9 @@ int cat_token_parse(const char *s, enum cat_token_kind *kind, char dc_out[3])
 		return cat_error_set(CAT_EINVAL, "no token given");
 	len = strlen(s);
 	if (len != CAT_TOKEN_MAX - 1 || s[4] != '_' || s[7] != '_')
-		return cat_error_set(CAT_EINVAL,
-				     "not a Catalyst token (wrong length or shape)");
+		return cat_error_set(
+			CAT_EINVAL,
+			"not a Catalyst token (wrong length or shape)");
 	for (k = 0; k < CAT_TOK__COUNT; k++)
 		if (memcmp(s, prefixes[k], 4) == 0)
 			break;
@@ -83,8 +84,9 @@ int cat_token_parse(const char *s, enum cat_token_kind *kind, char dc_out[3])
 				     "not a Catalyst token (unknown prefix)");
 	for (i = 8; i < len; i++)
 		if (!strchr(base62, s[i]) || s[i] == '\0')
-			return cat_error_set(CAT_EINVAL,
-					     "token contains invalid characters");
+			return cat_error_set(
+				CAT_EINVAL,
+				"token contains invalid characters");
 	dc[0] = s[5];
 	dc[1] = s[6];
 	dc[2] = '\0';
@@ -95,7 +97,8 @@ int cat_token_parse(const char *s, enum cat_token_kind *kind, char dc_out[3])
 	cat_token_crc(crc, s, body);
 	if (memcmp(crc, s + body, CAT_TOKEN_CRC_LEN) != 0)
 		return cat_error_set(CAT_EINVAL,
-				     "token checksum does not match (mistyped or truncated?)");
+				     "token checksum does not match (mistyped "
+				     "or truncated?)");
 	if (kind)
 		*kind = (enum cat_token_kind)k;
 	if (dc_out)
@@ -152,8 +155,9 @@ int cat_user_code_normalize(char out[CAT_USER_CODE_LEN + 1], const char *in)
 			c = (char)(c - 'a' + 'A');
 		if (!strchr(CAT_USER_CODE_ALPHABET, c) || c == '\0' ||
 		    n == CAT_USER_CODE_LEN)
-			return cat_error_set(CAT_EINVAL,
-					     "a code is 8 letters like BCDF-GHJK");
+			return cat_error_set(
+				CAT_EINVAL,
+				"a code is 8 letters like BCDF-GHJK");
 		out[n++] = c;
 	}
 	if (n != CAT_USER_CODE_LEN)

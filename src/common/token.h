@@ -15,23 +15,24 @@
 #include "dc.h"
 
 enum cat_token_kind {
-	CAT_TOK_REFRESH,  /* catr_: the long-lived part of a CLI token */
-	CAT_TOK_ACCESS,   /* cata_: 1 h bearer token */
-	CAT_TOK_DEVICE,   /* catd_: device_code of a device authorization */
-	CAT_TOK_CODE,     /* catc_: authorization code of the browser flow */
-	CAT_TOK_SESSION,  /* cats_: web session cookie */
-	CAT_TOK_SECRET,   /* catk_: OAuth client secret */
+	CAT_TOK_REFRESH, /* catr_: the long-lived part of a CLI token */
+	CAT_TOK_ACCESS,  /* cata_: 1 h bearer token */
+	CAT_TOK_DEVICE,  /* catd_: device_code of a device authorization */
+	CAT_TOK_CODE,    /* catc_: authorization code of the browser flow */
+	CAT_TOK_SESSION, /* cats_: web session cookie */
+	CAT_TOK_SECRET,  /* catk_: OAuth client secret */
 	CAT_TOK__COUNT
 };
 
 #define CAT_TOKEN_RANDOM_LEN 32
-#define CAT_TOKEN_CRC_LEN 6
+#define CAT_TOKEN_CRC_LEN    6
 /* prefix(4) + '_' + dc(2) + '_' + random + crc + NUL */
-#define CAT_TOKEN_MAX (4 + 1 + 2 + 1 + CAT_TOKEN_RANDOM_LEN + CAT_TOKEN_CRC_LEN + 1)
+#define CAT_TOKEN_MAX                                                          \
+	(4 + 1 + 2 + 1 + CAT_TOKEN_RANDOM_LEN + CAT_TOKEN_CRC_LEN + 1)
 /* SHA-256 in lowercase hex, plus NUL */
-#define CAT_HASH_HEX 65
+#define CAT_HASH_HEX      65
 #define CAT_USER_CODE_LEN 8
-#define CAT_TOKEN_ID_LEN 12
+#define CAT_TOKEN_ID_LEN  12
 
 /* Mints a new secret of kind for dc into out (CAT_TOKEN_MAX bytes). */
 int cat_token_new(char out[CAT_TOKEN_MAX], enum cat_token_kind kind,

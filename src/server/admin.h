@@ -1,4 +1,5 @@
-/* The catalystd subcommands other than help/version (admin_cmd.c, serve_cmd.c). */
+/* The catalystd subcommands other than help/version (admin_cmd.c, serve_cmd.c).
+ */
 #ifndef CAT_ADMIN_H
 #define CAT_ADMIN_H
 

@@ -65,9 +65,9 @@ long cat_secret_read_line(char *buf, size_t size, const char **why)
 
 /* Prompts on stderr and reads a line from the terminal with echo off. */
 long cat_secret_prompt(const char *prompt, char *buf, size_t size,
-			  const char **why)
+		       const char **why)
 {
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 	struct sigaction sa, old[4];
 	struct termios tio;
 	long n;

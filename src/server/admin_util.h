@@ -12,26 +12,41 @@
 
 #include "store.h"
 
-#define EXIT_OK 0
-#define EXIT_ERR 1
+#define EXIT_OK    0
+#define EXIT_ERR   1
 #define EXIT_USAGE 129
 /* adm_parse_opts: --help was printed, exit 0 */
 #define HELP_SHOWN (-2)
 
 enum {
-	O_HELP = 256, O_DB, O_JSON, O_EMAIL, O_FIRST, O_LAST, O_ORG,
-	O_PWSTDIN, O_NAME, O_MEMBER, O_TYPE, O_TZ, O_KIND, O_ID, O_SECSTDIN,
+	O_HELP = 256,
+	O_DB,
+	O_JSON,
+	O_EMAIL,
+	O_FIRST,
+	O_LAST,
+	O_ORG,
+	O_PWSTDIN,
+	O_NAME,
+	O_MEMBER,
+	O_TYPE,
+	O_TZ,
+	O_KIND,
+	O_ID,
+	O_SECSTDIN,
 	O_DC,
 };
 
-#define COMMON_OPTS                                                     \
-	{"help", no_argument, NULL, O_HELP},                            \
-	{"db", required_argument, NULL, O_DB},                          \
-	{"json", no_argument, NULL, O_JSON}
+#define COMMON_OPTS                                                            \
+	{ "help", no_argument, NULL, O_HELP },                                 \
+		{ "db", required_argument, NULL, O_DB },                       \
+	{                                                                      \
+		"json", no_argument, NULL, O_JSON                              \
+	}
 
-#define COMMON_USAGE                                                    \
-	"  --db URL            SQLite file (default ./var/catalyst.db) or\n" \
-	"                      postgres://...\n"                           \
+#define COMMON_USAGE                                                           \
+	"  --db URL            SQLite file (default ./var/catalyst.db) or\n"   \
+	"                      postgres://...\n"                               \
 	"  --json              print the result as JSON\n"
 
 struct common_opts {

@@ -24,46 +24,50 @@ int cat_auth_bearer(struct cat_req *req, const char **error_code)
 
 	*error_code = NULL;
 	if (!h)
-		return cat_error_set(CAT_EAUTH,
-				     "Authorization header with a Bearer token is required");
+		return cat_error_set(
+			CAT_EAUTH,
+			"Authorization header with a Bearer token is required");
 	if (strncasecmp(h, "Bearer ", 7) == 0)
 		tok = h + 7;
 	else if (strncasecmp(h, "Zoho-oauthtoken ", 16) == 0)
 		tok = h + 16;
 	else
-		return cat_error_set(CAT_EAUTH,
-				     "Authorization must use the Bearer scheme");
+		return cat_error_set(
+			CAT_EAUTH, "Authorization must use the Bearer scheme");
 	while (*tok == ' ')
 		tok++;
 	if (cat_token_parse(tok, &kind, dc) < 0)
 		return cat_error_set(CAT_EAUTH, "Invalid OAuth token passed.");
 	if (kind != CAT_TOK_ACCESS)
-		return cat_error_set(CAT_EAUTH,
-				     "Invalid OAuth token passed: not an access token");
+		return cat_error_set(
+			CAT_EAUTH,
+			"Invalid OAuth token passed: not an access token");
 	if (strcmp(dc, req->srv->cfg.dc) != 0)
-		return cat_error_set(CAT_EAUTH,
-				     "this token belongs to data center '%s' but "
-				     "this server is data center '%s'; use the '%s' server",
-				     dc, req->srv->cfg.dc, dc);
+		return cat_error_set(
+			CAT_EAUTH,
+			"this token belongs to data center '%s' but "
+			"this server is data center '%s'; use the '%s' server",
+			dc, req->srv->cfg.dc, dc);
 	cat_token_hash(hash, tok);
 	err = cat_store_access_validate(req->store, &req->principal, hash,
 					req->now);
 	if (err == CAT_ENOTFOUND)
-		return cat_error_set(CAT_EAUTH,
-				     "Invalid OAuth token passed: expired or revoked");
+		return cat_error_set(
+			CAT_EAUTH,
+			"Invalid OAuth token passed: expired or revoked");
 	if (err < 0)
 		return err;
 	req->bearer = tok;
 	if (req->principal.grant_last_used_at < req->now - 60)
-		/* best effort: a failed last-used write must not fail the call */
+		/* best effort: a failed last-used write must not fail the call
+		 */
 		(void)cat_store_grant_touch(req->store, req->principal.token_id,
 					    req->now);
 	return 0;
 }
 
 int cat_auth_client(struct cat_req *req, struct cat_client *out,
-		    const char *client_id, const char *secret,
-		    int allow_public)
+		    const char *client_id, const char *secret, int allow_public)
 {
 	char hash[CAT_HASH_HEX];
 	int err;

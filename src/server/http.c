@@ -95,8 +95,9 @@ static int send_resp(struct MHD_Connection *c, struct cat_resp *resp)
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-				resp->content_type ? resp->content_type
-						   : "application/json;charset=UTF-8");
+				resp->content_type
+					? resp->content_type
+					: "application/json;charset=UTF-8");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
@@ -147,8 +148,8 @@ static int parse_params(struct req_ctx *ctx)
 	const char *ctype;
 	int err;
 
-	if (q && (err = cat_params_parse(&req->params, q + 1,
-					 strlen(q + 1))) < 0)
+	if (q &&
+	    (err = cat_params_parse(&req->params, q + 1, strlen(q + 1))) < 0)
 		return err;
 	ctype = cat_req_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
 	if (req->body.len && ctype &&
@@ -195,7 +196,7 @@ static int dispatch(struct req_ctx *ctx, struct MHD_Connection *c,
 		    const char *url, const char *method)
 {
 	struct cat_req *req = &ctx->req;
-	struct cat_resp resp = {0};
+	struct cat_resp resp = { 0 };
 	const struct cat_route *route;
 	int path_known = 0, err, ret;
 
@@ -211,13 +212,18 @@ static int dispatch(struct req_ctx *ctx, struct MHD_Connection *c,
 	route = cat_route_match(method, url, req->path_arg, &path_known);
 	if (!route) {
 		if (path_known)
-			err = error_resp(&resp, strncmp(url, "/baas/", 6) == 0
-							? ROUTE_ADMIN_ERRORS : 0,
-					 405, "method_not_allowed",
-					 "this method is not allowed on this path");
+			err = error_resp(
+				&resp,
+				strncmp(url, "/baas/", 6) == 0
+					? ROUTE_ADMIN_ERRORS
+					: 0,
+				405, "method_not_allowed",
+				"this method is not allowed on this path");
 		else
-			err = error_resp(&resp, strncmp(url, "/baas/", 6) == 0
-							? ROUTE_ADMIN_ERRORS : 0,
+			err = error_resp(&resp,
+					 strncmp(url, "/baas/", 6) == 0
+						 ? ROUTE_ADMIN_ERRORS
+						 : 0,
 					 404, "not_found", "no such endpoint");
 		goto send;
 	}
@@ -253,7 +259,8 @@ static int dispatch(struct req_ctx *ctx, struct MHD_Connection *c,
 		if (err == CAT_EAUTH) {
 			cat_metric_inc(req->srv, CAT_M_BEARER_FAIL);
 			err = error_resp(&resp, route->flags, 401,
-					 status_code ? status_code : "invalid_token",
+					 status_code ? status_code
+						     : "invalid_token",
 					 cat_error_last());
 			cat_resp_header(&resp, "WWW-Authenticate",
 					"Bearer error=\"invalid_token\"");
@@ -294,8 +301,8 @@ enum MHD_Result cat_http_handler(void *cls, struct MHD_Connection *c,
 		const char *cl;
 
 		ctx->req.srv = cls;
-		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						 MHD_HTTP_HEADER_CONTENT_LENGTH);
+		cl = MHD_lookup_connection_value(
+			c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		/* refuse a declared oversized body before reading any of it */
 		if (cl && strtoull(cl, NULL, 10) > CAT_MAX_BODY) {
 			ctx->too_big = 1;
@@ -309,9 +316,8 @@ enum MHD_Result cat_http_handler(void *cls, struct MHD_Connection *c,
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		if (!ctx->too_big &&
-		    cat_buf_add(&ctx->req.body, upload_data,
-				*upload_data_size) < 0)
+		if (!ctx->too_big && cat_buf_add(&ctx->req.body, upload_data,
+						 *upload_data_size) < 0)
 			ctx->too_big = 1;
 		*upload_data_size = 0;
 		return MHD_YES;

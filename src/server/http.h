@@ -16,18 +16,19 @@
 #include "buf.h"
 #include "store.h"
 
-#define CAT_MAX_BODY (64 * 1024)
-#define CAT_MAX_PARAMS 64
+#define CAT_MAX_BODY    (64 * 1024)
+#define CAT_MAX_PARAMS  64
 #define CAT_MAX_HEADERS 8
-#define CAT_MAX_PAGE (256 * 1024)      /* one rendered HTML page */
-#define CAT_MAX_RESPONSE (16 * 1024 * 1024) /* any answer, e.g. a long project list */
+#define CAT_MAX_PAGE    (256 * 1024) /* one rendered HTML page */
+#define CAT_MAX_RESPONSE                                                       \
+	(16 * 1024 * 1024) /* any answer, e.g. a long project list */
 
 struct cat_server;
 
 struct cat_param {
 	char *key;
 	char *value;
-	int repeated;  /* the key appeared more than once */
+	int repeated; /* the key appeared more than once */
 };
 
 struct cat_params {
@@ -37,8 +38,8 @@ struct cat_params {
 
 struct cat_req {
 	struct cat_server *srv;
-	struct cat_store *store;   /* this worker thread's handle */
-	void *conn;                /* struct MHD_Connection, for http.c only */
+	struct cat_store *store; /* this worker thread's handle */
+	void *conn;              /* struct MHD_Connection, for http.c only */
 	const char *method;
 	const char *path;
 	char client_ip[64];
@@ -70,16 +71,16 @@ struct cat_resp {
 
 /* Route flags. */
 enum {
-	ROUTE_AUTH = 1 << 0,       /* requires a valid bearer access token */
+	ROUTE_AUTH = 1 << 0,         /* requires a valid bearer access token */
 	ROUTE_ADMIN_ERRORS = 1 << 1, /* errors in the Catalyst admin shape */
-	ROUTE_PREFIX = 1 << 2,     /* path is a prefix, not an exact match */
+	ROUTE_PREFIX = 1 << 2,       /* path is a prefix, not an exact match */
 };
 
 typedef int (*cat_route_fn)(struct cat_req *req, struct cat_resp *resp);
 
 struct cat_route {
-	const char *method;        /* "GET", "POST", ... */
-	const char *path;          /* exact, or with "{id}" segments */
+	const char *method; /* "GET", "POST", ... */
+	const char *path;   /* exact, or with "{id}" segments */
 	cat_route_fn handler;
 	unsigned flags;
 };
@@ -122,8 +123,7 @@ int cat_resp_text(struct cat_resp *resp, int status, const char *ctype,
 /* 302/303 to location (copied). */
 int cat_resp_redirect(struct cat_resp *resp, int status, const char *location);
 /* Adds a header (value copied); CAT_ETOOBIG past CAT_MAX_HEADERS. */
-int cat_resp_header(struct cat_resp *resp, const char *name,
-		    const char *value);
+int cat_resp_header(struct cat_resp *resp, const char *name, const char *value);
 
 /* Parses application/x-www-form-urlencoded text into params (used for query
  * strings and bodies). CAT_EINVAL on bad %-escapes, NUL bytes or invalid

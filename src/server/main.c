@@ -17,7 +17,7 @@
 
 struct subcmd {
 	const char *name;
-	const char *sub;  /* second word, or NULL */
+	const char *sub; /* second word, or NULL */
 	int (*fn)(int argc, char **argv);
 	const char *desc;
 };
@@ -26,14 +26,16 @@ static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
 static const struct subcmd cmds[] = {
-	{"serve", NULL, cmd_serve, "run the HTTP server"},
-	{"migrate", NULL, cmd_migrate, "create or upgrade the store schema"},
-	{"user", "add", cmd_user_add, "add an account (password from stdin or a prompt)"},
-	{"org", "add", cmd_org_add, "add an org, optionally with a member"},
-	{"project", "add", cmd_project_add, "add a project to an org"},
-	{"client", "add", cmd_client_add, "register an OAuth client; prints its id and secret"},
-	{"help", NULL, cmd_help, "show this help"},
-	{"version", NULL, cmd_version, "print the version"},
+	{ "serve", NULL, cmd_serve, "run the HTTP server" },
+	{ "migrate", NULL, cmd_migrate, "create or upgrade the store schema" },
+	{ "user", "add", cmd_user_add,
+	  "add an account (password from stdin or a prompt)" },
+	{ "org", "add", cmd_org_add, "add an org, optionally with a member" },
+	{ "project", "add", cmd_project_add, "add a project to an org" },
+	{ "client", "add", cmd_client_add,
+	  "register an OAuth client; prints its id and secret" },
+	{ "help", NULL, cmd_help, "show this help" },
+	{ "version", NULL, cmd_version, "print the version" },
 };
 
 static int cmd_help(int argc, char **argv)
@@ -47,10 +49,12 @@ static int cmd_help(int argc, char **argv)
 		char name[32];
 
 		snprintf(name, sizeof(name), "%s%s%s", cmds[i].name,
-			 cmds[i].sub ? " " : "", cmds[i].sub ? cmds[i].sub : "");
+			 cmds[i].sub ? " " : "",
+			 cmds[i].sub ? cmds[i].sub : "");
 		printf("  %-14s %s\n", name, cmds[i].desc);
 	}
-	printf("\nRun 'catalystd <command> --help' for the options of a command.\n");
+	printf("\nRun 'catalystd <command> --help' for the options of a "
+	       "command.\n");
 	return 0;
 }
 
@@ -66,7 +70,8 @@ int main(int argc, char **argv)
 {
 	size_t i;
 
-	/* before any thread exists: it picks the fastest Argon2 and hash code */
+	/* before any thread exists: it picks the fastest Argon2 and hash code
+	 */
 	if (sodium_init() < 0) {
 		fprintf(stderr, "catalystd: cannot initialise libsodium\n");
 		return 1;
@@ -88,7 +93,8 @@ int main(int argc, char **argv)
 			argv[1], argv[1], cmds[i].sub);
 		return 129;
 	}
-	fprintf(stderr, "catalystd: unknown command '%s'; see 'catalystd help'\n",
+	fprintf(stderr,
+		"catalystd: unknown command '%s'; see 'catalystd help'\n",
 		argv[1]);
 	return 129;
 }

@@ -55,10 +55,10 @@ int cat_oauth_prepare(struct cat_req *req, struct cat_issued *out,
 	g->kind = client->kind;
 	memcpy(g->dc, req->srv->cfg.dc, 3);
 	g->created_at = req->now;
-	if ((err = copy_field(g->client_id, sizeof(g->client_id),
-			      client->id)) < 0 ||
-	    (err = copy_field(g->scope, sizeof(g->scope),
-			      scope ? scope : "")) < 0 ||
+	if ((err = copy_field(g->client_id, sizeof(g->client_id), client->id)) <
+		    0 ||
+	    (err = copy_field(g->scope, sizeof(g->scope), scope ? scope : "")) <
+		    0 ||
 	    (err = copy_field(g->device_name, sizeof(g->device_name),
 			      device_name ? device_name : "")) < 0)
 		return err;
@@ -80,8 +80,8 @@ int cat_oauth_store(struct cat_req *req, struct cat_issued *issued)
 	}
 	if (err < 0)
 		return err;
-	if ((err = cat_store_access_insert(req->store,
-					   &issued->access_row)) < 0)
+	if ((err = cat_store_access_insert(req->store, &issued->access_row)) <
+	    0)
 		return err;
 	cat_metric_inc(req->srv, CAT_M_TOKENS_ISSUED);
 	return 0;
@@ -105,12 +105,12 @@ int cat_oauth_refresh(struct cat_req *req, struct cat_issued *out,
 json_t *cat_oauth_token_json(struct cat_req *req,
 			     const struct cat_issued *issued)
 {
-	json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "access_token",
-			      issued->access, "token_type", "Bearer",
-			      "expires_in", issued->expires_in, "api_domain",
-			      req->srv->cfg.public_url, "token_id",
-			      issued->grant.token_id, "scope",
-			      issued->grant.scope);
+	json_t *o =
+		json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "access_token",
+			  issued->access, "token_type", "Bearer", "expires_in",
+			  issued->expires_in, "api_domain",
+			  req->srv->cfg.public_url, "token_id",
+			  issued->grant.token_id, "scope", issued->grant.scope);
 
 	if (o && issued->refresh[0])
 		json_object_set_new(o, "refresh_token",
@@ -135,9 +135,10 @@ int cat_oauth_check_token(struct cat_req *req, const char *s,
 	if (kind != want)
 		return cat_error_set(CAT_EINVAL, "wrong kind of token");
 	if (strcmp(dc, req->srv->cfg.dc) != 0)
-		return cat_error_set(CAT_ECONFLICT,
-				     "this token belongs to data center '%s' but "
-				     "this server is data center '%s'; use the '%s' server",
-				     dc, req->srv->cfg.dc, dc);
+		return cat_error_set(
+			CAT_ECONFLICT,
+			"this token belongs to data center '%s' but "
+			"this server is data center '%s'; use the '%s' server",
+			dc, req->srv->cfg.dc, dc);
 	return 0;
 }

@@ -10,7 +10,7 @@
 #include "timefmt.h"
 
 struct cat_issued {
-	char refresh[CAT_TOKEN_MAX];  /* empty when only an access token */
+	char refresh[CAT_TOKEN_MAX]; /* empty when only an access token */
 	char access[CAT_TOKEN_MAX];
 	struct cat_grant grant;
 	struct cat_access access_row;

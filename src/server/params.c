@@ -45,15 +45,17 @@ static char *decode(const char *s, size_t n, int *err)
 			int hi, lo;
 
 			if (i + 2 >= n) {
-				*err = cat_error_set(CAT_EINVAL,
-						     "truncated %%-escape in parameters");
+				*err = cat_error_set(
+					CAT_EINVAL,
+					"truncated %%-escape in parameters");
 				goto fail;
 			}
 			hi = hexval(s[i + 1]);
 			lo = hexval(s[i + 2]);
 			if (hi < 0 || lo < 0) {
-				*err = cat_error_set(CAT_EINVAL,
-						     "bad %%-escape in parameters");
+				*err = cat_error_set(
+					CAT_EINVAL,
+					"bad %%-escape in parameters");
 				goto fail;
 			}
 			c = (char)(hi * 16 + lo);

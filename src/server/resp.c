@@ -50,9 +50,9 @@ int cat_resp_admin_data(struct cat_resp *resp, json_t *data)
 {
 	if (!data)
 		return cat_error_set(CAT_ERROR, "out of memory");
-	return cat_resp_json(resp, 200,
-			     json_pack("{s:s, s:o}", "status", "success",
-				       "data", data));
+	return cat_resp_json(
+		resp, 200,
+		json_pack("{s:s, s:o}", "status", "success", "data", data));
 }
 
 int cat_resp_html(struct cat_resp *resp, int status, struct cat_buf *html)
@@ -86,8 +86,7 @@ int cat_resp_redirect(struct cat_resp *resp, int status, const char *location)
 	return cat_resp_header(resp, "Location", location);
 }
 
-int cat_resp_header(struct cat_resp *resp, const char *name,
-		    const char *value)
+int cat_resp_header(struct cat_resp *resp, const char *name, const char *value)
 {
 	struct cat_header *h;
 	size_t n = strlen(name);

@@ -30,11 +30,10 @@ static int answer(struct cat_resp *resp, int status, const char *code,
 /* <env>: what init and project:use store in .catalystrc (section 8.5). */
 static json_t *env_json(const struct cat_env *e, const struct cat_project *p)
 {
-	return json_pack("{s:s, s:s, s:i, s:s, s:{s:s, s:s}}",
-			 "env_zgid", e->zgid, "env_name", e->name,
-			 "env_type", e->type, "env_status", e->status,
-			 "project_details", "id", p->id,
-			 "project_name", p->name);
+	return json_pack("{s:s, s:s, s:i, s:s, s:{s:s, s:s}}", "env_zgid",
+			 e->zgid, "env_name", e->name, "env_type", e->type,
+			 "env_status", e->status, "project_details", "id",
+			 p->id, "project_name", p->name);
 }
 
 struct env_walk {
@@ -56,7 +55,7 @@ static int env_cb(const struct cat_env *e, void *ctx)
 static int envs_json(json_t **out, struct cat_store *st,
 		     const struct cat_project *p)
 {
-	struct env_walk w = {p, json_array()};
+	struct env_walk w = { p, json_array() };
 	int err;
 
 	*out = NULL;
@@ -86,14 +85,12 @@ static int project_json(json_t **out, struct cat_store *st,
 	cat_iso_time(created, p->created_at);
 	*out = json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:o, s:s, "
 			 "s:s}",
-			 "id", p->id, "project_name", p->name,
-			 "project_type", p->type, "timezone", p->timezone,
-			 "project_domain_details",
-			 "project_domain_id", p->domain_id,
-			 "project_domain_name", p->domain_name,
-			 "project_domain", p->domain_name,
-			 "env_details", envs, "org_id", p->org_id,
-			 "created_time", created);
+			 "id", p->id, "project_name", p->name, "project_type",
+			 p->type, "timezone", p->timezone,
+			 "project_domain_details", "project_domain_id",
+			 p->domain_id, "project_domain_name", p->domain_name,
+			 "project_domain", p->domain_name, "env_details", envs,
+			 "org_id", p->org_id, "created_time", created);
 	return *out ? 0 : cat_error_set(CAT_ERROR, "out of memory");
 }
 
@@ -121,13 +118,14 @@ static int pick_org(struct cat_req *req, struct cat_resp *resp,
 				      "the CATALYST-ORG header is empty");
 		err = strlen(h) > CAT_ID_MAX
 			      ? CAT_ENOTFOUND
-			      : cat_store_member_check(req->store,
-						       req->principal.account_id,
-						       h);
+			      : cat_store_member_check(
+					req->store, req->principal.account_id,
+					h);
 		if (err == CAT_ENOTFOUND || err == CAT_EINVAL) {
-			snprintf(msg, sizeof(msg),
-				 "org '%.64s' is not accessible to this account",
-				 h);
+			snprintf(
+				msg, sizeof(msg),
+				"org '%.64s' is not accessible to this account",
+				h);
 			return answer(resp, 403, "ORG_FORBIDDEN", msg);
 		}
 		if (err < 0)
@@ -178,7 +176,8 @@ static int load_project(struct cat_req *req, struct cat_resp *resp,
 	if (err == CAT_ENOTFOUND) {
 		snprintf(msg, sizeof(msg),
 			 "project '%s' belongs to an org this account is "
-			 "not a member of", id);
+			 "not a member of",
+			 id);
 		return answer(resp, 403, "ORG_FORBIDDEN", msg);
 	}
 	return err;
@@ -222,8 +221,7 @@ static int project_cb(const struct cat_project *p, void *ctx)
 
 	if (v->n == v->cap) {
 		size_t ncap = v->cap ? v->cap * 2 : 16;
-		struct cat_project *np =
-			realloc(v->items, ncap * sizeof(*np));
+		struct cat_project *np = realloc(v->items, ncap * sizeof(*np));
 
 		if (!np)
 			return cat_error_set(CAT_ERROR, "out of memory");
@@ -236,7 +234,7 @@ static int project_cb(const struct cat_project *p, void *ctx)
 
 int route_project_list(struct cat_req *req, struct cat_resp *resp)
 {
-	struct project_vec v = {0};
+	struct project_vec v = { 0 };
 	char org[CAT_ID_MAX + 1];
 	json_t *arr = NULL, *pj;
 	size_t i;
@@ -321,8 +319,8 @@ static int parse_project_body(struct cat_req *req, struct cat_resp *resp,
 		why = "project_type must be \"Live\" or \"Demo\"";
 	else if (tz && (!json_is_string(tz) || json_string_length(tz) == 0 ||
 			json_string_length(tz) >= sizeof(p->timezone) ||
-			strcspn(json_string_value(tz),
-				" \t\r\n\"'<>\\") != json_string_length(tz)))
+			strcspn(json_string_value(tz), " \t\r\n\"'<>\\") !=
+				json_string_length(tz)))
 		why = "timezone must be a zone name like \"Asia/Kolkata\"";
 	if (why) {
 		json_decref(body);
@@ -339,7 +337,7 @@ static int parse_project_body(struct cat_req *req, struct cat_resp *resp,
 
 int route_project_create(struct cat_req *req, struct cat_resp *resp)
 {
-	struct cat_project p = {0};
+	struct cat_project p = { 0 };
 	char msg[256];
 	json_t *pj;
 	int err;
@@ -354,7 +352,8 @@ int route_project_create(struct cat_req *req, struct cat_resp *resp)
 		snprintf(msg, sizeof(msg),
 			 "a project named '%s' already exists in org '%s'",
 			 p.name, p.org_id);
-		return cat_resp_admin_error(resp, 409, "DUPLICATE_PROJECT", msg);
+		return cat_resp_admin_error(resp, 409, "DUPLICATE_PROJECT",
+					    msg);
 	}
 	if (err == CAT_EINVAL)
 		return cat_resp_admin_error(resp, 400, "INVALID_INPUT",

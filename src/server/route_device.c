@@ -35,7 +35,8 @@ static int copy_param(char *dst, size_t n, const char *v, const char *name,
 	char msg[96];
 
 	if (len >= n || (v && !printable(v))) {
-		snprintf(msg, sizeof(msg), "'%s' is too long or contains control characters",
+		snprintf(msg, sizeof(msg),
+			 "'%s' is too long or contains control characters",
 			 name);
 		*handled = 1;
 		return cat_resp_oauth_error(resp, 400, "invalid_request", msg);
@@ -50,7 +51,7 @@ static int copy_param(char *dst, size_t n, const char *v, const char *name,
 /* Starts a device authorization and answers with the codes. */
 static int device_start(struct cat_req *req, struct cat_resp *resp, int v3)
 {
-	struct cat_device_auth d = {0};
+	struct cat_device_auth d = { 0 };
 	struct cat_client client;
 	const char *grant_type = cat_req_param(req, "grant_type");
 	const char *err_code = NULL;
@@ -59,8 +60,9 @@ static int device_start(struct cat_req *req, struct cat_resp *resp, int v3)
 	int err = 0, handled = 0, i;
 
 	if (v3 && grant_type && strcmp(grant_type, "device_request") != 0)
-		return cat_resp_oauth_error(resp, 400, "unsupported_grant_type",
-					    "grant_type must be device_request");
+		return cat_resp_oauth_error(
+			resp, 400, "unsupported_grant_type",
+			"grant_type must be device_request");
 	err = cat_auth_client(req, &client, cat_req_param(req, "client_id"),
 			      NULL, 1);
 	if (err == CAT_EAUTH)
@@ -69,15 +71,18 @@ static int device_start(struct cat_req *req, struct cat_resp *resp, int v3)
 	if (err < 0)
 		return err;
 	if (client.kind != CAT_CLIENT_DEVICE)
-		return cat_resp_oauth_error(resp, 400, "unauthorized_client",
-					    "this client is not registered for the device flow");
+		return cat_resp_oauth_error(
+			resp, 400, "unauthorized_client",
+			"this client is not registered for the device flow");
 	if ((err = copy_param(d.scope, sizeof(d.scope),
 			      cat_req_param(req, "scope"), "scope", resp,
-			      &handled)) < 0 || handled)
+			      &handled)) < 0 ||
+	    handled)
 		return err;
 	if ((err = copy_param(d.device_name, sizeof(d.device_name),
 			      cat_req_param(req, "device_name"), "device_name",
-			      resp, &handled)) < 0 || handled)
+			      resp, &handled)) < 0 ||
+	    handled)
 		return err;
 	/* a bearer token on the request binds the approval to its account */
 	if (cat_req_header(req, "Authorization")) {
@@ -157,8 +162,9 @@ int cat_device_poll(struct cat_req *req, struct cat_issued *out,
 	if (err < 0)
 		return err;
 	if (strcmp(d.client_id, client->id) != 0)
-		return cat_error_set(CAT_ENOTFOUND,
-				     "the device code was issued to another client");
+		return cat_error_set(
+			CAT_ENOTFOUND,
+			"the device code was issued to another client");
 	if (d.status == CAT_DEV_REDEEMED)
 		return cat_error_set(CAT_ENOTFOUND,
 				     "the device code was already used");
@@ -180,7 +186,8 @@ int cat_device_poll(struct cat_req *req, struct cat_issued *out,
 		if (cat_store_device_touch(req->store, d.id, req->now) < 0)
 			return CAT_EUNAVAIL;
 		return cat_error_set(err, err == CAT_ESLOWDOWN
-						  ? "polling too fast; add 5 seconds to the interval"
+						  ? "polling too fast; add 5 "
+						    "seconds to the interval"
 						  : "authorization pending");
 	}
 	if ((err = cat_oauth_prepare(req, out, d.account_id, client, d.scope,
@@ -223,9 +230,9 @@ int route_device_token_v3(struct cat_req *req, struct cat_resp *resp)
 				    cat_oauth_token_json(req, &issued));
 		break;
 	case CAT_EPENDING:
-		err = cat_resp_json(resp, 200,
-				    json_pack("{s:s}", "error",
-					      "authorization_pending"));
+		err = cat_resp_json(
+			resp, 200,
+			json_pack("{s:s}", "error", "authorization_pending"));
 		break;
 	default:
 		err = cat_device_poll_error(resp, err);

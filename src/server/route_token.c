@@ -46,9 +46,10 @@ static int grant_refresh(struct cat_req *req, struct cat_resp *resp,
 		return cat_resp_oauth_error(resp, 400, "invalid_request",
 					    "refresh_token is required");
 	if ((err = cat_oauth_check_token(req, rt, CAT_TOK_REFRESH)) < 0)
-		return invalid_grant(resp, err == CAT_ECONFLICT
-						   ? cat_error_last()
-						   : "refresh_token is not a valid token");
+		return invalid_grant(
+			resp, err == CAT_ECONFLICT
+				      ? cat_error_last()
+				      : "refresh_token is not a valid token");
 	cat_token_hash(hash, rt);
 	err = cat_store_grant_by_hash(req->store, &g, hash);
 	if (err == CAT_ENOTFOUND)
@@ -58,8 +59,8 @@ static int grant_refresh(struct cat_req *req, struct cat_resp *resp,
 	if (g.revoked_at)
 		return invalid_grant(resp, "refresh_token was revoked");
 	if (strcmp(g.client_id, client->id) != 0)
-		return invalid_grant(resp,
-				     "refresh_token was issued to another client");
+		return invalid_grant(
+			resp, "refresh_token was issued to another client");
 	if ((err = cat_oauth_refresh(req, &issued, &g)) < 0)
 		return err;
 	if (g.last_used_at < req->now - 60)
@@ -71,8 +72,9 @@ static int grant_refresh(struct cat_req *req, struct cat_resp *resp,
 static int pkce_ok(const char *verifier, const char *challenge)
 {
 	unsigned char h[crypto_hash_sha256_BYTES];
-	char enc[sodium_base64_ENCODED_LEN(crypto_hash_sha256_BYTES,
-					   sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+	char enc[sodium_base64_ENCODED_LEN(
+		crypto_hash_sha256_BYTES,
+		sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
 	size_t n = verifier ? strlen(verifier) : 0;
 
 	if (n < 43 || n > 128)
@@ -98,25 +100,28 @@ static int grant_code(struct cat_req *req, struct cat_resp *resp,
 		return cat_resp_oauth_error(resp, 400, "invalid_request",
 					    "code is required");
 	if ((err = cat_oauth_check_token(req, code, CAT_TOK_CODE)) < 0)
-		return invalid_grant(resp, err == CAT_ECONFLICT
-						   ? cat_error_last()
-						   : "code is not a valid authorization code");
+		return invalid_grant(
+			resp,
+			err == CAT_ECONFLICT
+				? cat_error_last()
+				: "code is not a valid authorization code");
 	cat_token_hash(hash, code);
 	err = cat_store_code_redeem(req->store, &c, hash, req->now);
 	if (err == CAT_ENOTFOUND)
-		return invalid_grant(resp,
-				     "code is unknown, expired or already used");
+		return invalid_grant(
+			resp, "code is unknown, expired or already used");
 	if (err < 0)
 		return err;
 	if (strcmp(c.client_id, client->id) != 0)
 		return invalid_grant(resp, "code was issued to another client");
 	if (!redirect || strcmp(redirect, c.redirect_uri) != 0)
-		return invalid_grant(resp,
-				     "redirect_uri does not match the authorization request");
+		return invalid_grant(resp, "redirect_uri does not match the "
+					   "authorization request");
 	if (c.code_challenge[0] && !pkce_ok(verifier, c.code_challenge))
 		return invalid_grant(resp, "code_verifier does not match");
 	if ((err = cat_oauth_prepare(req, &issued, c.account_id, client,
-				     c.scope, cat_req_param(req, "device_name"))) < 0 ||
+				     c.scope,
+				     cat_req_param(req, "device_name"))) < 0 ||
 	    (err = cat_oauth_store(req, &issued)) < 0) {
 		cat_oauth_issued_clear(&issued);
 		return err;
@@ -142,19 +147,19 @@ static int grant_device(struct cat_req *req, struct cat_resp *resp,
 static const struct {
 	const char *grant_type;
 	grant_fn fn;
-	int public_ok;  /* may omit the client secret */
+	int public_ok; /* may omit the client secret */
 } grants[] = {
-	{"refresh_token", grant_refresh, 1},
-	{"authorization_code", grant_code, 0},
-	{"urn:ietf:params:oauth:grant-type:device_code", grant_device, 1},
+	{ "refresh_token", grant_refresh, 1 },
+	{ "authorization_code", grant_code, 0 },
+	{ "urn:ietf:params:oauth:grant-type:device_code", grant_device, 1 },
 };
 
 /* Answers invalid_grant when the grant's credential belongs to another DC;
  * returns 1 then, 0 when it does not, <0 on failure. */
 static int other_dc(struct cat_req *req, struct cat_resp *resp)
 {
-	static const char *const params[] = {"refresh_token", "code",
-					     "device_code"};
+	static const char *const params[] = { "refresh_token", "code",
+					      "device_code" };
 	enum cat_token_kind kind;
 	char dc[3];
 	size_t i;
@@ -195,10 +200,9 @@ int route_token(struct cat_req *req, struct cat_resp *resp)
 	if ((err = other_dc(req, resp)) != 0)
 		return err < 0 ? err : 0;
 	/* a PKCE verifier authenticates a public browser client */
-	err = cat_auth_client(req, &client, cat_req_param(req, "client_id"),
-			      secret,
-			      grants[i].public_ok ||
-				      cat_req_param(req, "code_verifier"));
+	err = cat_auth_client(
+		req, &client, cat_req_param(req, "client_id"), secret,
+		grants[i].public_ok || cat_req_param(req, "code_verifier"));
 	if (err == CAT_EAUTH)
 		return cat_resp_oauth_error(resp, 401, "invalid_client",
 					    cat_error_last());
@@ -225,8 +229,8 @@ static int grant_for_token(struct cat_req *req, struct cat_grant *out,
 		return cat_store_grant_by_hash(req->store, out, hash);
 	if (kind != CAT_TOK_ACCESS)
 		return CAT_ENOTFOUND;
-	if ((err = cat_store_access_validate(req->store, &p, hash,
-					     req->now)) < 0)
+	if ((err = cat_store_access_validate(req->store, &p, hash, req->now)) <
+	    0)
 		return err;
 	return cat_store_grant_by_id(req->store, out, p.token_id);
 }
@@ -261,8 +265,9 @@ int route_revoke(struct cat_req *req, struct cat_resp *resp)
 					    cat_error_last());
 	if (err == 0 && (client_id || cat_req_header(req, "Authorization")) &&
 	    strcmp(g.client_id, client.id) != 0)
-		return cat_resp_oauth_error(resp, 400, "unauthorized_client",
-					    "the token was issued to another client");
+		return cat_resp_oauth_error(
+			resp, 400, "unauthorized_client",
+			"the token was issued to another client");
 	if (err == 0 && !g.revoked_at) {
 		if ((err = cat_store_grant_revoke(req->store, g.token_id,
 						  req->now)) < 0)
@@ -272,7 +277,8 @@ int route_revoke(struct cat_req *req, struct cat_resp *resp)
 		return err;
 	}
 	/* unknown and already-revoked tokens succeed too (RFC 7009 §2.2) */
-	return cat_resp_json(resp, 200, json_pack("{s:s}", "status", "success"));
+	return cat_resp_json(resp, 200,
+			     json_pack("{s:s}", "status", "success"));
 }
 
 int route_introspect(struct cat_req *req, struct cat_resp *resp)
@@ -316,13 +322,18 @@ int route_introspect(struct cat_req *req, struct cat_resp *resp)
 		goto inactive;
 	if (err < 0)
 		return err;
-	if ((err = cat_store_account_by_id(req->store, &acct, g.account_id)) < 0)
-		return err == CAT_ENOTFOUND ? cat_resp_json(resp, 200, json_pack("{s:b}", "active", 0)) : err;
+	if ((err = cat_store_account_by_id(req->store, &acct, g.account_id)) <
+	    0)
+		return err == CAT_ENOTFOUND
+			       ? cat_resp_json(resp, 200,
+					       json_pack("{s:b}", "active", 0))
+			       : err;
 	{
 		json_t *o = json_pack(
 			"{s:b, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s}",
 			"active", 1, "token_type",
-			kind == CAT_TOK_ACCESS ? "access_token" : "refresh_token",
+			kind == CAT_TOK_ACCESS ? "access_token"
+					       : "refresh_token",
 			"scope", g.scope, "client_id", g.client_id, "username",
 			acct.email, "sub", (json_int_t)acct.id, "iat",
 			(json_int_t)g.created_at, "token_id", g.token_id, "dc",
@@ -345,8 +356,9 @@ int route_user_info(struct cat_req *req, struct cat_resp *resp)
 	err = cat_store_account_by_id(req->store, &a,
 				      req->principal.account_id);
 	if (err == CAT_ENOTFOUND)
-		return cat_resp_oauth_error(resp, 401, "invalid_token",
-					    "the account of this token no longer exists");
+		return cat_resp_oauth_error(
+			resp, 401, "invalid_token",
+			"the account of this token no longer exists");
 	if (err < 0)
 		return err;
 	snprintf(display, sizeof(display), "%s%s%s", a.first_name,
@@ -386,7 +398,7 @@ static int list_one(const struct cat_grant *g, void *arg)
 
 int route_token_list(struct cat_req *req, struct cat_resp *resp)
 {
-	struct list_ctx ctx = {json_array(), req->principal.token_id};
+	struct list_ctx ctx = { json_array(), req->principal.token_id };
 	int err;
 
 	if (!ctx.arr)

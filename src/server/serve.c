@@ -29,7 +29,7 @@ static struct server_state {
 	struct cat_store *stores[MAX_STORES];
 	size_t nstores;
 	struct cat_server *srv;
-} state = {PTHREAD_MUTEX_INITIALIZER, {0}, 0, NULL};
+} state = { PTHREAD_MUTEX_INITIALIZER, { 0 }, 0, NULL };
 
 static _Thread_local struct cat_store *tls_store;
 
@@ -149,8 +149,8 @@ static int write_port_file(const char *path, int port)
 int cat_serve(struct cat_server_config *cfg)
 {
 	static struct cat_server srv;
-	struct purger purger = {.lock = PTHREAD_MUTEX_INITIALIZER,
-				.cond = PTHREAD_COND_INITIALIZER};
+	struct purger purger = { .lock = PTHREAD_MUTEX_INITIALIZER,
+				 .cond = PTHREAD_COND_INITIALIZER };
 	struct MHD_Daemon *d = NULL;
 	struct cat_store *s = NULL;
 	struct sockaddr_in addr;
@@ -176,7 +176,8 @@ int cat_serve(struct cat_server_config *cfg)
 	addr.sin_family = AF_INET;
 	addr.sin_port = htons((uint16_t)cfg->port);
 	if (inet_pton(AF_INET, cfg->listen_addr, &addr.sin_addr) != 1) {
-		fprintf(stderr, "catalystd: --listen '%s' is not an IPv4 address\n",
+		fprintf(stderr,
+			"catalystd: --listen '%s' is not an IPv4 address\n",
 			cfg->listen_addr);
 		return 1;
 	}
@@ -196,11 +197,11 @@ int cat_serve(struct cat_server_config *cfg)
 	d = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 			MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_USE_TURBO,
-		0, NULL, NULL, cat_http_handler, &srv,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)15,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)4096,
+		0, NULL, NULL, cat_http_handler, &srv, MHD_OPTION_SOCK_ADDR,
+		(struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+		(unsigned int)threads, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned int)15, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned int)4096,
 		/* MHD zeroes the whole pool on every request: keep it just big
 		 * enough for the request line and headers (the reference CLI's
 		 * 81-scope query is ~4 KiB) */
@@ -228,9 +229,10 @@ int cat_serve(struct cat_server_config *cfg)
 	purger.srv = &srv;
 	if (pthread_create(&purger.thread, NULL, purge_main, &purger) == 0)
 		purge_started = 1;
-	cat_log_info("catalystd listening on %s:%d (dc %s, %d threads, store %s)",
-		     cfg->listen_addr, port, cfg->dc, threads,
-		     cat_store_backend_for(cfg->db_url)->name);
+	cat_log_info(
+		"catalystd listening on %s:%d (dc %s, %d threads, store %s)",
+		cfg->listen_addr, port, cfg->dc, threads,
+		cat_store_backend_for(cfg->db_url)->name);
 	cat_log_info("verification page: %s/device", srv.cfg.public_url);
 
 	do {

@@ -23,23 +23,30 @@
 static const char serve_usage[] =
 	"usage: catalystd serve [options]\n"
 	"\n"
-	"  --listen ADDR[:PORT]   address to listen on (default 127.0.0.1:8080;\n"
+	"  --listen ADDR[:PORT]   address to listen on (default "
+	"127.0.0.1:8080;\n"
 	"                         port 0 picks a free port)\n"
-	"  --dc CODE              data center served: us eu in au ca sa jp ae (default us)\n"
-	"  --db URL               SQLite file (default " DEFAULT_DB ") or postgres://...\n"
-	"  --public-url URL       external base URL used in verification links\n"
+	"  --dc CODE              data center served: us eu in au ca sa jp ae "
+	"(default us)\n"
+	"  --db URL               SQLite file (default " DEFAULT_DB
+	") or postgres://...\n"
+	"  --public-url URL       external base URL used in verification "
+	"links\n"
 	"                         (default http://ADDR:PORT)\n"
 	"  --log-level LEVEL      error, warn, info (default) or debug\n"
 	"  --threads N            worker threads (default: one per core)\n"
-	"  --db-pool N            at most N store connections for requests: one per\n"
-	"                         worker thread, so it sets the worker threads (and\n"
+	"  --db-pool N            at most N store connections for requests: "
+	"one per\n"
+	"                         worker thread, so it sets the worker threads "
+	"(and\n"
 	"                         caps --threads); size it for PostgreSQL\n"
 	"  --device-ttl SECONDS   lifetime of device codes (default 300)\n"
 	"  --device-interval SECONDS  minimum polling interval (default 5)\n"
 	"  --access-ttl SECONDS   lifetime of access tokens (default 3600)\n"
 	"  --secure-cookies       mark cookies Secure (behind a TLS proxy)\n"
 	"  --trust-proxy          take client addresses from X-Forwarded-For\n"
-	"  --port-file PATH       write the bound port to PATH once listening\n";
+	"  --port-file PATH       write the bound port to PATH once "
+	"listening\n";
 
 /* Parses a positive integer option; -1 when not a number in [min, max]. */
 static long parse_num(const char *s, long min, long max)
@@ -91,29 +98,49 @@ static int set_str(char *dst, size_t n, const char *src, const char *what)
 
 int cmd_serve(int argc, char **argv)
 {
-	enum { O_LISTEN = 256, O_DC, O_DB, O_PUBLIC, O_LOG, O_THREADS, O_DTTL,
-	       O_DINT, O_ATTL, O_SECURE, O_PROXY, O_PORTFILE, O_POOL, O_HELP };
+	enum {
+		O_LISTEN = 256,
+		O_DC,
+		O_DB,
+		O_PUBLIC,
+		O_LOG,
+		O_THREADS,
+		O_DTTL,
+		O_DINT,
+		O_ATTL,
+		O_SECURE,
+		O_PROXY,
+		O_PORTFILE,
+		O_POOL,
+		O_HELP
+	};
 	static const struct option opts[] = {
-		{"listen", required_argument, NULL, O_LISTEN},
-		{"dc", required_argument, NULL, O_DC},
-		{"db", required_argument, NULL, O_DB},
-		{"public-url", required_argument, NULL, O_PUBLIC},
-		{"log-level", required_argument, NULL, O_LOG},
-		{"threads", required_argument, NULL, O_THREADS},
-		{"device-ttl", required_argument, NULL, O_DTTL},
-		{"device-interval", required_argument, NULL, O_DINT},
-		{"access-ttl", required_argument, NULL, O_ATTL},
-		{"secure-cookies", no_argument, NULL, O_SECURE},
-		{"trust-proxy", no_argument, NULL, O_PROXY},
-		{"port-file", required_argument, NULL, O_PORTFILE},
-		{"db-pool", required_argument, NULL, O_POOL},
-		{"help", no_argument, NULL, O_HELP},
-		{NULL, 0, NULL, 0},
+		{ "listen", required_argument, NULL, O_LISTEN },
+		{ "dc", required_argument, NULL, O_DC },
+		{ "db", required_argument, NULL, O_DB },
+		{ "public-url", required_argument, NULL, O_PUBLIC },
+		{ "log-level", required_argument, NULL, O_LOG },
+		{ "threads", required_argument, NULL, O_THREADS },
+		{ "device-ttl", required_argument, NULL, O_DTTL },
+		{ "device-interval", required_argument, NULL, O_DINT },
+		{ "access-ttl", required_argument, NULL, O_ATTL },
+		{ "secure-cookies", no_argument, NULL, O_SECURE },
+		{ "trust-proxy", no_argument, NULL, O_PROXY },
+		{ "port-file", required_argument, NULL, O_PORTFILE },
+		{ "db-pool", required_argument, NULL, O_POOL },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct cat_server_config cfg = {
-		.listen_addr = "127.0.0.1", .port = 8080, .dc = "us",
-		.db_url = DEFAULT_DB, .device_ttl = 300, .device_interval = 5,
-		.access_ttl = 3600, .code_ttl = 120, .session_ttl = 3600,
+		.listen_addr = "127.0.0.1",
+		.port = 8080,
+		.dc = "us",
+		.db_url = DEFAULT_DB,
+		.device_ttl = 300,
+		.device_interval = 5,
+		.access_ttl = 3600,
+		.code_ttl = 120,
+		.session_ttl = 3600,
 	};
 	const struct cat_dc *dc;
 	long v, pool = 0;
@@ -125,33 +152,44 @@ int cmd_serve(int argc, char **argv)
 		switch (c) {
 		case O_LISTEN:
 			if (parse_listen(&cfg, optarg) < 0) {
-				fprintf(stderr, "catalystd: --listen wants ADDR[:PORT], got '%s'\n", optarg);
+				fprintf(stderr,
+					"catalystd: --listen wants "
+					"ADDR[:PORT], got '%s'\n",
+					optarg);
 				return 129;
 			}
 			break;
 		case O_DC:
 			dc = cat_dc_find(optarg);
 			if (!dc) {
-				fprintf(stderr, "catalystd: unknown data center '%s' (one of us eu in au ca sa jp ae)\n", optarg);
+				fprintf(stderr,
+					"catalystd: unknown data center '%s' "
+					"(one of us eu in au ca sa jp ae)\n",
+					optarg);
 				return 129;
 			}
 			memcpy(cfg.dc, dc->code, 3);
 			break;
 		case O_DB:
-			if (set_str(cfg.db_url, sizeof(cfg.db_url), optarg, "--db") < 0)
+			if (set_str(cfg.db_url, sizeof(cfg.db_url), optarg,
+				    "--db") < 0)
 				return 129;
 			break;
 		case O_PUBLIC:
-			if (set_str(cfg.public_url, sizeof(cfg.public_url), optarg, "--public-url") < 0)
+			if (set_str(cfg.public_url, sizeof(cfg.public_url),
+				    optarg, "--public-url") < 0)
 				return 129;
 			cfg.public_url[strcspn(cfg.public_url, "\n")] = '\0';
 			while (strlen(cfg.public_url) > 0 &&
-			       cfg.public_url[strlen(cfg.public_url) - 1] == '/')
-				cfg.public_url[strlen(cfg.public_url) - 1] = '\0';
+			       cfg.public_url[strlen(cfg.public_url) - 1] ==
+				       '/')
+				cfg.public_url[strlen(cfg.public_url) - 1] =
+					'\0';
 			break;
 		case O_LOG:
 			if ((lvl = cat_log_parse_level(optarg)) < 0) {
-				fprintf(stderr, "catalystd: --log-level is error, warn, info or debug\n");
+				fprintf(stderr, "catalystd: --log-level is "
+						"error, warn, info or debug\n");
 				return 129;
 			}
 			cat_log_set_level((enum cat_log_level)lvl);
@@ -161,7 +199,10 @@ int cmd_serve(int argc, char **argv)
 		case O_DINT:
 		case O_ATTL:
 			if ((v = parse_num(optarg, 1, 86400 * 365)) < 0) {
-				fprintf(stderr, "catalystd: %s wants a positive number\n", argv[optind - 1]);
+				fprintf(stderr,
+					"catalystd: %s wants a positive "
+					"number\n",
+					argv[optind - 1]);
 				return 129;
 			}
 			if (c == O_THREADS)
@@ -176,7 +217,8 @@ int cmd_serve(int argc, char **argv)
 		case O_POOL:
 			/* each worker thread holds one store connection */
 			if ((pool = parse_num(optarg, 1, 256)) < 0) {
-				fprintf(stderr, "catalystd: --db-pool wants a number from 1 to 256\n");
+				fprintf(stderr, "catalystd: --db-pool wants a "
+						"number from 1 to 256\n");
 				return 129;
 			}
 			break;
@@ -187,19 +229,22 @@ int cmd_serve(int argc, char **argv)
 			cfg.trust_proxy = 1;
 			break;
 		case O_PORTFILE:
-			if (set_str(cfg.port_file, sizeof(cfg.port_file), optarg, "--port-file") < 0)
+			if (set_str(cfg.port_file, sizeof(cfg.port_file),
+				    optarg, "--port-file") < 0)
 				return 129;
 			break;
 		case O_HELP:
 			fputs(serve_usage, stdout);
 			return 0;
 		default:
-			fprintf(stderr, "catalystd: unknown option '%s'\n%s", argv[optind - 1], serve_usage);
+			fprintf(stderr, "catalystd: unknown option '%s'\n%s",
+				argv[optind - 1], serve_usage);
 			return 129;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "catalystd: unexpected argument '%s'\n", argv[optind]);
+		fprintf(stderr, "catalystd: unexpected argument '%s'\n",
+			argv[optind]);
 		return 129;
 	}
 	if (pool > 0 && (cfg.threads == 0 || cfg.threads > pool))

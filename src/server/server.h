@@ -11,20 +11,20 @@
 #include "store.h"
 
 struct cat_server_config {
-	char listen_addr[64];      /* "127.0.0.1" */
-	int port;                  /* 0: pick a free one */
-	char dc[3];                /* "us" */
+	char listen_addr[64]; /* "127.0.0.1" */
+	int port;             /* 0: pick a free one */
+	char dc[3];           /* "us" */
 	char db_url[1024];
-	char public_url[512];      /* no trailing slash */
-	int device_ttl;            /* seconds a device code lives (300) */
-	int device_interval;       /* seconds between polls (5) */
-	int access_ttl;            /* seconds an access token lives (3600) */
-	int code_ttl;              /* authorization code lifetime (120) */
-	int session_ttl;           /* web session lifetime (3600) */
-	int threads;               /* 0: one per core */
-	int secure_cookies;        /* Secure attribute on cookies */
-	int trust_proxy;           /* take the client address from X-Forwarded-For */
-	char port_file[512];       /* write the bound port here, for tests */
+	char public_url[512]; /* no trailing slash */
+	int device_ttl;       /* seconds a device code lives (300) */
+	int device_interval;  /* seconds between polls (5) */
+	int access_ttl;       /* seconds an access token lives (3600) */
+	int code_ttl;         /* authorization code lifetime (120) */
+	int session_ttl;      /* web session lifetime (3600) */
+	int threads;          /* 0: one per core */
+	int secure_cookies;   /* Secure attribute on cookies */
+	int trust_proxy;      /* take the client address from X-Forwarded-For */
+	char port_file[512];  /* write the bound port here, for tests */
 };
 
 enum cat_metric {

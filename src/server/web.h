@@ -16,10 +16,10 @@
 /* Rate-limit window for wrong codes and wrong passwords, seconds. */
 #define WEB_RL_WINDOW 300
 /* Offset of the second, staggered window (see web_session.c). */
-#define WEB_RL_STAGGER (WEB_RL_WINDOW / 2)
+#define WEB_RL_STAGGER      (WEB_RL_WINDOW / 2)
 #define WEB_RL_CODE_SESSION 10
-#define WEB_RL_CODE_ADDR 30
-#define WEB_RL_PASSWORD 10
+#define WEB_RL_CODE_ADDR    30
+#define WEB_RL_PASSWORD     10
 /* Longest "next" (return-to) path we carry through the sign-in form. */
 #define WEB_NEXT_MAX 8192
 /* Scopes named on a page before "and N more". */
@@ -27,9 +27,9 @@
 
 /* The browser session of this request. */
 struct web_session {
-	int valid;                   /* a stored session was found or made */
-	struct cat_session s;        /* the stored row (hash, csrf, account) */
-	struct cat_account account;  /* filled when s.account_id != 0 */
+	int valid;                  /* a stored session was found or made */
+	struct cat_session s;       /* the stored row (hash, csrf, account) */
+	struct cat_account account; /* filled when s.account_id != 0 */
 };
 
 /* web_session.c */

@@ -17,10 +17,10 @@
 #include "server.h"
 #include "banned.h"
 
-#define STATE_MAX 1024
-#define CHALLENGE_MIN 43   /* base64url of a SHA-256 (RFC 7636 §4.2) */
-#define CHALLENGE_MAX 127  /* what cat_auth_code.code_challenge holds */
-#define ORIGIN_MAX 64
+#define STATE_MAX     1024
+#define CHALLENGE_MIN 43  /* base64url of a SHA-256 (RFC 7636 §4.2) */
+#define CHALLENGE_MAX 127 /* what cat_auth_code.code_challenge holds */
+#define ORIGIN_MAX    64
 
 /* The request parameters, checked. */
 struct authz {
@@ -32,20 +32,26 @@ struct authz {
 	const char *code_challenge;
 	const char *code_challenge_method;
 	struct cat_client client;
-	char origin[ORIGIN_MAX];  /* "http://localhost:9005", for the CSP */
+	char origin[ORIGIN_MAX]; /* "http://localhost:9005", for the CSP */
 };
 
 /* What the consent form carries back, in the order of http-api.md. */
 static const char *const carried[] = {
-	"client_id", "redirect_uri", "state", "scope", "response_type",
-	"code_challenge", "code_challenge_method",
+	"client_id",
+	"redirect_uri",
+	"state",
+	"scope",
+	"response_type",
+	"code_challenge",
+	"code_challenge_method",
 };
 
 static int uri_char_ok(unsigned char c)
 {
 	/* RFC 3986 unreserved, sub-delims, ":@/?" and '%' escapes; no '#' */
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || (c && strchr("-._~!$&'()*+,;=:@/?%", c));
+	       (c >= '0' && c <= '9') ||
+	       (c && strchr("-._~!$&'()*+,;=:@/?%", c));
 }
 
 /*
@@ -56,7 +62,8 @@ static int uri_char_ok(unsigned char c)
  */
 static int loopback_uri(const char *uri, char origin[ORIGIN_MAX])
 {
-	static const char *const hosts[] = {"localhost", "127.0.0.1", "[::1]"};
+	static const char *const hosts[] = { "localhost", "127.0.0.1",
+					     "[::1]" };
 	const char *p;
 	size_t i, hl = 0, digits;
 	long port = 0;
@@ -94,7 +101,8 @@ static int challenge_ok(const char *s)
 	if (n < CHALLENGE_MIN || n > CHALLENGE_MAX)
 		return 0;
 	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= 'a' && s[i] <= 'z') ||
 		      (s[i] >= '0' && s[i] <= '9') || strchr("-._~", s[i])))
 			return 0;
 	return 1;
@@ -107,7 +115,8 @@ static int invalid_page(struct cat_req *req, struct cat_resp *resp,
 	struct cat_buf text = CAT_BUF_INIT(1024);
 	int err;
 
-	err = cat_buf_printf(&text, "This sign-in link is not valid: %s. "
+	err = cat_buf_printf(&text,
+			     "This sign-in link is not valid: %s. "
 			     "Start the sign-in again from the Catalyst CLI.",
 			     why);
 	if (err == 0)
@@ -124,12 +133,14 @@ static int invalid_page(struct cat_req *req, struct cat_resp *resp,
 static int redirect_back(struct cat_resp *resp, const struct authz *a,
 			 const char *code, const char *error, const char *desc)
 {
-	struct cat_buf loc = CAT_BUF_INIT(CAT_URI_MAX + 2 * 1024 + 3 * STATE_MAX);
+	struct cat_buf loc =
+		CAT_BUF_INIT(CAT_URI_MAX + 2 * 1024 + 3 * STATE_MAX);
 	int err;
 
 	err = cat_buf_puts(&loc, a->redirect_uri);
 	if (err == 0)
-		err = cat_buf_puts(&loc, strchr(a->redirect_uri, '?') ? "&" : "?");
+		err = cat_buf_puts(&loc,
+				   strchr(a->redirect_uri, '?') ? "&" : "?");
 	if (err == 0 && code) {
 		if ((err = cat_buf_puts(&loc, "code=")) == 0)
 			err = web_url_encode(&loc, code);
@@ -140,8 +151,7 @@ static int redirect_back(struct cat_resp *resp, const struct authz *a,
 		    (err = cat_buf_puts(&loc, "&error_description=")) == 0)
 			err = web_url_encode(&loc, desc);
 	}
-	if (err == 0 && a->state &&
-	    (err = cat_buf_puts(&loc, "&state=")) == 0)
+	if (err == 0 && a->state && (err = cat_buf_puts(&loc, "&state=")) == 0)
 		err = web_url_encode(&loc, a->state);
 	if (err == 0)
 		err = cat_resp_redirect(resp, 302, cat_buf_cstr(&loc));
@@ -185,9 +195,10 @@ static int authz_check(struct cat_req *req, struct cat_resp *resp,
 		return invalid_page(req, resp,
 				    "this client may not use browser sign-in");
 	if (!loopback_uri(a->redirect_uri, a->origin))
-		return invalid_page(req, resp,
-				    "redirect_uri must be http://localhost:PORT, "
-				    "http://127.0.0.1:PORT or http://[::1]:PORT");
+		return invalid_page(
+			req, resp,
+			"redirect_uri must be http://localhost:PORT, "
+			"http://127.0.0.1:PORT or http://[::1]:PORT");
 	if (a->state && strlen(a->state) > STATE_MAX)
 		return invalid_page(req, resp, "state is too long");
 
@@ -221,8 +232,14 @@ static int authz_check(struct cat_req *req, struct cat_resp *resp,
 static int authz_next(struct cat_buf *next, const struct cat_req *req)
 {
 	static const char *const keys[] = {
-		"client_id", "scope", "response_type", "redirect_uri", "state",
-		"code_challenge", "code_challenge_method", "access_type",
+		"client_id",
+		"scope",
+		"response_type",
+		"redirect_uri",
+		"state",
+		"code_challenge",
+		"code_challenge_method",
+		"access_type",
 		"prompt",
 	};
 	size_t i;
@@ -264,15 +281,16 @@ static int consent_page(struct cat_req *req, struct cat_resp *resp,
 	if (err == 0)
 		err = web_scope_summary(&body, a->scope ? a->scope : "");
 	if (err == 0)
-		err = web_html(&body,
-			       "</dd><dt>Returns to</dt><dd>%s "
-			       "<span class=\"muted\">(a program on this "
-			       "computer)</span></dd></dl>"
-			       "<p class=\"note\">The CLI stays signed in until "
-			       "you run <b>catalyst logout</b>. Allow only if you "
-			       "just ran <b>catalyst login</b> on this computer."
-			       "</p><form method=\"post\" action=\"/oauth/v2/auth\">",
-			       a->origin);
+		err = web_html(
+			&body,
+			"</dd><dt>Returns to</dt><dd>%s "
+			"<span class=\"muted\">(a program on this "
+			"computer)</span></dd></dl>"
+			"<p class=\"note\">The CLI stays signed in until "
+			"you run <b>catalyst logout</b>. Allow only if you "
+			"just ran <b>catalyst login</b> on this computer."
+			"</p><form method=\"post\" action=\"/oauth/v2/auth\">",
+			a->origin);
 	if (err == 0)
 		err = web_csrf_field(&body, ws);
 	for (i = 0; err == 0 && i < sizeof(carried) / sizeof(carried[0]); i++) {
@@ -285,13 +303,13 @@ static int consent_page(struct cat_req *req, struct cat_resp *resp,
 				       carried[i], v);
 	}
 	if (err == 0)
-		err = cat_buf_puts(&body,
-				   "<div class=\"btns\">"
-				   "<button class=\"primary\" type=\"submit\" "
-				   "name=\"action\" value=\"allow\">Allow</button>"
-				   "<button class=\"danger\" type=\"submit\" "
-				   "name=\"action\" value=\"deny\">Deny</button>"
-				   "</div></form>");
+		err = cat_buf_puts(
+			&body, "<div class=\"btns\">"
+			       "<button class=\"primary\" type=\"submit\" "
+			       "name=\"action\" value=\"allow\">Allow</button>"
+			       "<button class=\"danger\" type=\"submit\" "
+			       "name=\"action\" value=\"deny\">Deny</button>"
+			       "</div></form>");
 	if (err == 0)
 		err = web_render(req, resp, 200, ws, "Allow access", &body);
 	/* Allow answers with a redirect to the loopback: let the form go
@@ -348,8 +366,7 @@ static int issue_code(struct cat_req *req, struct cat_resp *resp,
 	cat_token_hash(c.code_hash, code);
 	snprintf(c.client_id, sizeof(c.client_id), "%s", a->client_id);
 	c.account_id = ws->s.account_id;
-	snprintf(c.redirect_uri, sizeof(c.redirect_uri), "%s",
-		 a->redirect_uri);
+	snprintf(c.redirect_uri, sizeof(c.redirect_uri), "%s", a->redirect_uri);
 	snprintf(c.scope, sizeof(c.scope), "%s", a->scope ? a->scope : "");
 	snprintf(c.code_challenge, sizeof(c.code_challenge), "%s",
 		 a->code_challenge ? a->code_challenge : "");
@@ -357,7 +374,8 @@ static int issue_code(struct cat_req *req, struct cat_resp *resp,
 	if ((err = cat_store_code_insert(req->store, &c)) < 0)
 		goto done;
 	cat_log_info("browser sign-in: code issued to client %s for account "
-		     "%lld", a->client_id, (long long)c.account_id);
+		     "%lld",
+		     a->client_id, (long long)c.account_id);
 	err = redirect_back(resp, a, code, NULL, NULL);
 done:
 	sodium_memzero(code, sizeof(code));

@@ -20,7 +20,8 @@
 /* "/device?user_code=XXXX-XXXX" and its NUL */
 #define DEVICE_NEXT_MAX 32
 
-#define MSG_NOT_FOUND "Verification code not found or expired. Check the " \
+#define MSG_NOT_FOUND                                                          \
+	"Verification code not found or expired. Check the "                   \
 	"code in your terminal, or run the command again for a new one."
 
 static int signed_in(const struct web_session *ws)
@@ -57,7 +58,8 @@ static int code_form(struct cat_req *req, struct cat_resp *resp, int status,
 			   "<b>catalyst token:generate</b> or "
 			   "<b>catalyst login</b>.</p>");
 	if (err == 0 && error)
-		err = web_html(&body, "<p class=\"error\" role=\"alert\">%s</p>",
+		err = web_html(&body,
+			       "<p class=\"error\" role=\"alert\">%s</p>",
 			       error);
 	if (err == 0)
 		err = cat_buf_puts(&body,
@@ -65,16 +67,17 @@ static int code_form(struct cat_req *req, struct cat_resp *resp, int status,
 	if (err == 0)
 		err = web_csrf_field(&body, ws);
 	if (err == 0)
-		err = web_html(&body,
-			       "<label for=\"user_code\">Verification code"
-			       "</label><input id=\"user_code\" class=\"code\" "
-			       "name=\"user_code\" value=\"%s\" "
-			       "placeholder=\"XXXX-XXXX\" maxlength=\"16\" "
-			       "autocomplete=\"off\" autocapitalize=\"characters\" "
-			       "spellcheck=\"false\" required autofocus>"
-			       "<div class=\"btns\"><button class=\"primary\" "
-			       "type=\"submit\">Continue</button></div></form>",
-			       value);
+		err = web_html(
+			&body,
+			"<label for=\"user_code\">Verification code"
+			"</label><input id=\"user_code\" class=\"code\" "
+			"name=\"user_code\" value=\"%s\" "
+			"placeholder=\"XXXX-XXXX\" maxlength=\"16\" "
+			"autocomplete=\"off\" autocapitalize=\"characters\" "
+			"spellcheck=\"false\" required autofocus>"
+			"<div class=\"btns\"><button class=\"primary\" "
+			"type=\"submit\">Continue</button></div></form>",
+			value);
 	if (err == 0)
 		err = web_render(req, resp, status, ws, "Verify your device",
 				 &body);
@@ -120,26 +123,28 @@ static int confirm_page(struct cat_req *req, struct cat_resp *resp,
 	if (err == 0)
 		err = web_scope_summary(&body, d->scope);
 	if (err == 0)
-		err = cat_buf_puts(&body,
-				   "</dd></dl>"
-				   "<p class=\"note\">This token does not expire "
-				   "unless you revoke it (<b>catalyst "
-				   "token:revoke</b>). Verify only if you started "
-				   "this request yourself; never enter a code "
-				   "that someone sent you.</p>"
-				   "<form method=\"post\" action=\"/device/decide\">");
+		err = cat_buf_puts(
+			&body,
+			"</dd></dl>"
+			"<p class=\"note\">This token does not expire "
+			"unless you revoke it (<b>catalyst "
+			"token:revoke</b>). Verify only if you started "
+			"this request yourself; never enter a code "
+			"that someone sent you.</p>"
+			"<form method=\"post\" action=\"/device/decide\">");
 	if (err == 0)
 		err = web_csrf_field(&body, ws);
 	if (err == 0)
-		err = web_html(&body,
-			       "<input type=\"hidden\" name=\"user_code\" "
-			       "value=\"%s\"><div class=\"btns\">"
-			       "<button class=\"primary\" type=\"submit\" "
-			       "name=\"action\" value=\"approve\">Verify</button>"
-			       "<button class=\"danger\" type=\"submit\" "
-			       "name=\"action\" value=\"deny\">Deny</button>"
-			       "</div></form>",
-			       disp);
+		err = web_html(
+			&body,
+			"<input type=\"hidden\" name=\"user_code\" "
+			"value=\"%s\"><div class=\"btns\">"
+			"<button class=\"primary\" type=\"submit\" "
+			"name=\"action\" value=\"approve\">Verify</button>"
+			"<button class=\"danger\" type=\"submit\" "
+			"name=\"action\" value=\"deny\">Deny</button>"
+			"</div></form>",
+			disp);
 	if (err == 0)
 		err = web_render(req, resp, 200, ws, "Authorize a CLI token",
 				 &body);
@@ -208,16 +213,18 @@ static int find_code(struct cat_req *req, struct cat_resp *resp,
 	if (err < 0)
 		return err;
 	if (d->status != CAT_DEV_PENDING)
-		return web_message(req, resp, 409, ws, "Code already used",
-				   "This code was already used. Run the command "
-				   "in your terminal again for a new code.",
-				   "/device", "Enter another code");
+		return web_message(
+			req, resp, 409, ws, "Code already used",
+			"This code was already used. Run the command "
+			"in your terminal again for a new code.",
+			"/device", "Enter another code");
 	if (d->bound_account_id && d->bound_account_id != ws->s.account_id)
-		return web_message(req, resp, 403, ws, "Wrong account",
-				   "This code was requested by another account; "
-				   "sign in with the account that ran catalyst "
-				   "token:generate.",
-				   NULL, NULL);
+		return web_message(
+			req, resp, 403, ws, "Wrong account",
+			"This code was requested by another account; "
+			"sign in with the account that ran catalyst "
+			"token:generate.",
+			NULL, NULL);
 	*ok = 1;
 	return 0;
 }
@@ -273,21 +280,21 @@ static int decided_page(struct cat_req *req, struct cat_resp *resp,
 	int err;
 
 	if (approved)
-		err = cat_buf_puts(&body,
-				   "<h1 class=\"ok\">Device verified</h1>"
-				   "<p>Device verified. Return to your terminal."
-				   "</p><p class=\"muted\">The command there "
-				   "finishes within a few seconds. You can close "
-				   "this tab.</p>");
+		err = cat_buf_puts(
+			&body, "<h1 class=\"ok\">Device verified</h1>"
+			       "<p>Device verified. Return to your terminal."
+			       "</p><p class=\"muted\">The command there "
+			       "finishes within a few seconds. You can close "
+			       "this tab.</p>");
 	else
-		err = cat_buf_puts(&body,
-				   "<h1>Request denied</h1><p>Request denied. No "
-				   "token was issued.</p><p class=\"muted\">You "
-				   "can close this tab.</p>");
+		err = cat_buf_puts(
+			&body, "<h1>Request denied</h1><p>Request denied. No "
+			       "token was issued.</p><p class=\"muted\">You "
+			       "can close this tab.</p>");
 	if (err == 0)
-		err = web_render(req, resp, 200, ws,
-				 approved ? "Device verified" : "Request denied",
-				 &body);
+		err = web_render(
+			req, resp, 200, ws,
+			approved ? "Device verified" : "Request denied", &body);
 	cat_buf_release(&body);
 	return err;
 }

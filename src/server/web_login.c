@@ -65,10 +65,10 @@ int route_web_login(struct cat_req *req, struct cat_resp *resp)
 		next = "/device";
 	if (!email || !*email || !password || !*password ||
 	    strlen(email) > CAT_EMAIL_MAX || strlen(password) > PASSWORD_MAX) {
-		err = web_signin_page(req, resp, 400, &ws, next,
-				      email && strlen(email) <= CAT_EMAIL_MAX
-					      ? email : NULL,
-				      "Enter your email and password.");
+		err = web_signin_page(
+			req, resp, 400, &ws, next,
+			email && strlen(email) <= CAT_EMAIL_MAX ? email : NULL,
+			"Enter your email and password.");
 		goto done;
 	}
 	/* checked before Argon2 runs: a blocked client costs no hashing and

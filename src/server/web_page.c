@@ -28,7 +28,8 @@ static const char style[] =
 	"border-radius:999px;padding:2px 10px}"
 	".who{margin-left:auto;font-size:.9rem;color:#4b5565}"
 	".top form{margin:0}"
-	"main{max-width:480px;margin:32px auto;padding:28px 32px;background:#fff;"
+	"main{max-width:480px;margin:32px auto;padding:28px "
+	"32px;background:#fff;"
 	"border:1px solid #e1e5eb;border-radius:14px;"
 	"box-shadow:0 4px 16px rgba(20,30,50,.06)}"
 	"h1{font-size:1.5rem;line-height:1.25;margin:0 0 12px}"
@@ -174,7 +175,8 @@ int web_scope_summary(struct cat_buf *b, const char *scope)
 	}
 	if (err == 0)
 		err = cat_buf_puts(b, count > WEB_SCOPES_SHOWN
-					      ? "</ul></details>" : "</ul>");
+					      ? "</ul></details>"
+					      : "</ul>");
 	return err;
 }
 
@@ -281,7 +283,8 @@ int web_signin_page(struct cat_req *req, struct cat_resp *resp, int status,
 		      "your account.";
 	err = web_html(&body, "<h1>Sign in</h1><p class=\"lead\">%s</p>", why);
 	if (err == 0 && error)
-		err = web_html(&body, "<p class=\"error\" role=\"alert\">%s</p>",
+		err = web_html(&body,
+			       "<p class=\"error\" role=\"alert\">%s</p>",
 			       error);
 	if (err == 0)
 		err = cat_buf_puts(&body,
@@ -289,20 +292,21 @@ int web_signin_page(struct cat_req *req, struct cat_resp *resp, int status,
 	if (err == 0)
 		err = web_csrf_field(&body, ws);
 	if (err == 0)
-		err = web_html(&body,
-			       "<input type=\"hidden\" name=\"next\" "
-			       "value=\"%s\">"
-			       "<label for=\"email\">Email</label>"
-			       "<input id=\"email\" name=\"email\" type=\"email\" "
-			       "autocomplete=\"username\" required autofocus "
-			       "maxlength=\"%d\" value=\"%s\">"
-			       "<label for=\"password\">Password</label>"
-			       "<input id=\"password\" name=\"password\" "
-			       "type=\"password\" autocomplete=\"current-password\" "
-			       "required>"
-			       "<div class=\"btns\"><button class=\"primary\" "
-			       "type=\"submit\">Sign in</button></div></form>",
-			       next, CAT_EMAIL_MAX, email ? email : "");
+		err = web_html(
+			&body,
+			"<input type=\"hidden\" name=\"next\" "
+			"value=\"%s\">"
+			"<label for=\"email\">Email</label>"
+			"<input id=\"email\" name=\"email\" type=\"email\" "
+			"autocomplete=\"username\" required autofocus "
+			"maxlength=\"%d\" value=\"%s\">"
+			"<label for=\"password\">Password</label>"
+			"<input id=\"password\" name=\"password\" "
+			"type=\"password\" autocomplete=\"current-password\" "
+			"required>"
+			"<div class=\"btns\"><button class=\"primary\" "
+			"type=\"submit\">Sign in</button></div></form>",
+			next, CAT_EMAIL_MAX, email ? email : "");
 	if (err == 0)
 		err = web_render(req, resp, status, ws, "Sign in", &body);
 	cat_buf_release(&body);
@@ -325,8 +329,7 @@ int web_too_many_page(struct cat_req *req, struct cat_resp *resp,
 {
 	/* seconds left in each of the two windows (web_session.c) */
 	int64_t a = WEB_RL_WINDOW - req->now % WEB_RL_WINDOW;
-	int64_t b = WEB_RL_WINDOW -
-		    (req->now + WEB_RL_STAGGER) % WEB_RL_WINDOW;
+	int64_t b = WEB_RL_WINDOW - (req->now + WEB_RL_STAGGER) % WEB_RL_WINDOW;
 	char secs[24];
 	int err;
 

@@ -15,8 +15,8 @@
 #include "token.h"
 #include "banned.h"
 
-#define BASE62 "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-#define CSRF_LEN 32  /* 190 bits */
+#define BASE62   "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+#define CSRF_LEN 32 /* 190 bits */
 
 /*
  * crypto_pwhash_str of a random password nobody kept. Checked when the
@@ -86,8 +86,7 @@ int web_session_load(struct web_session *ws, struct cat_req *req,
 	if (cookie && cat_token_parse(cookie, &kind, dc) == 0 &&
 	    kind == CAT_TOK_SESSION && strcmp(dc, req->srv->cfg.dc) == 0) {
 		cat_token_hash(hash, cookie);
-		err = cat_store_session_get(req->store, &ws->s, hash,
-					    req->now);
+		err = cat_store_session_get(req->store, &ws->s, hash, req->now);
 		if (err == 0)
 			ws->valid = 1;
 		else if (err != CAT_ENOTFOUND)
@@ -98,7 +97,7 @@ int web_session_load(struct web_session *ws, struct cat_req *req,
 		err = cat_store_account_by_id(req->store, &ws->account,
 					      ws->s.account_id);
 		if (err == CAT_ENOTFOUND)
-			ws->s.account_id = 0;  /* deleted: signed out */
+			ws->s.account_id = 0; /* deleted: signed out */
 		else if (err < 0)
 			return err;
 		/* pages never need it; keep it out of memory we pass around */
@@ -237,11 +236,11 @@ int web_limit_wrong(struct cat_req *req, int *blocked, const char *kind,
 	*blocked = 0;
 	for (w = 0; w < RL_WINDOWS && err == 0; w++) {
 		if ((err = limit_key(key, kind, subject, w)) == 0 &&
-		    (err = cat_store_ratelimit_hit(req->store, &allowed, key,
-						   window_now(req->now, w),
-						   WEB_RL_WINDOW, limit)) == 0 &&
+		    (err = cat_store_ratelimit_hit(
+			     req->store, &allowed, key, window_now(req->now, w),
+			     WEB_RL_WINDOW, limit)) == 0 &&
 		    !allowed)
-			*blocked = 1;  /* racing requests got in first */
+			*blocked = 1; /* racing requests got in first */
 	}
 	return err;
 }

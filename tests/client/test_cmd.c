@@ -20,8 +20,9 @@ static int parse(struct cat_opts *o, int argc, const char **argv)
 
 static void test_cmd__options_anywhere(void **state)
 {
-	const char *argv[] = {"catalyst", "--json", "token:revoke", "abc",
-			      "--token", "m_x", "--dc=eu", "-pdemo", "--verbose"};
+	const char *argv[] = { "catalyst", "--json",  "token:revoke",
+			       "abc",      "--token", "m_x",
+			       "--dc=eu",  "-pdemo",  "--verbose" };
 	struct cat_opts o;
 
 	(void)state;
@@ -39,8 +40,8 @@ static void test_cmd__options_anywhere(void **state)
 
 static void test_cmd__command_options(void **state)
 {
-	const char *argv[] = {"catalyst", "login", "--no-localhost", "--force",
-			      "-p", "x", "--org", "600"};
+	const char *argv[] = { "catalyst", "login", "--no-localhost", "--force",
+			       "-p",       "x",     "--org",          "600" };
 	struct cat_opts o;
 
 	(void)state;
@@ -52,7 +53,7 @@ static void test_cmd__command_options(void **state)
 
 static void test_cmd__double_dash(void **state)
 {
-	const char *argv[] = {"catalyst", "token:revoke", "--", "--json"};
+	const char *argv[] = { "catalyst", "token:revoke", "--", "--json" };
 	struct cat_opts o;
 
 	(void)state;
@@ -64,11 +65,11 @@ static void test_cmd__double_dash(void **state)
 
 static void test_cmd__usage_errors(void **state)
 {
-	const char *unknown[] = {"catalyst", "whoami", "--nope"};
-	const char *missing[] = {"catalyst", "whoami", "--token"};
-	const char *empty[] = {"catalyst", "whoami", "--token="};
-	const char *flagval[] = {"catalyst", "whoami", "--json=1"};
-	const char *shortu[] = {"catalyst", "-x"};
+	const char *unknown[] = { "catalyst", "whoami", "--nope" };
+	const char *missing[] = { "catalyst", "whoami", "--token" };
+	const char *empty[] = { "catalyst", "whoami", "--token=" };
+	const char *flagval[] = { "catalyst", "whoami", "--json=1" };
+	const char *shortu[] = { "catalyst", "-x" };
 	struct cat_opts o;
 
 	(void)state;
@@ -83,7 +84,7 @@ static void test_cmd__usage_errors(void **state)
 
 static void test_cmd__too_many_args(void **state)
 {
-	const char *argv[12] = {"catalyst", "help"};
+	const char *argv[12] = { "catalyst", "help" };
 	struct cat_opts o;
 	int i;
 
@@ -96,9 +97,11 @@ static void test_cmd__too_many_args(void **state)
 static void test_cmd__table(void **state)
 {
 	static const char *const expected[] = {
-		"login", "logout", "whoami", "token:generate", "token:list",
-		"token:revoke", "project:list", "project:use", "project:reset",
-		"init", "help"};
+		"login",          "logout",      "whoami",
+		"token:generate", "token:list",  "token:revoke",
+		"project:list",   "project:use", "project:reset",
+		"init",           "help"
+	};
 	size_t i, j;
 
 	(void)state;
@@ -126,12 +129,12 @@ static void test_cmd__table(void **state)
 /* Dispatch's checks run before any handler: no network, no config. */
 static void test_cmd__dispatch_usage(void **state)
 {
-	const char *extra[] = {"catalyst", "whoami", "--current"};
-	const char *arity[] = {"catalyst", "token:revoke"};
-	const char *badc[] = {"catalyst", "project:reset", "--dc", "mars"};
-	const char *unknown[] = {"catalyst", "frobnicate"};
-	const char *version[] = {"catalyst", "--version"};
-	const char *help[] = {"catalyst", "token:list", "--help"};
+	const char *extra[] = { "catalyst", "whoami", "--current" };
+	const char *arity[] = { "catalyst", "token:revoke" };
+	const char *badc[] = { "catalyst", "project:reset", "--dc", "mars" };
+	const char *unknown[] = { "catalyst", "frobnicate" };
+	const char *version[] = { "catalyst", "--version" };
+	const char *help[] = { "catalyst", "token:list", "--help" };
 	struct cat_ctx ctx;
 
 	(void)state;

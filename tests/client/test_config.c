@@ -83,7 +83,7 @@ static void test_config__fresh(void **state)
 	assert_int_equal(cat_config_open(&cfg), 0);
 	assert_int_equal(json_object_size(cfg.state), 0);
 	assert_int_equal(json_object_size(cfg.settings), 0);
-	assert_int_equal(stat(dir, &st), -1);  /* reading creates nothing */
+	assert_int_equal(stat(dir, &st), -1); /* reading creates nothing */
 	assert_int_equal(cat_config_update(&cfg, no_change, NULL), 0);
 	assert_int_equal(stat(cfg.state_path, &st), -1);
 	cat_config_release(&cfg);
@@ -110,7 +110,8 @@ static void test_config__write_modes(void **state)
 
 	assert_int_equal(cat_config_open(&cfg), 0);
 	assert_true(json_is_true(json_object_get(cfg.state, "a")));
-	assert_int_equal(json_integer_value(json_object_get(cfg.state, "version")), 1);
+	assert_int_equal(
+		json_integer_value(json_object_get(cfg.state, "version")), 1);
 	cat_config_release(&cfg);
 
 	/* no temp files left behind */
@@ -118,7 +119,8 @@ static void test_config__write_modes(void **state)
 	assert_non_null(d);
 	while ((e = readdir(d)) != NULL)
 		if (e->d_name[0] != '.')
-			files++, assert_string_equal(e->d_name, "credentials.json");
+			files++, assert_string_equal(e->d_name,
+						     "credentials.json");
 	closedir(d);
 	assert_int_equal(files, 1);
 }
@@ -215,7 +217,8 @@ static void test_config__waits_for_lock(void **state)
 	assert_int_equal(cat_config_update(&cfg, add_key, "second"), 0);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	assert_true((b.tv_sec - a.tv_sec) * 1000 +
-			    (b.tv_nsec - a.tv_nsec) / 1000000 >= 200);
+			    (b.tv_nsec - a.tv_nsec) / 1000000 >=
+		    200);
 	waitpid(pid, &status, 0);
 	assert_true(json_is_true(json_object_get(cfg.state, "first")));
 	assert_true(json_is_true(json_object_get(cfg.state, "second")));
@@ -232,13 +235,15 @@ static void test_config__cache(void **state)
 	(void)state;
 	assert_null(cat_state_cached_access(st, "catr_us_x"));
 	cat_state_cache_put(st, "catr_us_x", "cata_us_1", 3600);
-	assert_string_equal(cat_state_cached_access(st, "catr_us_x"), "cata_us_1");
+	assert_string_equal(cat_state_cached_access(st, "catr_us_x"),
+			    "cata_us_1");
 	assert_null(cat_state_cached_access(st, "catr_us_y"));
 	/* the cache is keyed by hash: no refresh token inside */
 	dump = json_dumps(st, 0);
 	assert_null(strstr(dump, "catr_us_x"));
 	free(dump);
-	cat_state_cache_put(st, "catr_us_y", "cata_us_2", 30);  /* about to expire */
+	cat_state_cache_put(st, "catr_us_y", "cata_us_2",
+			    30); /* about to expire */
 	assert_null(cat_state_cached_access(st, "catr_us_y"));
 	cat_state_cache_put(st, "catr_us_x", NULL, 0);
 	assert_null(cat_state_cached_access(st, "catr_us_x"));
@@ -254,7 +259,8 @@ static void test_config__state_helpers(void **state)
 	assert_null(cat_state_login(st, "us"));
 	assert_null(cat_state_tokens(st, "eu", 0));
 	tok = cat_state_tokens(st, "eu", 1);
-	json_object_set_new(tok, "0a1b2c3d4e5f", json_pack("{s:s}", "token", "m_x"));
+	json_object_set_new(tok, "0a1b2c3d4e5f",
+			    json_pack("{s:s}", "token", "m_x"));
 	assert_non_null(cat_state_find_token(st, "0a1b2c3d4e5f", &dc));
 	assert_string_equal(dc, "eu");
 	assert_null(cat_state_find_token(st, "ffffffffffff", NULL));
@@ -268,7 +274,8 @@ static void test_config__settings(void **state)
 			      "id", "1000.ABC");
 
 	(void)state;
-	assert_string_equal(cat_settings_server(s, "eu"), "http://eu.example:9000");
+	assert_string_equal(cat_settings_server(s, "eu"),
+			    "http://eu.example:9000");
 	assert_string_equal(cat_settings_server(s, "us"), CAT_DEFAULT_SERVER);
 	assert_string_equal(cat_settings_client(s, "device", "id"), "1000.ABC");
 	assert_null(cat_settings_client(s, "device", "secret"));
@@ -279,11 +286,16 @@ static void test_config__settings(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_config__fresh, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_config__write_modes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_config__corrupt, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_config__parallel_writers, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_config__waits_for_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config__fresh, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_config__write_modes, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_config__corrupt, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_config__parallel_writers,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config__waits_for_lock,
+						setup, teardown),
 		cmocka_unit_test(test_config__cache),
 		cmocka_unit_test(test_config__state_helpers),
 		cmocka_unit_test(test_config__settings),

@@ -101,18 +101,23 @@ static void test_dc__servers(void **state)
 
 	(void)state;
 	memset(&ctx, 0, sizeof(ctx));
-	assert_string_equal(cat_ctx_auth_url(&ctx, "eu"), "http://127.0.0.1:8080");
+	assert_string_equal(cat_ctx_auth_url(&ctx, "eu"),
+			    "http://127.0.0.1:8080");
 	cat_ctx_release(&ctx);
 	put("config.json", "{\"servers\": {\"eu\": \"https://eu.example/\","
-	    " \"us\": \"http://10.0.0.1:9\"}}");
+			   " \"us\": \"http://10.0.0.1:9\"}}");
 	assert_string_equal(cat_ctx_auth_url(&ctx, "eu"), "https://eu.example");
 	assert_string_equal(cat_ctx_admin_url(&ctx, "us"), "http://10.0.0.1:9");
-	assert_string_equal(cat_ctx_auth_url(&ctx, "jp"), "http://127.0.0.1:8080");
+	assert_string_equal(cat_ctx_auth_url(&ctx, "jp"),
+			    "http://127.0.0.1:8080");
 	setenv("CATALYST_AUTH_URL", "http://127.0.0.1:1234//", 1);
-	assert_string_equal(cat_ctx_auth_url(&ctx, "eu"), "http://127.0.0.1:1234");
-	assert_string_equal(cat_ctx_admin_url(&ctx, "eu"), "https://eu.example");
+	assert_string_equal(cat_ctx_auth_url(&ctx, "eu"),
+			    "http://127.0.0.1:1234");
+	assert_string_equal(cat_ctx_admin_url(&ctx, "eu"),
+			    "https://eu.example");
 	setenv("CATALYST_ADMIN_URL", "http://127.0.0.1:1235", 1);
-	assert_string_equal(cat_ctx_admin_url(&ctx, "eu"), "http://127.0.0.1:1235");
+	assert_string_equal(cat_ctx_admin_url(&ctx, "eu"),
+			    "http://127.0.0.1:1235");
 	cat_ctx_release(&ctx);
 }
 
@@ -124,7 +129,7 @@ static void test_dc__token_routes_itself(void **state)
 
 	(void)state;
 	put("config.json", "{\"servers\": {\"eu\": \"http://eu.test\", "
-	    "\"us\": \"http://us.test\"}}");
+			   "\"us\": \"http://us.test\"}}");
 	memset(&ctx, 0, sizeof(ctx));
 	token(t, sizeof(t), "eu");
 	ctx.opts.token = t;
@@ -132,9 +137,11 @@ static void test_dc__token_routes_itself(void **state)
 	ctx.opts.cmd = "project:list";
 	assert_int_equal(cat_auth_select(&ctx, 0), 0);
 	assert_string_equal(ctx.cred.dc, "eu");
-	assert_int_equal(cat_auth_url(&ctx, 1, "/baas/v1/project", url, sizeof(url)), 0);
+	assert_int_equal(
+		cat_auth_url(&ctx, 1, "/baas/v1/project", url, sizeof(url)), 0);
 	assert_string_equal(url, "http://eu.test/baas/v1/project");
-	assert_int_equal(cat_auth_url(&ctx, 0, "/oauth/v2/token", url, sizeof(url)), 0);
+	assert_int_equal(
+		cat_auth_url(&ctx, 0, "/oauth/v2/token", url, sizeof(url)), 0);
 	assert_string_equal(url, "http://eu.test/oauth/v2/token");
 	cat_ctx_release(&ctx);
 }
@@ -148,8 +155,10 @@ static void test_dc__precedence(void **state)
 	token(a, sizeof(a), "us");
 	token(b, sizeof(b), "eu");
 	token(c, sizeof(c), "in");
-	snprintf(st, sizeof(st), "{\"dcs\": {\"us\": {\"login\": {\"token\": "
-		 "\"%s\", \"token_id\": \"0123456789ab\"}}}}", a);
+	snprintf(st, sizeof(st),
+		 "{\"dcs\": {\"us\": {\"login\": {\"token\": "
+		 "\"%s\", \"token_id\": \"0123456789ab\"}}}}",
+		 a);
 	put("credentials.json", st);
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -209,7 +218,7 @@ static void test_dc__clients(void **state)
 	cat_hint_clear();
 	cat_ctx_release(&ctx);
 	put("config.json", "{\"clients\": {\"device\": {\"id\": \"1000.D\", "
-	    "\"secret\": \"s\"}}}");
+			   "\"secret\": \"s\"}}}");
 	assert_int_equal(cat_auth_client(&ctx, 'm', &cl), 0);
 	assert_string_equal(cl.id, "1000.D");
 	assert_string_equal(cl.secret, "s");
@@ -226,11 +235,16 @@ static void test_dc__clients(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_dc__active, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dc__servers, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dc__token_routes_itself, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dc__precedence, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dc__clients, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dc__active, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_dc__servers, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_dc__token_routes_itself,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dc__precedence, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_dc__clients, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,12 +38,13 @@ static int teardown(void **state)
 
 static json_t *project(const char *id, const char *name, const char *env)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:[{s:s, s:s, s:i, s:s}]}",
-			 "id", id, "project_name", name, "project_type", "Live",
-			 "timezone", "Asia/Kolkata", "project_domain_details",
-			 "project_domain_id", "5000", "project_domain_name", name,
-			 "env_details", "env_zgid", env, "env_name", "Development",
-			 "env_type", 3, "env_status", "Active");
+	return json_pack(
+		"{s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:[{s:s, s:s, s:i, s:s}]}",
+		"id", id, "project_name", name, "project_type", "Live",
+		"timezone", "Asia/Kolkata", "project_domain_details",
+		"project_domain_id", "5000", "project_domain_name", name,
+		"env_details", "env_zgid", env, "env_name", "Development",
+		"env_type", 3, "env_status", "Active");
 }
 
 static char *slurp(const char *path)
@@ -100,8 +101,11 @@ static void test_rc__use_and_format(void **state)
 	assert_int_equal(cat_rc_use_project(&rc, alpha, NULL, 0), 0);
 	assert_int_equal(cat_rc_save(&rc), 0);
 	text = slurp(rc.path);
-	assert_int_equal(strncmp(text, "{\n  \"defaults\": {\n    \"project\": 1,\n"
-				 "    \"env\": 1\n  },\n  \"actives\"", 53), 0);
+	assert_int_equal(strncmp(text,
+				 "{\n  \"defaults\": {\n    \"project\": 1,\n"
+				 "    \"env\": 1\n  },\n  \"actives\"",
+				 53),
+			 0);
 	assert_int_equal(text[strlen(text) - 1], '\n');
 	assert_string_equal(cat_rc_project_id(cat_rc_active_project(&rc)),
 			    "4000000000001");
@@ -112,16 +116,25 @@ static void test_rc__use_and_format(void **state)
 			    "4000000000002");
 	assert_string_equal(cat_rc_project_id(cat_rc_default_project(&rc)),
 			    "4000000000001");
-	assert_int_equal(json_integer_value(json_object_get(
-		json_array_get(json_object_get(rc.rc, "projects"), 1), "idx")), 2);
+	assert_int_equal(
+		json_integer_value(json_object_get(
+			json_array_get(json_object_get(rc.rc, "projects"), 1),
+			"idx")),
+		2);
 	/* using alpha again keeps its idx and moves it to the end */
 	assert_int_equal(cat_rc_use_project(&rc, alpha, NULL, 0), 0);
-	assert_string_equal(json_string_value(json_object_get(
-		json_array_get(json_object_get(rc.rc, "projects"), 1), "name")),
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_array_get(json_object_get(rc.rc, "projects"), 1),
+			"name")),
 		"alpha");
-	assert_int_equal(json_integer_value(json_object_get(
-		json_array_get(json_object_get(rc.rc, "projects"), 1), "idx")), 1);
-	assert_int_equal(json_array_size(json_object_get(rc.rc, "projects")), 2);
+	assert_int_equal(
+		json_integer_value(json_object_get(
+			json_array_get(json_object_get(rc.rc, "projects"), 1),
+			"idx")),
+		1);
+	assert_int_equal(json_array_size(json_object_get(rc.rc, "projects")),
+			 2);
 	cat_rc_release(&rc);
 	json_decref(alpha);
 	json_decref(beta);
@@ -139,7 +152,7 @@ static void test_rc__reset(void **state)
 	assert_int_equal(cat_rc_reset(&rc), CAT_ENOTFOUND);
 	cat_hint_clear();
 	assert_int_equal(cat_rc_use_project(&rc, alpha, NULL, 1), 0);
-	assert_int_equal(cat_rc_reset(&rc), 1);	 /* already the default */
+	assert_int_equal(cat_rc_reset(&rc), 1); /* already the default */
 	assert_int_equal(cat_rc_use_project(&rc, beta, NULL, 0), 0);
 	assert_int_equal(cat_rc_reset(&rc), 0);
 	assert_string_equal(cat_rc_project_id(cat_rc_active_project(&rc)), "1");
@@ -160,11 +173,14 @@ static void test_rc__reference_file(void **state)
 	(void)state;
 	snprintf(p, sizeof(p), "%s/.catalystrc", dir);
 	f = fopen(p, "w");
-	fputs("{\"defaults\":{\"project\":1},\"actives\":{\"project\":2,\"env\":1},"
+	fputs("{\"defaults\":{\"project\":1},\"actives\":{\"project\":2,"
+	      "\"env\":1},"
 	      "\"projects\":[{\"idx\":1,\"id\":\"11\",\"name\":\"a\",\"env\":"
-	      "[{\"idx\":1,\"id\":\"600\",\"name\":\"Development\",\"type\":3}]},"
+	      "[{\"idx\":1,\"id\":\"600\",\"name\":\"Development\",\"type\":3}]"
+	      "},"
 	      "{\"idx\":2,\"id\":\"22\",\"name\":\"b\",\"env\":[{\"idx\":1,"
-	      "\"id\":\"601\",\"name\":\"Development\",\"type\":3}]}]}", f);
+	      "\"id\":\"601\",\"name\":\"Development\",\"type\":3}]}]}",
+	      f);
 	fclose(f);
 	assert_int_equal(cat_rc_load_from(&rc, dir), 0);
 	assert_string_equal(cat_rc_active_env_id(&rc), "601");
@@ -196,7 +212,8 @@ static void test_rc__init_envs(void **state)
 	assert_int_equal(cat_rc_use_project(&rc, p, envs, 1), 0);
 	assert_string_equal(cat_rc_active_env_id(&rc), "901");
 	assert_int_equal(json_array_size(json_object_get(
-		cat_rc_active_project(&rc), "env")), 2);
+				 cat_rc_active_project(&rc), "env")),
+			 2);
 	assert_int_equal(cat_rc_ensure_project_file(&rc), 0);
 	snprintf(jp, sizeof(jp), "%s/catalyst.json", dir);
 	assert_string_equal(slurp(jp), "{}\n");
@@ -209,10 +226,14 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_rc__root, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rc__use_and_format, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rc__reset, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rc__reference_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rc__init_envs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rc__use_and_format, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rc__reset, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rc__reference_file, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rc__init_envs, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -66,15 +66,18 @@ static void test_token__checksum(void **state)
 	assert_int_equal(cat_cred_parse(&c, t, "--token"), CAT_EINVAL);
 	assert_non_null(strstr(cat_error_last(), "malformed"));
 	assert_non_null(strstr(cat_error_last(), "checksum"));
-	assert_null(strstr(cat_error_last(), t + 2));  /* never echoed */
+	assert_null(strstr(cat_error_last(), t + 2)); /* never echoed */
 	cat_hint_clear();
 }
 
 static void test_token__malformed(void **state)
 {
 	static const char *const bad[] = {
-		"", "m_", "x_catr_us_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA000000",
-		"hello", "m_catr_zz_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA000000",
+		"",
+		"m_",
+		"x_catr_us_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA000000",
+		"hello",
+		"m_catr_zz_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA000000",
 		"m_1000.d5a915bced9586bdfe17d8ac99566907.aac6d6628928c71f",
 	};
 	struct cat_cred c;
@@ -83,7 +86,8 @@ static void test_token__malformed(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(cat_cred_parse(&c, bad[i], "--token"), CAT_EINVAL);
+		assert_int_equal(cat_cred_parse(&c, bad[i], "--token"),
+				 CAT_EINVAL);
 	/* a bare refresh token: no salt, so no client to refresh with */
 	make(t, sizeof(t), 0, CAT_TOK_REFRESH, "us");
 	assert_int_equal(cat_cred_parse(&c, t, "--token"), CAT_EINVAL);
@@ -109,7 +113,7 @@ static void test_token__mask(void **state)
 	(void)state;
 	make(t, sizeof(t), 'm', CAT_TOK_REFRESH, "us");
 	cat_mask(m, sizeof(m), t);
-	assert_int_equal(strncmp(m, t, 14), 0);	 /* m_catr_us_ + 4 */
+	assert_int_equal(strncmp(m, t, 14), 0); /* m_catr_us_ + 4 */
 	assert_string_equal(m + 14, "...");
 	assert_true(strlen(m) < strlen(t) / 2 + 4);
 	cat_mask(m, sizeof(m), "secretsecretsecret");

@@ -28,7 +28,7 @@
 #define CONTRACT_TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 extern const char *g_url; /* the store under test */
-extern int64_t g_now;	  /* the suite's "now"; times are relative to it */
+extern int64_t g_now;     /* the suite's "now"; times are relative to it */
 
 int setup(void **state);
 int teardown(void **state);

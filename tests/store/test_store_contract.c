@@ -40,7 +40,8 @@ const char *sqlite_path(const char *url)
 
 int remove_db(const char *path)
 {
-	static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+	static const char *const suffixes[] = { "", "-wal", "-shm",
+						"-journal" };
 	char p[4096];
 	size_t i;
 
@@ -85,12 +86,12 @@ struct cat_store *open_store(void)
 
 int64_t new_account(struct cat_store *s)
 {
-	struct cat_account a = {0};
+	struct cat_account a = { 0 };
 	char local[64];
 
 	uniq(local, sizeof(local), "user-");
-	assert_true(
-	    snprintf(a.email, sizeof(a.email), "%s@example.com", local) > 0);
+	assert_true(snprintf(a.email, sizeof(a.email), "%s@example.com",
+			     local) > 0);
 	memcpy(a.first_name, "Ada", 4);
 	memcpy(a.last_name, "Lovelace", 9);
 	memcpy(a.pw_hash, "$argon2id$v=19$fake", 20);
@@ -270,9 +271,9 @@ static void test_store__migrate_concurrently(void **state)
 		assert_ok(remove_db(url + 7));
 		pthread_barrier_init(&barrier, NULL, 4);
 		for (i = 0; i < 4; i++) {
-			m[i] = (struct migrate_arg){url, &barrier, -1, 0};
-			assert_ok(
-			    pthread_create(&t[i], NULL, migrate_main, &m[i]));
+			m[i] = (struct migrate_arg){ url, &barrier, -1, 0 };
+			assert_ok(pthread_create(&t[i], NULL, migrate_main,
+						 &m[i]));
 		}
 		for (i = 0; i < 4; i++)
 			pthread_join(t[i], NULL);
@@ -325,8 +326,8 @@ static void test_store__sqlite_open_errors(void **state)
 	assert_int_equal(cat_store_open(&s, "sqlite:"), CAT_EINVAL);
 	assert_null(s);
 	assert_int_equal(
-	    cat_store_open(&s, "sqlite:/nonexistent-dir/catalyst/x.db"),
-	    CAT_EUNAVAIL);
+		cat_store_open(&s, "sqlite:/nonexistent-dir/catalyst/x.db"),
+		CAT_EUNAVAIL);
 	assert_null(s);
 }
 
@@ -337,7 +338,7 @@ static void test_store__sqlite_open_errors(void **state)
 static void test_store__sqlite_busy_is_unavailable(void **state)
 {
 	struct cat_store *s = *state;
-	struct cat_account a = {0};
+	struct cat_account a = { 0 };
 	sqlite3 *db = NULL;
 	int v = 0;
 
@@ -359,21 +360,21 @@ static void test_store__sqlite_busy_is_unavailable(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-	    CONTRACT_TEST(test_store__migrate_twice),
-	    CONTRACT_TEST(test_store__migrate_concurrently),
-	    CONTRACT_TEST(test_store__ping),
-	    CONTRACT_TEST(test_store__reopen),
-	    CONTRACT_TEST(test_store__sqlite_open_errors),
-	    CONTRACT_TEST(test_store__sqlite_busy_is_unavailable),
+		CONTRACT_TEST(test_store__migrate_twice),
+		CONTRACT_TEST(test_store__migrate_concurrently),
+		CONTRACT_TEST(test_store__ping),
+		CONTRACT_TEST(test_store__reopen),
+		CONTRACT_TEST(test_store__sqlite_open_errors),
+		CONTRACT_TEST(test_store__sqlite_busy_is_unavailable),
 	};
 	int failed;
 
 	g_url = argc > 1 ? argv[1] : getenv("CATALYST_TEST_STORE_URL");
 	if (!g_url || !*g_url) {
-		fprintf(
-		    stderr,
-		    "usage: %s STORE_URL (or set CATALYST_TEST_STORE_URL)\n",
-		    argv[0]);
+		fprintf(stderr,
+			"usage: %s STORE_URL (or set "
+			"CATALYST_TEST_STORE_URL)\n",
+			argv[0]);
 		return 2;
 	}
 	g_now = (int64_t)time(NULL);

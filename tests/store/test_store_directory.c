@@ -13,7 +13,7 @@
 static void test_store__account_add_and_get(void **state)
 {
 	struct cat_store *s = *state;
-	struct cat_account a = {0}, b;
+	struct cat_account a = { 0 }, b;
 	char upper[CAT_EMAIL_MAX + 1];
 	size_t i;
 
@@ -28,8 +28,8 @@ static void test_store__account_add_and_get(void **state)
 
 	for (i = 0; a.email[i]; i++)
 		upper[i] = (char)(a.email[i] >= 'a' && a.email[i] <= 'z'
-				      ? a.email[i] - 32
-				      : a.email[i]);
+					  ? a.email[i] - 32
+					  : a.email[i]);
 	upper[i] = '\0';
 	assert_ok(cat_store_account_by_email(s, &b, upper));
 	assert_true(b.id == a.id);
@@ -48,7 +48,7 @@ static void test_store__account_add_and_get(void **state)
 static void test_store__account_duplicate_email(void **state)
 {
 	struct cat_store *s = *state;
-	struct cat_account a = {0}, b = {0};
+	struct cat_account a = { 0 }, b = { 0 };
 	size_t i;
 
 	uniq(a.email, sizeof(a.email), "dup-");
@@ -68,7 +68,7 @@ static void test_store__account_duplicate_email(void **state)
 static void test_store__account_unknown_and_invalid(void **state)
 {
 	struct cat_store *s = *state;
-	struct cat_account a = {0}, out;
+	struct cat_account a = { 0 }, out;
 	char email[64];
 
 	uniq(email, sizeof(email), "nobody-");
@@ -154,7 +154,7 @@ static void test_store__org_members_and_default(void **state)
 {
 	struct cat_store *s = *state;
 	struct cat_org o1, o2, o3, other;
-	struct org_seen seen = {0};
+	struct org_seen seen = { 0 };
 	int64_t a = new_account(s), b = new_account(s);
 
 	new_org(s, &o1);
@@ -217,7 +217,7 @@ static void test_store__org_list_stops(void **state)
 {
 	struct cat_store *s = *state;
 	struct cat_org o;
-	struct org_seen seen = {.stop_after = 1};
+	struct org_seen seen = { .stop_after = 1 };
 	int64_t a = new_account(s);
 	int i;
 
@@ -228,7 +228,7 @@ static void test_store__org_list_stops(void **state)
 	assert_int_equal(cat_store_org_list(s, a, org_cb, &seen), 42);
 	assert_int_equal(seen.n, 1);
 	/* the handle is usable after an early stop */
-	seen = (struct org_seen){.stop_after = 0};
+	seen = (struct org_seen){ .stop_after = 0 };
 	assert_ok(cat_store_org_list(s, a, org_cb, &seen));
 	assert_int_equal(seen.n, 3);
 }
@@ -281,7 +281,7 @@ static void test_store__project_add_and_envs(void **state)
 	struct cat_store *s = *state;
 	struct cat_org o;
 	struct cat_project p, p2, out;
-	struct env_seen envs = {0}, envs2 = {0};
+	struct env_seen envs = { 0 }, envs2 = { 0 };
 	char domain[CAT_NAME_MAX + 1];
 
 	new_org(s, &o);
@@ -339,7 +339,7 @@ static void test_store__project_add_and_envs(void **state)
 	assert_string_equal(envs2.items[0].zgid, o.id);
 	assert_string_not_equal(envs2.items[1].zgid, envs.items[1].zgid);
 
-	envs = (struct env_seen){.stop_after = 1};
+	envs = (struct env_seen){ .stop_after = 1 };
 	assert_int_equal(cat_store_env_list(s, p.id, env_cb, &envs), 5);
 	assert_int_equal(envs.n, 1);
 }
@@ -349,7 +349,7 @@ static void test_store__project_errors(void **state)
 	struct cat_store *s = *state;
 	struct cat_org o, o2;
 	struct cat_project p, dup, out;
-	struct env_seen envs = {0};
+	struct env_seen envs = { 0 };
 	size_t i;
 
 	new_org(s, &o);
@@ -397,7 +397,7 @@ static void test_store__project_list(void **state)
 	struct cat_store *s = *state;
 	struct cat_org o, empty;
 	struct cat_project p[3];
-	struct project_seen seen = {0};
+	struct project_seen seen = { 0 };
 	int i;
 
 	new_org(s, &o);
@@ -413,11 +413,11 @@ static void test_store__project_list(void **state)
 		assert_string_equal(seen.items[i].domain_name,
 				    p[i].domain_name);
 	}
-	seen = (struct project_seen){.stop_after = 2};
+	seen = (struct project_seen){ .stop_after = 2 };
 	assert_int_equal(cat_store_project_list(s, o.id, project_cb, &seen),
 			 -77);
 	assert_int_equal(seen.n, 2);
-	seen = (struct project_seen){0};
+	seen = (struct project_seen){ 0 };
 	assert_ok(cat_store_project_list(s, empty.id, project_cb, &seen));
 	assert_ok(cat_store_project_list(s, "nope", project_cb, &seen));
 	assert_ok(seen.n);
@@ -456,16 +456,16 @@ static void test_store__client(void **state)
 int contract_directory_tests(void)
 {
 	const struct CMUnitTest tests[] = {
-	    CONTRACT_TEST(test_store__account_add_and_get),
-	    CONTRACT_TEST(test_store__account_duplicate_email),
-	    CONTRACT_TEST(test_store__account_unknown_and_invalid),
-	    CONTRACT_TEST(test_store__org_add_get),
-	    CONTRACT_TEST(test_store__org_members_and_default),
-	    CONTRACT_TEST(test_store__org_list_stops),
-	    CONTRACT_TEST(test_store__project_add_and_envs),
-	    CONTRACT_TEST(test_store__project_errors),
-	    CONTRACT_TEST(test_store__project_list),
-	    CONTRACT_TEST(test_store__client),
+		CONTRACT_TEST(test_store__account_add_and_get),
+		CONTRACT_TEST(test_store__account_duplicate_email),
+		CONTRACT_TEST(test_store__account_unknown_and_invalid),
+		CONTRACT_TEST(test_store__org_add_get),
+		CONTRACT_TEST(test_store__org_members_and_default),
+		CONTRACT_TEST(test_store__org_list_stops),
+		CONTRACT_TEST(test_store__project_add_and_envs),
+		CONTRACT_TEST(test_store__project_errors),
+		CONTRACT_TEST(test_store__project_list),
+		CONTRACT_TEST(test_store__client),
 	};
 
 	return cmocka_run_group_tests_name("store: directory", tests, NULL,

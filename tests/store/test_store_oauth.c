@@ -22,8 +22,8 @@ static void test_store__device_insert_and_lookup(void **state)
 
 	new_client(s, &c, CAT_CLIENT_DEVICE);
 	new_device(s, &d, c.id, g_now);
-	assert_ok(
-	    cat_store_device_by_user_code(s, &out, d.user_code, g_now + 10));
+	assert_ok(cat_store_device_by_user_code(s, &out, d.user_code,
+						g_now + 10));
 	assert_true(out.id == d.id);
 	assert_string_equal(out.device_hash, d.device_hash);
 	assert_string_equal(out.user_code, d.user_code);
@@ -39,9 +39,9 @@ static void test_store__device_insert_and_lookup(void **state)
 	assert_true(out.last_poll_at == 0);
 
 	/* expired: not found by user code, still found by hash */
-	assert_int_equal(
-	    cat_store_device_by_user_code(s, &out, d.user_code, g_now + 300),
-	    CAT_ENOTFOUND);
+	assert_int_equal(cat_store_device_by_user_code(s, &out, d.user_code,
+						       g_now + 300),
+			 CAT_ENOTFOUND);
 	assert_ok(cat_store_device_by_hash(s, &out, d.device_hash));
 	assert_true(out.id == d.id);
 
@@ -61,8 +61,8 @@ static void test_store__device_insert_and_lookup(void **state)
 	d2.expires_at = g_now + 600;
 	assert_ok(cat_store_device_insert(s, &d2));
 	assert_true(d2.id != d.id);
-	assert_ok(
-	    cat_store_device_by_user_code(s, &out, d.user_code, g_now + 310));
+	assert_ok(cat_store_device_by_user_code(s, &out, d.user_code,
+						g_now + 310));
 	assert_true(out.id == d2.id);
 
 	assert_ok(cat_store_device_touch(s, d.id, g_now + 7));
@@ -75,11 +75,11 @@ static void test_store__device_insert_and_lookup(void **state)
 	assert_int_equal(cat_store_device_by_hash(s, &out, out.device_hash),
 			 CAT_ENOTFOUND);
 	assert_int_equal(
-	    cat_store_device_by_user_code(s, &out, "BCDFGHJ", g_now),
-	    CAT_ENOTFOUND);
+		cat_store_device_by_user_code(s, &out, "BCDFGHJ", g_now),
+		CAT_ENOTFOUND);
 	assert_int_equal(
-	    cat_store_device_by_user_code(s, &out, "BCDFGHJKL", g_now),
-	    CAT_EINVAL);
+		cat_store_device_by_user_code(s, &out, "BCDFGHJKL", g_now),
+		CAT_EINVAL);
 
 	bad = d;
 	new_hash(bad.device_hash);
@@ -187,30 +187,30 @@ static void test_store__device_redeem(void **state)
 	assert_string_equal(gout.token_hash, g.token_hash);
 	assert_true(gout.account_id == a);
 	assert_ok(
-	    cat_store_access_validate(s, &pr, acc.token_hash, g_now + 11));
+		cat_store_access_validate(s, &pr, acc.token_hash, g_now + 11));
 	assert_string_equal(pr.token_id, g.token_id);
 
 	/* redeemed once only; the second attempt inserts nothing */
 	make_grant(&g2, a, c.id, g_now + 12);
 	make_access(&acc2, g2.token_id, g_now + 3600);
 	assert_int_equal(
-	    cat_store_device_redeem(s, d.id, &g2, &acc2, g_now + 12),
-	    CAT_ECONFLICT);
+		cat_store_device_redeem(s, d.id, &g2, &acc2, g_now + 12),
+		CAT_ECONFLICT);
 	assert_int_equal(cat_store_grant_by_id(s, &gout, g2.token_id),
 			 CAT_ENOTFOUND);
 	assert_int_equal(
-	    cat_store_access_validate(s, &pr, acc2.token_hash, g_now + 13),
-	    CAT_ENOTFOUND);
+		cat_store_access_validate(s, &pr, acc2.token_hash, g_now + 13),
+		CAT_ENOTFOUND);
 
 	/* denied cannot be redeemed */
 	new_device(s, &d, c.id, g_now);
 	assert_ok(cat_store_device_decide(s, d.id, a, 0, g_now + 1));
 	assert_int_equal(
-	    cat_store_device_redeem(s, d.id, &g2, &acc2, g_now + 12),
-	    CAT_ECONFLICT);
+		cat_store_device_redeem(s, d.id, &g2, &acc2, g_now + 12),
+		CAT_ECONFLICT);
 	assert_int_equal(
-	    cat_store_device_redeem(s, INT64_MAX, &g2, &acc2, g_now + 12),
-	    CAT_ENOTFOUND);
+		cat_store_device_redeem(s, INT64_MAX, &g2, &acc2, g_now + 12),
+		CAT_ENOTFOUND);
 	assert_int_equal(cat_store_grant_by_id(s, &gout, g2.token_id),
 			 CAT_ENOTFOUND);
 }
@@ -229,8 +229,8 @@ static void *redeem_main(void *p)
 	struct redeem_arg *r = p;
 
 	pthread_barrier_wait(r->barrier);
-	r->rc =
-	    cat_store_device_redeem(r->s, r->id, &r->g, &r->acc, g_now + 20);
+	r->rc = cat_store_device_redeem(r->s, r->id, &r->g, &r->acc,
+					g_now + 20);
 	return NULL;
 }
 
@@ -262,8 +262,8 @@ static void test_store__device_redeem_race(void **state)
 			r[i].rc = 1;
 			make_grant(&r[i].g, a, c.id, g_now + 20);
 			make_access(&r[i].acc, r[i].g.token_id, g_now + 3600);
-			assert_ok(
-			    pthread_create(&t[i], NULL, redeem_main, &r[i]));
+			assert_ok(pthread_create(&t[i], NULL, redeem_main,
+						 &r[i]));
 		}
 		for (i = 0; i < 2; i++)
 			pthread_join(t[i], NULL);
@@ -278,7 +278,7 @@ static void test_store__device_redeem_race(void **state)
 			assert_int_equal(err, r[i].rc == 0 ? 0 : CAT_ENOTFOUND);
 			found += err == 0;
 			err = cat_store_access_validate(
-			    s, &pr, r[i].acc.token_hash, g_now + 21);
+				s, &pr, r[i].acc.token_hash, g_now + 21);
 			assert_int_equal(err, r[i].rc == 0 ? 0 : CAT_ENOTFOUND);
 		}
 		assert_int_equal(found, 1);
@@ -364,7 +364,7 @@ static void test_store__grant_list(void **state)
 	struct cat_store *s = *state;
 	struct cat_client c;
 	struct cat_grant g[4], theirs;
-	struct grant_seen seen = {0};
+	struct grant_seen seen = { 0 };
 	int64_t a = new_account(s), other = new_account(s);
 	int i;
 
@@ -380,10 +380,10 @@ static void test_store__grant_list(void **state)
 	assert_string_equal(seen.ids[1], g[1].token_id);
 	assert_string_equal(seen.ids[2], g[0].token_id);
 
-	seen = (struct grant_seen){.stop_after = 1};
+	seen = (struct grant_seen){ .stop_after = 1 };
 	assert_int_equal(cat_store_grant_list(s, a, grant_cb, &seen), 3);
 	assert_int_equal(seen.n, 1);
-	seen = (struct grant_seen){0};
+	seen = (struct grant_seen){ 0 };
 	assert_ok(cat_store_grant_list(s, new_account(s), grant_cb, &seen));
 	assert_ok(seen.n);
 }
@@ -408,11 +408,11 @@ static void test_store__access_validate(void **state)
 	assert_true(pr.expires_at == g_now + 3600);
 	assert_true(pr.grant_last_used_at == 0);
 	/* valid up to, not at, its expiry */
-	assert_ok(
-	    cat_store_access_validate(s, &pr, acc.token_hash, g_now + 3599));
+	assert_ok(cat_store_access_validate(s, &pr, acc.token_hash,
+					    g_now + 3599));
 	assert_int_equal(
-	    cat_store_access_validate(s, &pr, acc.token_hash, g_now + 3600),
-	    CAT_ENOTFOUND);
+		cat_store_access_validate(s, &pr, acc.token_hash, g_now + 3600),
+		CAT_ENOTFOUND);
 
 	new_hash(big);
 	assert_int_equal(cat_store_access_validate(s, &pr, big, g_now),
@@ -449,14 +449,14 @@ static void test_store__grant_revoke(void **state)
 	assert_ok(cat_store_grant_revoke(s, g.token_id, g_now + 1));
 	/* at once, for every access token of the grant, on every handle */
 	assert_int_equal(
-	    cat_store_access_validate(s, &pr, acc1.token_hash, g_now + 1),
-	    CAT_ENOTFOUND);
+		cat_store_access_validate(s, &pr, acc1.token_hash, g_now + 1),
+		CAT_ENOTFOUND);
 	assert_int_equal(
-	    cat_store_access_validate(s2, &pr, acc1.token_hash, g_now + 1),
-	    CAT_ENOTFOUND);
+		cat_store_access_validate(s2, &pr, acc1.token_hash, g_now + 1),
+		CAT_ENOTFOUND);
 	assert_int_equal(
-	    cat_store_access_validate(s2, &pr, acc2.token_hash, g_now + 1),
-	    CAT_ENOTFOUND);
+		cat_store_access_validate(s2, &pr, acc2.token_hash, g_now + 1),
+		CAT_ENOTFOUND);
 	cat_store_close(s2);
 
 	/* idempotent, and the first time stays */
@@ -546,16 +546,16 @@ static void test_store__code_redeem(void **state)
 	assert_int_equal(out.used, 1);
 	/* once only */
 	assert_int_equal(
-	    cat_store_code_redeem(s, &out, code.code_hash, g_now + 2),
-	    CAT_ENOTFOUND);
+		cat_store_code_redeem(s, &out, code.code_hash, g_now + 2),
+		CAT_ENOTFOUND);
 
 	/* not after expiry, and expiry does not consume it */
 	make_code(&code, c.id, a, g_now + 120);
 	code.code_challenge[0] = '\0';
 	assert_ok(cat_store_code_insert(s, &code));
 	assert_int_equal(
-	    cat_store_code_redeem(s, &out, code.code_hash, g_now + 120),
-	    CAT_ENOTFOUND);
+		cat_store_code_redeem(s, &out, code.code_hash, g_now + 120),
+		CAT_ENOTFOUND);
 	assert_ok(cat_store_code_redeem(s, &out, code.code_hash, g_now + 119));
 	assert_string_equal(out.code_challenge, "");
 
@@ -578,7 +578,7 @@ static void test_store__code_redeem(void **state)
 static void test_store__session(void **state)
 {
 	struct cat_store *s = *state;
-	struct cat_session se = {0}, anon = {0}, out;
+	struct cat_session se = { 0 }, anon = { 0 }, out;
 	int64_t a = new_account(s);
 
 	new_hash(se.id_hash);
@@ -595,8 +595,8 @@ static void test_store__session(void **state)
 	assert_true(out.created_at == g_now);
 	assert_true(out.expires_at == g_now + 3600);
 	assert_int_equal(
-	    cat_store_session_get(s, &out, se.id_hash, g_now + 3600),
-	    CAT_ENOTFOUND);
+		cat_store_session_get(s, &out, se.id_hash, g_now + 3600),
+		CAT_ENOTFOUND);
 
 	/* anonymous sessions (before sign-in) have account 0 */
 	new_hash(anon.id_hash);
@@ -631,8 +631,8 @@ static void test_store__ratelimit(void **state)
 	uniq(key, sizeof(key), "login:203.0.113.7:");
 	uniq(key2, sizeof(key2), "login:203.0.113.8:");
 	for (i = 0; i < 3; i++) {
-		assert_ok(
-		    cat_store_ratelimit_hit(s, &allowed, key, w0 + i, 60, 3));
+		assert_ok(cat_store_ratelimit_hit(s, &allowed, key, w0 + i, 60,
+						  3));
 		assert_int_equal(allowed, 1);
 	}
 	assert_ok(cat_store_ratelimit_hit(s, &allowed, key, w0 + 59, 60, 3));
@@ -690,7 +690,7 @@ static void test_store__purge(void **state)
 	struct cat_grant g, revoked, out;
 	struct cat_access old_acc, live_acc;
 	struct cat_auth_code old_code, live_code;
-	struct cat_session old_se = {0}, live_se = {0}, sout;
+	struct cat_session old_se = { 0 }, live_se = { 0 }, sout;
 	struct cat_device_auth long_gone, recent, live, dout;
 	struct cat_principal pr;
 	char rl_old[64], rl_live[64];
@@ -728,8 +728,8 @@ static void test_store__purge(void **state)
 	assert_ok(cat_store_code_insert(s, &old_code));
 	assert_ok(cat_store_session_insert(s, &old_se));
 	assert_int_equal(
-	    cat_store_device_by_hash(s, &dout, long_gone.device_hash),
-	    CAT_ENOTFOUND);
+		cat_store_device_by_hash(s, &dout, long_gone.device_hash),
+		CAT_ENOTFOUND);
 	assert_ok(cat_store_ratelimit_hit(s, &allowed, rl_old, p - 120, 60, 1));
 	assert_int_equal(allowed, 1);
 
@@ -752,21 +752,21 @@ static void test_store__purge(void **state)
 int contract_oauth_tests(void)
 {
 	const struct CMUnitTest tests[] = {
-	    CONTRACT_TEST(test_store__device_insert_and_lookup),
-	    CONTRACT_TEST(test_store__device_decide),
-	    CONTRACT_TEST(test_store__device_decide_expired),
-	    CONTRACT_TEST(test_store__device_redeem),
-	    CONTRACT_TEST(test_store__device_redeem_race),
-	    CONTRACT_TEST(test_store__grant_insert_and_lookup),
-	    CONTRACT_TEST(test_store__grant_list),
-	    CONTRACT_TEST(test_store__access_validate),
-	    CONTRACT_TEST(test_store__grant_revoke),
-	    CONTRACT_TEST(test_store__grant_touch),
-	    CONTRACT_TEST(test_store__code_redeem),
-	    CONTRACT_TEST(test_store__session),
-	    CONTRACT_TEST(test_store__ratelimit),
-	    CONTRACT_TEST(test_store__ratelimit_count),
-	    CONTRACT_TEST(test_store__purge),
+		CONTRACT_TEST(test_store__device_insert_and_lookup),
+		CONTRACT_TEST(test_store__device_decide),
+		CONTRACT_TEST(test_store__device_decide_expired),
+		CONTRACT_TEST(test_store__device_redeem),
+		CONTRACT_TEST(test_store__device_redeem_race),
+		CONTRACT_TEST(test_store__grant_insert_and_lookup),
+		CONTRACT_TEST(test_store__grant_list),
+		CONTRACT_TEST(test_store__access_validate),
+		CONTRACT_TEST(test_store__grant_revoke),
+		CONTRACT_TEST(test_store__grant_touch),
+		CONTRACT_TEST(test_store__code_redeem),
+		CONTRACT_TEST(test_store__session),
+		CONTRACT_TEST(test_store__ratelimit),
+		CONTRACT_TEST(test_store__ratelimit_count),
+		CONTRACT_TEST(test_store__purge),
 	};
 
 	return cmocka_run_group_tests_name("store: oauth", tests, NULL, NULL);

@@ -36,7 +36,7 @@ static void test_buf__cap_is_enforced(void **state)
 
 	(void)state;
 	cat_buf_init(&b, 10);
-	assert_int_equal(cat_buf_puts(&b, "0123456789"), 0);  /* exactly max */
+	assert_int_equal(cat_buf_puts(&b, "0123456789"), 0); /* exactly max */
 	assert_int_equal(b.len, 10);
 	assert_int_equal(cat_buf_puts(&b, "x"), CAT_ETOOBIG);
 	assert_int_equal(cat_buf_add(&b, "x", 1), CAT_ETOOBIG);
@@ -78,7 +78,8 @@ static void test_buf__html_escapes_all_five(void **state)
 
 	(void)state;
 	cat_buf_init(&b, 1024);
-	assert_int_equal(cat_buf_html(&b, "<a href=\"x\">Tom & Jerry's</a>"), 0);
+	assert_int_equal(cat_buf_html(&b, "<a href=\"x\">Tom & Jerry's</a>"),
+			 0);
 	assert_string_equal(cat_buf_cstr(&b),
 			    "&lt;a href=&quot;x&quot;&gt;Tom &amp; "
 			    "Jerry&#39;s&lt;/a&gt;");
@@ -167,7 +168,7 @@ static void test_buf__reset_detach_release(void **state)
 	cap = b.cap;
 	cat_buf_reset(&b);
 	assert_int_equal(b.len, 0);
-	assert_int_equal(b.cap, cap);  /* keeps the allocation */
+	assert_int_equal(b.cap, cap); /* keeps the allocation */
 	assert_string_equal(cat_buf_cstr(&b), "");
 	assert_int_equal(cat_buf_puts(&b, "world"), 0);
 	p = cat_buf_detach(&b);
@@ -185,7 +186,7 @@ static void test_buf__reset_detach_release(void **state)
 	assert_int_equal(cat_buf_puts(&b, "again"), 0);
 	cat_buf_release(&b);
 	assert_null(b.ptr);
-	cat_buf_release(&b);  /* twice is harmless */
+	cat_buf_release(&b); /* twice is harmless */
 }
 
 static void test_buf__binary_content(void **state)
@@ -196,7 +197,7 @@ static void test_buf__binary_content(void **state)
 	cat_buf_init(&b, 16);
 	assert_int_equal(cat_buf_add(&b, "a\0b", 3), 0);
 	assert_int_equal(b.len, 3);
-	assert_memory_equal(b.ptr, "a\0b", 4);  /* NUL-terminated after */
+	assert_memory_equal(b.ptr, "a\0b", 4); /* NUL-terminated after */
 	cat_buf_release(&b);
 }
 

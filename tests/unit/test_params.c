@@ -66,9 +66,11 @@ static void test_params__scope_with_encoded_separators(void **state)
 	/* as the reference CLI sends it: ':' ',' '/' percent-encoded */
 	assert_int_equal(parse(req, "scope=ZohoCatalyst.projects.ALL%2C"
 				    "ZohoCatalyst.tokens.READ&redirect_uri="
-				    "http%3A%2F%2Flocalhost%3A9005"), 0);
-	assert_string_equal(cat_req_param(req, "scope"),
-			    "ZohoCatalyst.projects.ALL,ZohoCatalyst.tokens.READ");
+				    "http%3A%2F%2Flocalhost%3A9005"),
+			 0);
+	assert_string_equal(
+		cat_req_param(req, "scope"),
+		"ZohoCatalyst.projects.ALL,ZohoCatalyst.tokens.READ");
 	assert_string_equal(cat_req_param(req, "redirect_uri"),
 			    "http://localhost:9005");
 }
@@ -128,8 +130,8 @@ static void test_params__length_is_respected(void **state)
 static void test_params__bad_escapes(void **state)
 {
 	static const char *const bad[] = {
-		"a=%", "a=%4", "a=%zz", "a=%G1", "a=%1G", "a=%%41",
-		"%=1", "a=1&b=%", "a=% 1",
+		"a=%",    "a=%4", "a=%zz",   "a=%G1", "a=%1G",
+		"a=%%41", "%=1",  "a=1&b=%", "a=% 1",
 	};
 	struct cat_req *req = *state;
 	size_t i;
@@ -159,19 +161,18 @@ static void test_params__nul_is_refused(void **state)
 static void test_params__invalid_utf8_is_refused(void **state)
 {
 	static const char *const bad[] = {
-		"a=%C3%28",          /* bad continuation byte */
-		"a=%C0%AF",          /* overlong '/' */
-		"a=%E0%80%AF",       /* overlong, 3 bytes */
-		"a=%F0%80%80%AF",    /* overlong, 4 bytes */
-		"a=%ED%A0%80",       /* UTF-16 surrogate U+D800 */
-		"a=%ED%BF%BF",       /* surrogate U+DFFF */
-		"a=%F4%90%80%80",    /* above U+10FFFF */
-		"a=%E2%82",          /* truncated sequence */
-		"a=%80",             /* lone continuation byte */
-		"a=%FF",
-		"a=%F8%88%80%80%80", /* 5-byte form */
-		"a%C3=1",            /* in a key */
-		"a=\xC3\x28",        /* raw, not escaped */
+		"a=%C3%28",       /* bad continuation byte */
+		"a=%C0%AF",       /* overlong '/' */
+		"a=%E0%80%AF",    /* overlong, 3 bytes */
+		"a=%F0%80%80%AF", /* overlong, 4 bytes */
+		"a=%ED%A0%80",    /* UTF-16 surrogate U+D800 */
+		"a=%ED%BF%BF",    /* surrogate U+DFFF */
+		"a=%F4%90%80%80", /* above U+10FFFF */
+		"a=%E2%82",       /* truncated sequence */
+		"a=%80",          /* lone continuation byte */
+		"a=%FF",          "a=%F8%88%80%80%80", /* 5-byte form */
+		"a%C3=1",                              /* in a key */
+		"a=\xC3\x28",                          /* raw, not escaped */
 	};
 	struct cat_req *req = *state;
 	size_t i;
@@ -192,7 +193,8 @@ static void test_params__valid_utf8_is_kept(void **state)
 	assert_string_equal(cat_req_param(req, "a"), "\xC3\xA9");
 	assert_string_equal(cat_req_param(req, "b"), "\xE2\x82\xAC");
 	assert_string_equal(cat_req_param(req, "c"), "\xF0\x9F\x98\x80");
-	assert_string_equal(cat_req_param(req, "d"), "\xED\x9F\xBF"); /* U+D7FF */
+	assert_string_equal(cat_req_param(req, "d"),
+			    "\xED\x9F\xBF"); /* U+D7FF */
 	assert_string_equal(cat_req_param(req, "e"), "\xF4\x8F\xBF\xBF");
 	assert_string_equal(cat_req_param(req, "f"), "\xC3\xA9");
 }
@@ -205,9 +207,9 @@ static void test_params__utf8_valid_direct(void **state)
 	/* only n bytes are looked at */
 	assert_true(cat_utf8_valid("ok\xC3", 2));
 	assert_false(cat_utf8_valid("ok\xC3", 3));
-	assert_false(cat_utf8_valid("\xC1\xBF", 2));     /* overlong */
-	assert_true(cat_utf8_valid("\xC2\x80", 2));      /* U+0080 */
-	assert_true(cat_utf8_valid("\xEF\xBF\xBF", 3));  /* U+FFFF */
+	assert_false(cat_utf8_valid("\xC1\xBF", 2));    /* overlong */
+	assert_true(cat_utf8_valid("\xC2\x80", 2));     /* U+0080 */
+	assert_true(cat_utf8_valid("\xEF\xBF\xBF", 3)); /* U+FFFF */
 }
 
 static void test_params__too_many_params(void **state)
@@ -218,8 +220,8 @@ static void test_params__too_many_params(void **state)
 	int i;
 
 	for (i = 0; i < CAT_MAX_PARAMS; i++)
-		off += (size_t)snprintf(text + off, sizeof(text) - off, "k%d=v&",
-					i);
+		off += (size_t)snprintf(text + off, sizeof(text) - off,
+					"k%d=v&", i);
 	assert_int_equal(parse(req, text), 0);
 	assert_int_equal(req->params.count, CAT_MAX_PARAMS);
 	snprintf(text + off, sizeof(text) - off, "one=more");
@@ -243,7 +245,7 @@ static void test_params__release_then_reuse(void **state)
 	cat_params_release(&req->params);
 	assert_int_equal(req->params.count, 0);
 	assert_null(cat_req_param(req, "a"));
-	cat_params_release(&req->params);  /* twice is harmless */
+	cat_params_release(&req->params); /* twice is harmless */
 	assert_int_equal(parse(req, "c=3"), 0);
 	assert_string_equal(cat_req_param(req, "c"), "3");
 }

@@ -67,7 +67,8 @@ static int blocked_now(struct fixture *f, const char *subject)
 	int blocked = -1;
 
 	assert_int_equal(
-	    web_limit_blocked(&f->req, &blocked, "code", subject, LIMIT), 0);
+		web_limit_blocked(&f->req, &blocked, "code", subject, LIMIT),
+		0);
 	return blocked;
 }
 
@@ -76,7 +77,7 @@ static int wrong(struct fixture *f, const char *subject)
 	int blocked = -1;
 
 	assert_int_equal(
-	    web_limit_wrong(&f->req, &blocked, "code", subject, LIMIT), 0);
+		web_limit_wrong(&f->req, &blocked, "code", subject, LIMIT), 0);
 	return blocked;
 }
 
@@ -139,16 +140,18 @@ static void test_ratelimit__lifts_after_the_windows(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(
-		test_ratelimit__wrong_answers_block_at_the_limit, setup,
-		teardown),
-	    cmocka_unit_test_setup_teardown(
-		test_ratelimit__checking_does_not_count, setup, teardown),
-	    cmocka_unit_test_setup_teardown(
-		test_ratelimit__burst_across_a_window_boundary, setup,
-		teardown),
-	    cmocka_unit_test_setup_teardown(
-		test_ratelimit__lifts_after_the_windows, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_ratelimit__wrong_answers_block_at_the_limit, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_ratelimit__checking_does_not_count, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_ratelimit__burst_across_a_window_boundary, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_ratelimit__lifts_after_the_windows, setup,
+			teardown),
 	};
 
 	return cmocka_run_group_tests_name("ratelimit", tests, NULL, NULL);

@@ -110,7 +110,7 @@ static void test_routes__id_length_limit(void **state)
 static void test_routes__rejects_bad_id_characters(void **state)
 {
 	static const char *const bad[] = {
-		"/baas/v1/project/",            /* empty id */
+		"/baas/v1/project/", /* empty id */
 		"/baas/v1/project//environment",
 		"/baas/v1/project/a b",
 		"/baas/v1/project/a%2Fb",

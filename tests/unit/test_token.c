@@ -82,7 +82,8 @@ static void test_token__new_rejects_bad_kind_and_dc(void **state)
 	assert_int_equal(cat_token_new(tok, CAT_TOK__COUNT, "us"), CAT_EINVAL);
 	assert_int_equal(cat_token_new(tok, CAT_TOK_REFRESH, "xx"), CAT_EINVAL);
 	/* "com" is the reference CLI's name for us, not a token DC code */
-	assert_int_equal(cat_token_new(tok, CAT_TOK_REFRESH, "com"), CAT_EINVAL);
+	assert_int_equal(cat_token_new(tok, CAT_TOK_REFRESH, "com"),
+			 CAT_EINVAL);
 	assert_int_equal(cat_token_new(tok, CAT_TOK_REFRESH, ""), CAT_EINVAL);
 }
 
@@ -260,7 +261,7 @@ static void test_token__random_chars_stay_in_alphabet(void **state)
 {
 	char out[257];
 	size_t i;
-	int seen[2] = {0, 0};
+	int seen[2] = { 0, 0 };
 
 	(void)state;
 	cat_random_chars(out, 256, "xy");
@@ -284,7 +285,8 @@ int main(void)
 		cmocka_unit_test(test_token__one_char_change_fails),
 		cmocka_unit_test(test_token__swapped_kind_or_dc_fails),
 		cmocka_unit_test(test_token__truncated_or_extended_fails),
-		cmocka_unit_test(test_token__wrong_prefix_dc_or_chars_with_valid_crc),
+		cmocka_unit_test(
+			test_token__wrong_prefix_dc_or_chars_with_valid_crc),
 		cmocka_unit_test(test_token__distinct_tokens_differ),
 		cmocka_unit_test(test_token__crc_known_vector),
 		cmocka_unit_test(test_token__hash_known_vectors),

@@ -50,15 +50,15 @@ static void test_usercode__normalises_case_dash_and_spaces(void **state)
 static void test_usercode__rejects_vowels_digits_and_others(void **state)
 {
 	(void)state;
-	refuses("BCDF-GHJA");   /* vowels make words */
-	refuses("bcdf-ghje");   /* lowercase vowel too */
+	refuses("BCDF-GHJA"); /* vowels make words */
+	refuses("bcdf-ghje"); /* lowercase vowel too */
 	refuses("BCDF-GHIK");
 	refuses("BCDF-GHOK");
 	refuses("BCDF-GHUK");
-	refuses("BCDF-GHYK");   /* Y is not in the alphabet either */
-	refuses("BCDF-GH1K");   /* 1/I and 0/O confusion */
+	refuses("BCDF-GHYK"); /* Y is not in the alphabet either */
+	refuses("BCDF-GH1K"); /* 1/I and 0/O confusion */
 	refuses("BCDF-GH0K");
-	refuses("BCDF_GHJK");   /* only '-' and spaces are ignored */
+	refuses("BCDF_GHJK"); /* only '-' and spaces are ignored */
 	refuses("BCDF.GHJK");
 	refuses("BCDF\xC3\x89GHJ"); /* non-ASCII */
 }
@@ -68,8 +68,8 @@ static void test_usercode__rejects_wrong_length(void **state)
 	(void)state;
 	refuses("");
 	refuses("----");
-	refuses("BCDF-GHJ");    /* 7 */
-	refuses("BCDF-GHJKL");  /* 9 */
+	refuses("BCDF-GHJ");   /* 7 */
+	refuses("BCDF-GHJKL"); /* 9 */
 	refuses("BCDFGHJKBCDFGHJK");
 	refuses(NULL);
 }
@@ -89,7 +89,7 @@ static void test_usercode__generated_codes_use_the_alphabet(void **state)
 {
 	char code[CAT_USER_CODE_LEN + 1], shown[CAT_USER_CODE_LEN + 2];
 	char back[CAT_USER_CODE_LEN + 1];
-	int seen[256] = {0};
+	int seen[256] = { 0 };
 	size_t i, k;
 
 	(void)state;
@@ -97,7 +97,8 @@ static void test_usercode__generated_codes_use_the_alphabet(void **state)
 		cat_user_code_new(code);
 		assert_int_equal(strlen(code), CAT_USER_CODE_LEN);
 		for (k = 0; k < CAT_USER_CODE_LEN; k++) {
-			assert_non_null(strchr(CAT_USER_CODE_ALPHABET, code[k]));
+			assert_non_null(
+				strchr(CAT_USER_CODE_ALPHABET, code[k]));
 			seen[(unsigned char)code[k]]++;
 		}
 		cat_user_code_display(shown, code);
@@ -121,12 +122,16 @@ static void test_usercode__alphabet_has_no_vowels_or_digits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_usercode__normalises_case_dash_and_spaces),
-		cmocka_unit_test(test_usercode__rejects_vowels_digits_and_others),
+		cmocka_unit_test(
+			test_usercode__normalises_case_dash_and_spaces),
+		cmocka_unit_test(
+			test_usercode__rejects_vowels_digits_and_others),
 		cmocka_unit_test(test_usercode__rejects_wrong_length),
 		cmocka_unit_test(test_usercode__display_format),
-		cmocka_unit_test(test_usercode__generated_codes_use_the_alphabet),
-		cmocka_unit_test(test_usercode__alphabet_has_no_vowels_or_digits),
+		cmocka_unit_test(
+			test_usercode__generated_codes_use_the_alphabet),
+		cmocka_unit_test(
+			test_usercode__alphabet_has_no_vowels_or_digits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

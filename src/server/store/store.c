@@ -36,9 +36,10 @@ int cat_store_open(struct cat_store **out, const char *url)
 	*out = NULL;
 	if (!ops)
 		/* never echo the URL: a postgres:// one may hold a password */
-		return cat_error_set(CAT_EINVAL,
-				     "no store backend for this --db URL in this "
-				     "build (PostgreSQL support not compiled in?)");
+		return cat_error_set(
+			CAT_EINVAL,
+			"no store backend for this --db URL in this "
+			"build (PostgreSQL support not compiled in?)");
 	return ops->open(out, url);
 }
 

@@ -22,17 +22,17 @@
 #include "err.h"
 #include "token.h"
 
-#define CAT_EMAIL_MAX 255
-#define CAT_NAME_MAX 127
-#define CAT_ID_MAX 63       /* org ids, project ids, client ids */
-#define CAT_SCOPE_MAX 4095
+#define CAT_EMAIL_MAX       255
+#define CAT_NAME_MAX        127
+#define CAT_ID_MAX          63 /* org ids, project ids, client ids */
+#define CAT_SCOPE_MAX       4095
 #define CAT_DEVICE_NAME_MAX 127
-#define CAT_URI_MAX 511
-#define CAT_PWHASH_MAX 255
-#define CAT_RL_KEY_MAX 127
+#define CAT_URI_MAX         511
+#define CAT_PWHASH_MAX      255
+#define CAT_RL_KEY_MAX      127
 
 struct cat_account {
-	int64_t id;        /* also shown as ZUID */
+	int64_t id; /* also shown as ZUID */
 	char email[CAT_EMAIL_MAX + 1];
 	char first_name[CAT_NAME_MAX + 1];
 	char last_name[CAT_NAME_MAX + 1];
@@ -41,17 +41,17 @@ struct cat_account {
 };
 
 struct cat_org {
-	char id[CAT_ID_MAX + 1];   /* digits, assigned by the store */
+	char id[CAT_ID_MAX + 1]; /* digits, assigned by the store */
 	char name[CAT_NAME_MAX + 1];
-	int is_default;            /* for the account it was listed for */
+	int is_default; /* for the account it was listed for */
 	int64_t created_at;
 };
 
 struct cat_project {
-	char id[CAT_ID_MAX + 1];   /* digits, assigned by the store */
+	char id[CAT_ID_MAX + 1]; /* digits, assigned by the store */
 	char org_id[CAT_ID_MAX + 1];
 	char name[CAT_NAME_MAX + 1];
-	char type[16];             /* "Live" or "Demo" */
+	char type[16]; /* "Live" or "Demo" */
 	char timezone[64];
 	char domain_id[CAT_ID_MAX + 1];
 	char domain_name[CAT_NAME_MAX + 1]; /* "<project name>-<org id>" */
@@ -61,21 +61,21 @@ struct cat_project {
 struct cat_env {
 	char zgid[CAT_ID_MAX + 1]; /* Development: equals the org id */
 	char project_id[CAT_ID_MAX + 1];
-	char name[32];             /* "Development", "Production" */
-	int type;                  /* 3 Development, 2 Production */
-	char status[16];           /* "Active" */
+	char name[32];   /* "Development", "Production" */
+	int type;        /* 3 Development, 2 Production */
+	char status[16]; /* "Active" */
 };
 
 enum cat_client_kind {
-	CAT_CLIENT_DEVICE = 'm',   /* device flow: CLI tokens "m_..." */
-	CAT_CLIENT_BROWSER = 'w',  /* browser + loopback redirect: "w_..." */
+	CAT_CLIENT_DEVICE = 'm',  /* device flow: CLI tokens "m_..." */
+	CAT_CLIENT_BROWSER = 'w', /* browser + loopback redirect: "w_..." */
 };
 
 struct cat_client {
 	char id[CAT_ID_MAX + 1];
 	char secret_hash[CAT_HASH_HEX];
 	char name[CAT_NAME_MAX + 1];
-	int kind;                  /* enum cat_client_kind */
+	int kind; /* enum cat_client_kind */
 	int64_t created_at;
 };
 
@@ -87,16 +87,16 @@ enum cat_device_status {
 };
 
 struct cat_device_auth {
-	int64_t id;                          /* assigned by device_insert */
-	char device_hash[CAT_HASH_HEX];      /* hash of device_code */
+	int64_t id;                            /* assigned by device_insert */
+	char device_hash[CAT_HASH_HEX];        /* hash of device_code */
 	char user_code[CAT_USER_CODE_LEN + 1]; /* canonical, no dash */
 	char client_id[CAT_ID_MAX + 1];
 	char scope[CAT_SCOPE_MAX + 1];
 	char device_name[CAT_DEVICE_NAME_MAX + 1];
-	int64_t bound_account_id;            /* 0: any account may approve */
-	int64_t account_id;                  /* who approved/denied, 0 before */
-	int status;                          /* enum cat_device_status */
-	int interval;                        /* seconds between polls */
+	int64_t bound_account_id; /* 0: any account may approve */
+	int64_t account_id;       /* who approved/denied, 0 before */
+	int status;               /* enum cat_device_status */
+	int interval;             /* seconds between polls */
 	int64_t created_at;
 	int64_t expires_at;
 	int64_t last_poll_at;
@@ -108,13 +108,13 @@ struct cat_grant {
 	char token_hash[CAT_HASH_HEX];       /* hash of the refresh token */
 	int64_t account_id;
 	char client_id[CAT_ID_MAX + 1];
-	int kind;                            /* enum cat_client_kind of the flow */
+	int kind; /* enum cat_client_kind of the flow */
 	char scope[CAT_SCOPE_MAX + 1];
 	char device_name[CAT_DEVICE_NAME_MAX + 1];
 	char dc[3];
 	int64_t created_at;
-	int64_t last_used_at;                /* 0: never used */
-	int64_t revoked_at;                  /* 0: active */
+	int64_t last_used_at; /* 0: never used */
+	int64_t revoked_at;   /* 0: active */
 };
 
 /* An access token issued from a grant by a refresh or a code exchange. */
@@ -129,7 +129,7 @@ struct cat_principal {
 	int64_t account_id;
 	char token_id[CAT_TOKEN_ID_LEN + 1];
 	char client_id[CAT_ID_MAX + 1];
-	int64_t expires_at;        /* of the access token */
+	int64_t expires_at; /* of the access token */
 	int64_t grant_last_used_at;
 };
 
@@ -140,7 +140,7 @@ struct cat_auth_code {
 	int64_t account_id;
 	char redirect_uri[CAT_URI_MAX + 1];
 	char scope[CAT_SCOPE_MAX + 1];
-	char code_challenge[128];  /* "" when the client sent no PKCE */
+	char code_challenge[128]; /* "" when the client sent no PKCE */
 	int64_t expires_at;
 	int used;
 };
@@ -149,7 +149,7 @@ struct cat_auth_code {
 struct cat_session {
 	char id_hash[CAT_HASH_HEX];
 	int64_t account_id;
-	char csrf[CAT_TOKEN_MAX];  /* random, compared in constant time */
+	char csrf[CAT_TOKEN_MAX]; /* random, compared in constant time */
 	int64_t created_at;
 	int64_t expires_at;
 };
@@ -162,18 +162,20 @@ typedef int (*cat_grant_cb)(const struct cat_grant *g, void *ctx);
 struct cat_store;
 
 struct cat_store_ops {
-	const char *name;      /* "sqlite", "postgres" */
+	const char *name; /* "sqlite", "postgres" */
 	/* url is "sqlite:/path", a plain path, or "postgres://..." */
 	int (*open)(struct cat_store **out, const char *url);
 	void (*close)(struct cat_store *s);
-	/* Creates or upgrades the schema; safe to run concurrently and twice. */
+	/* Creates or upgrades the schema; safe to run concurrently and twice.
+	 */
 	int (*migrate)(struct cat_store *s);
 	/* Cheap liveness check for /healthz. */
 	int (*ping)(struct cat_store *s);
 	/* The schema version currently in the database. */
 	int (*schema_version)(struct cat_store *s, int *out);
 
-	/* Accounts. account_add: CAT_EEXISTS when the email (case-insensitive) is taken; sets a->id. */
+	/* Accounts. account_add: CAT_EEXISTS when the email (case-insensitive)
+	 * is taken; sets a->id. */
 	int (*account_add)(struct cat_store *s, struct cat_account *a);
 	/* CAT_ENOTFOUND when absent. Email match is case-insensitive. */
 	int (*account_by_email)(struct cat_store *s, struct cat_account *out,
@@ -181,10 +183,12 @@ struct cat_store_ops {
 	int (*account_by_id)(struct cat_store *s, struct cat_account *out,
 			     int64_t id);
 
-	/* Orgs: org_add assigns o->id. member_add: CAT_EEXISTS if already a member;
-	 * is_default makes this the account's default org (clearing any other). */
+	/* Orgs: org_add assigns o->id. member_add: CAT_EEXISTS if already a
+	 * member; is_default makes this the account's default org (clearing any
+	 * other). */
 	int (*org_add)(struct cat_store *s, struct cat_org *o);
-	int (*org_get)(struct cat_store *s, struct cat_org *out, const char *id);
+	int (*org_get)(struct cat_store *s, struct cat_org *out,
+		       const char *id);
 	int (*member_add)(struct cat_store *s, int64_t account_id,
 			  const char *org_id, int is_default);
 	/* The account's orgs, default first then by creation; cb returning
@@ -276,7 +280,8 @@ struct cat_store_ops {
 			   const char *code_hash, int64_t now);
 
 	/* Web sessions. */
-	int (*session_insert)(struct cat_store *s, const struct cat_session *se);
+	int (*session_insert)(struct cat_store *s,
+			      const struct cat_session *se);
 	/* CAT_ENOTFOUND when unknown or expired. */
 	int (*session_get)(struct cat_store *s, struct cat_session *out,
 			   const char *id_hash, int64_t now);
@@ -316,44 +321,208 @@ extern const struct cat_store_ops cat_store_sqlite_ops;
 extern const struct cat_store_ops cat_store_pg_ops;
 #endif
 
-static inline int cat_store_migrate(struct cat_store *s) { return s->ops->migrate(s); }
-static inline int cat_store_ping(struct cat_store *s) { return s->ops->ping(s); }
-static inline int cat_store_schema_version(struct cat_store *s, int *out) { return s->ops->schema_version(s, out); }
-static inline int cat_store_account_add(struct cat_store *s, struct cat_account *a) { return s->ops->account_add(s, a); }
-static inline int cat_store_account_by_email(struct cat_store *s, struct cat_account *out, const char *email) { return s->ops->account_by_email(s, out, email); }
-static inline int cat_store_account_by_id(struct cat_store *s, struct cat_account *out, int64_t id) { return s->ops->account_by_id(s, out, id); }
-static inline int cat_store_org_add(struct cat_store *s, struct cat_org *o) { return s->ops->org_add(s, o); }
-static inline int cat_store_org_get(struct cat_store *s, struct cat_org *out, const char *id) { return s->ops->org_get(s, out, id); }
-static inline int cat_store_member_add(struct cat_store *s, int64_t account_id, const char *org_id, int is_default) { return s->ops->member_add(s, account_id, org_id, is_default); }
-static inline int cat_store_org_list(struct cat_store *s, int64_t account_id, cat_org_cb cb, void *ctx) { return s->ops->org_list(s, account_id, cb, ctx); }
-static inline int cat_store_member_check(struct cat_store *s, int64_t account_id, const char *org_id) { return s->ops->member_check(s, account_id, org_id); }
-static inline int cat_store_project_add(struct cat_store *s, struct cat_project *p) { return s->ops->project_add(s, p); }
-static inline int cat_store_project_get(struct cat_store *s, struct cat_project *out, const char *id) { return s->ops->project_get(s, out, id); }
-static inline int cat_store_project_list(struct cat_store *s, const char *org_id, cat_project_cb cb, void *ctx) { return s->ops->project_list(s, org_id, cb, ctx); }
-static inline int cat_store_env_list(struct cat_store *s, const char *project_id, cat_env_cb cb, void *ctx) { return s->ops->env_list(s, project_id, cb, ctx); }
-static inline int cat_store_client_add(struct cat_store *s, const struct cat_client *c) { return s->ops->client_add(s, c); }
-static inline int cat_store_client_get(struct cat_store *s, struct cat_client *out, const char *id) { return s->ops->client_get(s, out, id); }
-static inline int cat_store_device_insert(struct cat_store *s, struct cat_device_auth *d) { return s->ops->device_insert(s, d); }
-static inline int cat_store_device_by_user_code(struct cat_store *s, struct cat_device_auth *out, const char *user_code, int64_t now) { return s->ops->device_by_user_code(s, out, user_code, now); }
-static inline int cat_store_device_by_hash(struct cat_store *s, struct cat_device_auth *out, const char *device_hash) { return s->ops->device_by_hash(s, out, device_hash); }
-static inline int cat_store_device_decide(struct cat_store *s, int64_t id, int64_t account_id, int approve, int64_t now) { return s->ops->device_decide(s, id, account_id, approve, now); }
-static inline int cat_store_device_touch(struct cat_store *s, int64_t id, int64_t now) { return s->ops->device_touch(s, id, now); }
-static inline int cat_store_device_redeem(struct cat_store *s, int64_t id, const struct cat_grant *g, const struct cat_access *a, int64_t now) { return s->ops->device_redeem(s, id, g, a, now); }
-static inline int cat_store_grant_insert(struct cat_store *s, const struct cat_grant *g) { return s->ops->grant_insert(s, g); }
-static inline int cat_store_grant_by_hash(struct cat_store *s, struct cat_grant *out, const char *h) { return s->ops->grant_by_hash(s, out, h); }
-static inline int cat_store_grant_by_id(struct cat_store *s, struct cat_grant *out, const char *id) { return s->ops->grant_by_id(s, out, id); }
-static inline int cat_store_grant_list(struct cat_store *s, int64_t account_id, cat_grant_cb cb, void *ctx) { return s->ops->grant_list(s, account_id, cb, ctx); }
-static inline int cat_store_grant_revoke(struct cat_store *s, const char *token_id, int64_t now) { return s->ops->grant_revoke(s, token_id, now); }
-static inline int cat_store_grant_touch(struct cat_store *s, const char *token_id, int64_t now) { return s->ops->grant_touch(s, token_id, now); }
-static inline int cat_store_access_insert(struct cat_store *s, const struct cat_access *a) { return s->ops->access_insert(s, a); }
-static inline int cat_store_access_validate(struct cat_store *s, struct cat_principal *out, const char *h, int64_t now) { return s->ops->access_validate(s, out, h, now); }
-static inline int cat_store_code_insert(struct cat_store *s, const struct cat_auth_code *c) { return s->ops->code_insert(s, c); }
-static inline int cat_store_code_redeem(struct cat_store *s, struct cat_auth_code *out, const char *h, int64_t now) { return s->ops->code_redeem(s, out, h, now); }
-static inline int cat_store_session_insert(struct cat_store *s, const struct cat_session *se) { return s->ops->session_insert(s, se); }
-static inline int cat_store_session_get(struct cat_store *s, struct cat_session *out, const char *h, int64_t now) { return s->ops->session_get(s, out, h, now); }
-static inline int cat_store_session_delete(struct cat_store *s, const char *h) { return s->ops->session_delete(s, h); }
-static inline int cat_store_ratelimit_hit(struct cat_store *s, int *allowed, const char *key, int64_t now, int window, int limit) { return s->ops->ratelimit_hit(s, allowed, key, now, window, limit); }
-static inline int cat_store_ratelimit_count(struct cat_store *s, int64_t *count, const char *key, int64_t now, int window) { return s->ops->ratelimit_count(s, count, key, now, window); }
-static inline int cat_store_purge(struct cat_store *s, int64_t now) { return s->ops->purge(s, now); }
+static inline int cat_store_migrate(struct cat_store *s)
+{
+	return s->ops->migrate(s);
+}
+static inline int cat_store_ping(struct cat_store *s)
+{
+	return s->ops->ping(s);
+}
+static inline int cat_store_schema_version(struct cat_store *s, int *out)
+{
+	return s->ops->schema_version(s, out);
+}
+static inline int cat_store_account_add(struct cat_store *s,
+					struct cat_account *a)
+{
+	return s->ops->account_add(s, a);
+}
+static inline int cat_store_account_by_email(struct cat_store *s,
+					     struct cat_account *out,
+					     const char *email)
+{
+	return s->ops->account_by_email(s, out, email);
+}
+static inline int cat_store_account_by_id(struct cat_store *s,
+					  struct cat_account *out, int64_t id)
+{
+	return s->ops->account_by_id(s, out, id);
+}
+static inline int cat_store_org_add(struct cat_store *s, struct cat_org *o)
+{
+	return s->ops->org_add(s, o);
+}
+static inline int cat_store_org_get(struct cat_store *s, struct cat_org *out,
+				    const char *id)
+{
+	return s->ops->org_get(s, out, id);
+}
+static inline int cat_store_member_add(struct cat_store *s, int64_t account_id,
+				       const char *org_id, int is_default)
+{
+	return s->ops->member_add(s, account_id, org_id, is_default);
+}
+static inline int cat_store_org_list(struct cat_store *s, int64_t account_id,
+				     cat_org_cb cb, void *ctx)
+{
+	return s->ops->org_list(s, account_id, cb, ctx);
+}
+static inline int cat_store_member_check(struct cat_store *s,
+					 int64_t account_id, const char *org_id)
+{
+	return s->ops->member_check(s, account_id, org_id);
+}
+static inline int cat_store_project_add(struct cat_store *s,
+					struct cat_project *p)
+{
+	return s->ops->project_add(s, p);
+}
+static inline int cat_store_project_get(struct cat_store *s,
+					struct cat_project *out, const char *id)
+{
+	return s->ops->project_get(s, out, id);
+}
+static inline int cat_store_project_list(struct cat_store *s,
+					 const char *org_id, cat_project_cb cb,
+					 void *ctx)
+{
+	return s->ops->project_list(s, org_id, cb, ctx);
+}
+static inline int cat_store_env_list(struct cat_store *s,
+				     const char *project_id, cat_env_cb cb,
+				     void *ctx)
+{
+	return s->ops->env_list(s, project_id, cb, ctx);
+}
+static inline int cat_store_client_add(struct cat_store *s,
+				       const struct cat_client *c)
+{
+	return s->ops->client_add(s, c);
+}
+static inline int cat_store_client_get(struct cat_store *s,
+				       struct cat_client *out, const char *id)
+{
+	return s->ops->client_get(s, out, id);
+}
+static inline int cat_store_device_insert(struct cat_store *s,
+					  struct cat_device_auth *d)
+{
+	return s->ops->device_insert(s, d);
+}
+static inline int cat_store_device_by_user_code(struct cat_store *s,
+						struct cat_device_auth *out,
+						const char *user_code,
+						int64_t now)
+{
+	return s->ops->device_by_user_code(s, out, user_code, now);
+}
+static inline int cat_store_device_by_hash(struct cat_store *s,
+					   struct cat_device_auth *out,
+					   const char *device_hash)
+{
+	return s->ops->device_by_hash(s, out, device_hash);
+}
+static inline int cat_store_device_decide(struct cat_store *s, int64_t id,
+					  int64_t account_id, int approve,
+					  int64_t now)
+{
+	return s->ops->device_decide(s, id, account_id, approve, now);
+}
+static inline int cat_store_device_touch(struct cat_store *s, int64_t id,
+					 int64_t now)
+{
+	return s->ops->device_touch(s, id, now);
+}
+static inline int cat_store_device_redeem(struct cat_store *s, int64_t id,
+					  const struct cat_grant *g,
+					  const struct cat_access *a,
+					  int64_t now)
+{
+	return s->ops->device_redeem(s, id, g, a, now);
+}
+static inline int cat_store_grant_insert(struct cat_store *s,
+					 const struct cat_grant *g)
+{
+	return s->ops->grant_insert(s, g);
+}
+static inline int cat_store_grant_by_hash(struct cat_store *s,
+					  struct cat_grant *out, const char *h)
+{
+	return s->ops->grant_by_hash(s, out, h);
+}
+static inline int cat_store_grant_by_id(struct cat_store *s,
+					struct cat_grant *out, const char *id)
+{
+	return s->ops->grant_by_id(s, out, id);
+}
+static inline int cat_store_grant_list(struct cat_store *s, int64_t account_id,
+				       cat_grant_cb cb, void *ctx)
+{
+	return s->ops->grant_list(s, account_id, cb, ctx);
+}
+static inline int cat_store_grant_revoke(struct cat_store *s,
+					 const char *token_id, int64_t now)
+{
+	return s->ops->grant_revoke(s, token_id, now);
+}
+static inline int cat_store_grant_touch(struct cat_store *s,
+					const char *token_id, int64_t now)
+{
+	return s->ops->grant_touch(s, token_id, now);
+}
+static inline int cat_store_access_insert(struct cat_store *s,
+					  const struct cat_access *a)
+{
+	return s->ops->access_insert(s, a);
+}
+static inline int cat_store_access_validate(struct cat_store *s,
+					    struct cat_principal *out,
+					    const char *h, int64_t now)
+{
+	return s->ops->access_validate(s, out, h, now);
+}
+static inline int cat_store_code_insert(struct cat_store *s,
+					const struct cat_auth_code *c)
+{
+	return s->ops->code_insert(s, c);
+}
+static inline int cat_store_code_redeem(struct cat_store *s,
+					struct cat_auth_code *out,
+					const char *h, int64_t now)
+{
+	return s->ops->code_redeem(s, out, h, now);
+}
+static inline int cat_store_session_insert(struct cat_store *s,
+					   const struct cat_session *se)
+{
+	return s->ops->session_insert(s, se);
+}
+static inline int cat_store_session_get(struct cat_store *s,
+					struct cat_session *out, const char *h,
+					int64_t now)
+{
+	return s->ops->session_get(s, out, h, now);
+}
+static inline int cat_store_session_delete(struct cat_store *s, const char *h)
+{
+	return s->ops->session_delete(s, h);
+}
+static inline int cat_store_ratelimit_hit(struct cat_store *s, int *allowed,
+					  const char *key, int64_t now,
+					  int window, int limit)
+{
+	return s->ops->ratelimit_hit(s, allowed, key, now, window, limit);
+}
+static inline int cat_store_ratelimit_count(struct cat_store *s, int64_t *count,
+					    const char *key, int64_t now,
+					    int window)
+{
+	return s->ops->ratelimit_count(s, count, key, now, window);
+}
+static inline int cat_store_purge(struct cat_store *s, int64_t now)
+{
+	return s->ops->purge(s, now);
+}
 
 #endif

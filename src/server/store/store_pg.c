@@ -15,11 +15,11 @@
 #include "banned.h"
 
 #define PROJECT_ID_BASE INT64_C(4000000000000)
-#define DOMAIN_ID_BASE 5000
+#define DOMAIN_ID_BASE  5000
 /* Production zgids: unique per project, and never an org id (8 digits) */
-#define PROD_ZGID_OFFSET INT64_C(5000000000000)
+#define PROD_ZGID_OFFSET     INT64_C(5000000000000)
 #define DEFAULT_PROJECT_TYPE "Live"
-#define DEFAULT_TIMEZONE "Asia/Kolkata"
+#define DEFAULT_TIMEZONE     "Asia/Kolkata"
 
 static int64_t now_or(int64_t t)
 {
@@ -51,9 +51,9 @@ static int describe(char *out, size_t n, const char *url)
 		/* libpq's message may quote the URL, password included */
 		PQfreemem(errmsg);
 		return cat_error_set(
-		    CAT_EINVAL, "the PostgreSQL URL is malformed (expected "
-		                "postgres://USER[:PASSWORD]@HOST[:PORT]/"
-		                "DB[?PARAM=VALUE...])");
+			CAT_EINVAL, "the PostgreSQL URL is malformed (expected "
+				    "postgres://USER[:PASSWORD]@HOST[:PORT]/"
+				    "DB[?PARAM=VALUE...])");
 	}
 	for (o = opts; o->keyword; o++) {
 		if (!o->val || !*o->val)
@@ -69,10 +69,10 @@ static int describe(char *out, size_t n, const char *url)
 			user = o->val;
 	}
 	snprintf(out, n, "%.60s:%.20s/%.60s", host ? host : "localhost",
-	         port ? port : "5432",
-	         db     ? db
-	         : user ? user
-	                : "(default)");
+		 port ? port : "5432",
+		 db     ? db
+		 : user ? user
+			: "(default)");
 	PQconninfoFree(opts);
 	return 0;
 }
@@ -124,7 +124,7 @@ static int row_account(const PGresult *r, struct cat_account *out)
 	pg_col(r, 0, 4, out->pw_hash, sizeof(out->pw_hash), &bad);
 	out->created_at = pg_int(r, 0, 5);
 	return bad ? cat_error_set(CAT_ERROR, "store: account row too long")
-	           : 0;
+		   : 0;
 }
 
 static int pg_account_add(struct cat_store *s, struct cat_account *a)
@@ -133,22 +133,25 @@ static int pg_account_add(struct cat_store *s, struct cat_account *a)
 	int err;
 
 	if ((err = cat_store_check_key(a->email, CAT_EMAIL_MAX, "email")) < 0 ||
-	    (err = cat_store_check(a->first_name, CAT_NAME_MAX, "first name")) < 0 ||
-	    (err = cat_store_check(a->last_name, CAT_NAME_MAX, "last name")) < 0 ||
-	    (err = cat_store_check(a->pw_hash, CAT_PWHASH_MAX, "password hash")) < 0)
+	    (err = cat_store_check(a->first_name, CAT_NAME_MAX, "first name")) <
+		    0 ||
+	    (err = cat_store_check(a->last_name, CAT_NAME_MAX, "last name")) <
+		    0 ||
+	    (err = cat_store_check(a->pw_hash, CAT_PWHASH_MAX,
+				   "password hash")) < 0)
 		return err;
 	a->created_at = now_or(a->created_at);
 	err = pg_query(pg_of(s), &r, PQ_ACCOUNT_ADD,
-	               "INSERT INTO accounts(email, first_name, last_name,"
-	               " pw_hash, created_at) VALUES ($1, $2, $3, $4, $5)"
-	               " RETURNING id",
-	               PG_ARGS(PG_TEXT(a->email), PG_TEXT(a->first_name),
-	                       PG_TEXT(a->last_name), PG_TEXT(a->pw_hash),
-	                       PG_INT(a->created_at)));
+		       "INSERT INTO accounts(email, first_name, last_name,"
+		       " pw_hash, created_at) VALUES ($1, $2, $3, $4, $5)"
+		       " RETURNING id",
+		       PG_ARGS(PG_TEXT(a->email), PG_TEXT(a->first_name),
+			       PG_TEXT(a->last_name), PG_TEXT(a->pw_hash),
+			       PG_INT(a->created_at)));
 	if (err == CAT_EEXISTS)
 		return cat_error_set(CAT_EEXISTS,
-		                     "an account with this email already "
-		                     "exists");
+				     "an account with this email already "
+				     "exists");
 	if (err < 0)
 		return err;
 	a->id = err == 1 ? pg_int(r, 0, 0) : 0;
@@ -157,7 +160,7 @@ static int pg_account_add(struct cat_store *s, struct cat_account *a)
 }
 
 static int pg_account_by_email(struct cat_store *s, struct cat_account *out,
-                               const char *email)
+			       const char *email)
 {
 	PGresult *r;
 	int err;
@@ -165,31 +168,31 @@ static int pg_account_by_email(struct cat_store *s, struct cat_account *out,
 	if ((err = cat_store_check(email, CAT_EMAIL_MAX, "email")) < 0)
 		return err;
 	err = pg_query(pg_of(s), &r, PQ_ACCOUNT_BY_EMAIL,
-	               "SELECT " ACCOUNT_COLS " FROM accounts"
-	               " WHERE lower(email) = lower($1)",
-	               PG_ARGS(PG_TEXT(email)));
+		       "SELECT " ACCOUNT_COLS " FROM accounts"
+		       " WHERE lower(email) = lower($1)",
+		       PG_ARGS(PG_TEXT(email)));
 	if (err < 0)
 		return err;
-	err = err == 0
-	          ? cat_error_set(CAT_ENOTFOUND, "no account with this email")
-	          : row_account(r, out);
+	err = err == 0 ? cat_error_set(CAT_ENOTFOUND,
+				       "no account with this email")
+		       : row_account(r, out);
 	PQclear(r);
 	return err;
 }
 
 static int pg_account_by_id(struct cat_store *s, struct cat_account *out,
-                            int64_t id)
+			    int64_t id)
 {
 	PGresult *r;
 	int err;
 
 	err = pg_query(pg_of(s), &r, PQ_ACCOUNT_BY_ID,
-	               "SELECT " ACCOUNT_COLS " FROM accounts WHERE id = $1",
-	               PG_ARGS(PG_INT(id)));
+		       "SELECT " ACCOUNT_COLS " FROM accounts WHERE id = $1",
+		       PG_ARGS(PG_INT(id)));
 	if (err < 0)
 		return err;
 	err = err == 0 ? cat_error_set(CAT_ENOTFOUND, "no account %" PRId64, id)
-	               : row_account(r, out);
+		       : row_account(r, out);
 	PQclear(r);
 	return err;
 }
@@ -217,9 +220,9 @@ static int pg_org_add(struct cat_store *s, struct cat_org *o)
 		return err;
 	o->created_at = now_or(o->created_at);
 	err = pg_query(pg_of(s), &r, PQ_ORG_ADD,
-	               "INSERT INTO orgs(name, created_at) VALUES ($1, $2)"
-	               " RETURNING id",
-	               PG_ARGS(PG_TEXT(o->name), PG_INT(o->created_at)));
+		       "INSERT INTO orgs(name, created_at) VALUES ($1, $2)"
+		       " RETURNING id",
+		       PG_ARGS(PG_TEXT(o->name), PG_INT(o->created_at)));
 	if (err < 0)
 		return err;
 	if (err == 1)
@@ -227,7 +230,7 @@ static int pg_org_add(struct cat_store *s, struct cat_org *o)
 	PQclear(r);
 	o->is_default = 0;
 	return err == 1 && !bad ? 0
-	                        : cat_error_set(CAT_ERROR, "store: no org id");
+				: cat_error_set(CAT_ERROR, "store: no org id");
 }
 
 static int pg_org_get(struct cat_store *s, struct cat_org *out, const char *id)
@@ -239,18 +242,18 @@ static int pg_org_get(struct cat_store *s, struct cat_org *out, const char *id)
 	if ((err = cat_store_parse_id(id, &oid, "org")) < 0)
 		return err;
 	err = pg_query(pg_of(s), &r, PQ_ORG_GET,
-	               "SELECT id, name, 0, created_at FROM orgs WHERE id = $1",
-	               PG_ARGS(PG_INT(oid)));
+		       "SELECT id, name, 0, created_at FROM orgs WHERE id = $1",
+		       PG_ARGS(PG_INT(oid)));
 	if (err < 0)
 		return err;
 	err = err == 0 ? cat_error_set(CAT_ENOTFOUND, "unknown org")
-	               : row_org(r, 0, out);
+		       : row_org(r, 0, out);
 	PQclear(r);
 	return err;
 }
 
 static int pg_member_add(struct cat_store *s, int64_t account_id,
-                         const char *org_id, int is_default)
+			 const char *org_id, int is_default)
 {
 	struct pg *h = pg_of(s);
 	int64_t oid;
@@ -263,20 +266,20 @@ static int pg_member_add(struct cat_store *s, int64_t account_id,
 		return err;
 	if (is_default &&
 	    (err = pg_query(h, NULL, PQ_MEMBER_CLEAR_DEFAULT,
-	                    "UPDATE members SET is_default = 0"
-	                    " WHERE account_id = $1 AND is_default = 1",
-	                    PG_ARGS(PG_INT(account_id)))) < 0)
+			    "UPDATE members SET is_default = 0"
+			    " WHERE account_id = $1 AND is_default = 1",
+			    PG_ARGS(PG_INT(account_id)))) < 0)
 		goto done;
 	err = pg_query(h, NULL, PQ_MEMBER_ADD,
-	               "INSERT INTO members(account_id, org_id, is_default,"
-	               " created_at) VALUES ($1, $2, $3, $4)",
-	               PG_ARGS(PG_INT(account_id), PG_INT(oid),
-	                       PG_INT((int64_t)(is_default != 0)),
-	                       PG_INT((int64_t)time(NULL))));
+		       "INSERT INTO members(account_id, org_id, is_default,"
+		       " created_at) VALUES ($1, $2, $3, $4)",
+		       PG_ARGS(PG_INT(account_id), PG_INT(oid),
+			       PG_INT((int64_t)(is_default != 0)),
+			       PG_INT((int64_t)time(NULL))));
 	if (err == CAT_EEXISTS)
 		err = cat_error_set(CAT_EEXISTS,
-		                    "the account is already a member of the "
-		                    "org");
+				    "the account is already a member of the "
+				    "org");
 	if (err < 0)
 		goto done;
 	err = pg_commit(h);
@@ -291,18 +294,18 @@ done:
  * may call back into the store.
  */
 static int pg_org_list(struct cat_store *s, int64_t account_id, cat_org_cb cb,
-                       void *ctx)
+		       void *ctx)
 {
 	struct cat_org o;
 	PGresult *r;
 	int err, n, i;
 
 	n = pg_query(pg_of(s), &r, PQ_ORG_LIST,
-	             "SELECT o.id, o.name, m.is_default, o.created_at"
-	             " FROM members m JOIN orgs o ON o.id = m.org_id"
-	             " WHERE m.account_id = $1"
-	             " ORDER BY m.is_default DESC, o.id",
-	             PG_ARGS(PG_INT(account_id)));
+		     "SELECT o.id, o.name, m.is_default, o.created_at"
+		     " FROM members m JOIN orgs o ON o.id = m.org_id"
+		     " WHERE m.account_id = $1"
+		     " ORDER BY m.is_default DESC, o.id",
+		     PG_ARGS(PG_INT(account_id)));
 	if (n < 0)
 		return n;
 	for (err = 0, i = 0; i < n && err == 0; i++)
@@ -313,7 +316,7 @@ static int pg_org_list(struct cat_store *s, int64_t account_id, cat_org_cb cb,
 }
 
 static int pg_member_check(struct cat_store *s, int64_t account_id,
-                           const char *org_id)
+			   const char *org_id)
 {
 	int64_t oid;
 	int err;
@@ -321,12 +324,12 @@ static int pg_member_check(struct cat_store *s, int64_t account_id,
 	if ((err = cat_store_parse_id(org_id, &oid, "org")) < 0)
 		return err;
 	err = pg_query(pg_of(s), NULL, PQ_MEMBER_CHECK,
-	               "SELECT 1 FROM members"
-	               " WHERE account_id = $1 AND org_id = $2",
-	               PG_ARGS(PG_INT(account_id), PG_INT(oid)));
+		       "SELECT 1 FROM members"
+		       " WHERE account_id = $1 AND org_id = $2",
+		       PG_ARGS(PG_INT(account_id), PG_INT(oid)));
 	if (err == 0)
 		return cat_error_set(CAT_ENOTFOUND,
-		                     "the account is not a member of the org");
+				     "the account is not a member of the org");
 	return err < 0 ? err : 0;
 }
 
@@ -349,18 +352,19 @@ static int row_project(const PGresult *r, int row, struct cat_project *out)
 	pg_col(r, row, 6, out->domain_name, sizeof(out->domain_name), &bad);
 	out->created_at = pg_int(r, row, 7);
 	return bad ? cat_error_set(CAT_ERROR, "store: project row too long")
-	           : 0;
+		   : 0;
 }
 
 static int check_project(struct cat_project *p, int64_t *oid)
 {
 	int err;
 
-	if ((err = cat_store_check_key(p->name, CAT_NAME_MAX, "project name")) < 0 ||
-	    (err = cat_store_check(p->type, sizeof(p->type) - 1, "project type")) <
-	        0 ||
-	    (err = cat_store_check(p->timezone, sizeof(p->timezone) - 1, "timezone")) <
-	        0 ||
+	if ((err = cat_store_check_key(p->name, CAT_NAME_MAX, "project name")) <
+		    0 ||
+	    (err = cat_store_check(p->type, sizeof(p->type) - 1,
+				   "project type")) < 0 ||
+	    (err = cat_store_check(p->timezone, sizeof(p->timezone) - 1,
+				   "timezone")) < 0 ||
 	    (err = cat_store_parse_id(p->org_id, oid, "org")) < 0)
 		return err;
 	if (!p->type[0])
@@ -372,13 +376,13 @@ static int check_project(struct cat_project *p, int64_t *oid)
 }
 
 static int add_env(struct pg *h, int64_t pid, int type, const char *zgid,
-                   const char *name)
+		   const char *name)
 {
 	int err = pg_query(h, NULL, PQ_ENV_ADD,
-	                   "INSERT INTO envs(project_id, type, zgid, name,"
-	                   " status) VALUES ($1, $2, $3, $4, 'Active')",
-	                   PG_ARGS(PG_INT(pid), PG_INT((int64_t)type),
-	                           PG_TEXT(zgid), PG_TEXT(name)));
+			   "INSERT INTO envs(project_id, type, zgid, name,"
+			   " status) VALUES ($1, $2, $3, $4, 'Active')",
+			   PG_ARGS(PG_INT(pid), PG_INT((int64_t)type),
+				   PG_TEXT(zgid), PG_TEXT(name)));
 
 	return err < 0 ? err : 0;
 }
@@ -396,15 +400,15 @@ static int pg_project_add(struct cat_store *s, struct cat_project *p)
 	n = snprintf(domain, sizeof(domain), "%s-%s", p->name, p->org_id);
 	if (n < 0 || (size_t)n >= sizeof(domain))
 		return cat_error_set(CAT_EINVAL,
-		                     "project name is too long: with '-' and "
-		                     "the org id it must fit in %d bytes",
-		                     CAT_NAME_MAX);
+				     "project name is too long: with '-' and "
+				     "the org id it must fit in %d bytes",
+				     CAT_NAME_MAX);
 	p->created_at = now_or(p->created_at);
 	if ((err = pg_begin(h)) < 0)
 		return err;
 	/* the id first: the domain id is derived from it */
 	err = pg_query(h, &r, PQ_PROJECT_NEXT_ID,
-	               "SELECT nextval('projects_id_seq')", PG_NOARGS);
+		       "SELECT nextval('projects_id_seq')", PG_NOARGS);
 	if (err < 0)
 		goto done;
 	if (err == 1)
@@ -416,20 +420,20 @@ static int pg_project_add(struct cat_store *s, struct cat_project *p)
 	}
 	snprintf(p->id, sizeof(p->id), "%" PRId64, pid);
 	snprintf(p->domain_id, sizeof(p->domain_id), "%" PRId64,
-	         pid - PROJECT_ID_BASE + DOMAIN_ID_BASE);
+		 pid - PROJECT_ID_BASE + DOMAIN_ID_BASE);
 	snprintf(prod, sizeof(prod), "%" PRId64, pid + PROD_ZGID_OFFSET);
 	err = pg_query(h, NULL, PQ_PROJECT_ADD,
-	               "INSERT INTO projects(id, org_id, name, type, timezone,"
-	               " domain_id, domain_name, created_at)"
-	               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-	               PG_ARGS(PG_INT(pid), PG_INT(oid), PG_TEXT(p->name),
-	                       PG_TEXT(p->type), PG_TEXT(p->timezone),
-	                       PG_TEXT(p->domain_id), PG_TEXT(domain),
-	                       PG_INT(p->created_at)));
+		       "INSERT INTO projects(id, org_id, name, type, timezone,"
+		       " domain_id, domain_name, created_at)"
+		       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+		       PG_ARGS(PG_INT(pid), PG_INT(oid), PG_TEXT(p->name),
+			       PG_TEXT(p->type), PG_TEXT(p->timezone),
+			       PG_TEXT(p->domain_id), PG_TEXT(domain),
+			       PG_INT(p->created_at)));
 	if (err == CAT_EEXISTS)
 		err = cat_error_set(CAT_EEXISTS,
-		                    "the org already has a project of that "
-		                    "name");
+				    "the org already has a project of that "
+				    "name");
 	else if (err == CAT_ENOTFOUND)
 		err = cat_error_set(CAT_ENOTFOUND, "unknown org");
 	if (err < 0 ||
@@ -448,7 +452,7 @@ done:
 }
 
 static int pg_project_get(struct cat_store *s, struct cat_project *out,
-                          const char *id)
+			  const char *id)
 {
 	PGresult *r;
 	int64_t pid;
@@ -457,18 +461,18 @@ static int pg_project_get(struct cat_store *s, struct cat_project *out,
 	if ((err = cat_store_parse_id(id, &pid, "project")) < 0)
 		return err;
 	err = pg_query(pg_of(s), &r, PQ_PROJECT_GET,
-	               "SELECT " PROJECT_COLS " FROM projects WHERE id = $1",
-	               PG_ARGS(PG_INT(pid)));
+		       "SELECT " PROJECT_COLS " FROM projects WHERE id = $1",
+		       PG_ARGS(PG_INT(pid)));
 	if (err < 0)
 		return err;
 	err = err == 0 ? cat_error_set(CAT_ENOTFOUND, "unknown project")
-	               : row_project(r, 0, out);
+		       : row_project(r, 0, out);
 	PQclear(r);
 	return err;
 }
 
 static int pg_project_list(struct cat_store *s, const char *org_id,
-                           cat_project_cb cb, void *ctx)
+			   cat_project_cb cb, void *ctx)
 {
 	struct cat_project p;
 	PGresult *r;
@@ -479,9 +483,9 @@ static int pg_project_list(struct cat_store *s, const char *org_id,
 	if ((err = cat_store_parse_id(org_id, &oid, "org")) < 0)
 		return err == CAT_ENOTFOUND ? 0 : err;
 	n = pg_query(pg_of(s), &r, PQ_PROJECT_LIST,
-	             "SELECT " PROJECT_COLS " FROM projects"
-	             " WHERE org_id = $1 ORDER BY id",
-	             PG_ARGS(PG_INT(oid)));
+		     "SELECT " PROJECT_COLS " FROM projects"
+		     " WHERE org_id = $1 ORDER BY id",
+		     PG_ARGS(PG_INT(oid)));
 	if (n < 0)
 		return n;
 	for (err = 0, i = 0; i < n && err == 0; i++)
@@ -505,7 +509,7 @@ static int row_env(const PGresult *r, int row, struct cat_env *out)
 }
 
 static int pg_env_list(struct cat_store *s, const char *project_id,
-                       cat_env_cb cb, void *ctx)
+		       cat_env_cb cb, void *ctx)
 {
 	struct cat_env e;
 	PGresult *r;
@@ -516,9 +520,9 @@ static int pg_env_list(struct cat_store *s, const char *project_id,
 		return err == CAT_ENOTFOUND ? 0 : err;
 	/* type 3 (Development) before 2 (Production) */
 	n = pg_query(pg_of(s), &r, PQ_ENV_LIST,
-	             "SELECT zgid, project_id, name, type, status FROM envs"
-	             " WHERE project_id = $1 ORDER BY type DESC",
-	             PG_ARGS(PG_INT(pid)));
+		     "SELECT zgid, project_id, name, type, status FROM envs"
+		     " WHERE project_id = $1 ORDER BY type DESC",
+		     PG_ARGS(PG_INT(pid)));
 	if (n < 0)
 		return n;
 	for (err = 0, i = 0; i < n && err == 0; i++)
@@ -536,20 +540,20 @@ static int pg_client_add(struct cat_store *s, const struct cat_client *c)
 
 	if ((err = cat_store_check_key(c->id, CAT_ID_MAX, "client id")) < 0 ||
 	    (err = cat_store_check(c->secret_hash, CAT_HASH_HEX - 1,
-	                    "client secret hash")) < 0 ||
+				   "client secret hash")) < 0 ||
 	    (err = cat_store_check(c->name, CAT_NAME_MAX, "client name")) < 0)
 		return err;
 	if (c->kind != CAT_CLIENT_DEVICE && c->kind != CAT_CLIENT_BROWSER)
 		return cat_error_set(CAT_EINVAL, "unknown client kind");
 	err = pg_query(pg_of(s), NULL, PQ_CLIENT_ADD,
-	               "INSERT INTO clients(id, secret_hash, name, kind,"
-	               " created_at) VALUES ($1, $2, $3, $4, $5)",
-	               PG_ARGS(PG_TEXT(c->id), PG_TEXT(c->secret_hash),
-	                       PG_TEXT(c->name), PG_INT((int64_t)c->kind),
-	                       PG_INT(now_or(c->created_at))));
+		       "INSERT INTO clients(id, secret_hash, name, kind,"
+		       " created_at) VALUES ($1, $2, $3, $4, $5)",
+		       PG_ARGS(PG_TEXT(c->id), PG_TEXT(c->secret_hash),
+			       PG_TEXT(c->name), PG_INT((int64_t)c->kind),
+			       PG_INT(now_or(c->created_at))));
 	if (err == CAT_EEXISTS)
 		return cat_error_set(CAT_EEXISTS,
-		                     "a client with this id already exists");
+				     "a client with this id already exists");
 	return err < 0 ? err : 0;
 }
 
@@ -567,7 +571,7 @@ static int row_client(const PGresult *r, struct cat_client *out)
 }
 
 static int pg_client_get(struct cat_store *s, struct cat_client *out,
-                         const char *id)
+			 const char *id)
 {
 	PGresult *r;
 	int err;
@@ -575,58 +579,58 @@ static int pg_client_get(struct cat_store *s, struct cat_client *out,
 	if ((err = cat_store_check(id, CAT_ID_MAX, "client id")) < 0)
 		return err;
 	err = pg_query(pg_of(s), &r, PQ_CLIENT_GET,
-	               "SELECT id, secret_hash, name, kind, created_at"
-	               " FROM clients WHERE id = $1",
-	               PG_ARGS(PG_TEXT(id)));
+		       "SELECT id, secret_hash, name, kind, created_at"
+		       " FROM clients WHERE id = $1",
+		       PG_ARGS(PG_TEXT(id)));
 	if (err < 0)
 		return err;
 	err = err == 0 ? cat_error_set(CAT_ENOTFOUND, "unknown client")
-	               : row_client(r, out);
+		       : row_client(r, out);
 	PQclear(r);
 	return err;
 }
 
 const struct cat_store_ops cat_store_pg_ops = {
-    .name = "postgres",
-    .open = pg_open,
-    .close = pg_close,
-    .migrate = pg_migrate,
-    .ping = pg_ping,
-    .schema_version = pg_schema_version,
-    .account_add = pg_account_add,
-    .account_by_email = pg_account_by_email,
-    .account_by_id = pg_account_by_id,
-    .org_add = pg_org_add,
-    .org_get = pg_org_get,
-    .member_add = pg_member_add,
-    .org_list = pg_org_list,
-    .member_check = pg_member_check,
-    .project_add = pg_project_add,
-    .project_get = pg_project_get,
-    .project_list = pg_project_list,
-    .env_list = pg_env_list,
-    .client_add = pg_client_add,
-    .client_get = pg_client_get,
-    .device_insert = pg_device_insert,
-    .device_by_user_code = pg_device_by_user_code,
-    .device_by_hash = pg_device_by_hash,
-    .device_decide = pg_device_decide,
-    .device_touch = pg_device_touch,
-    .device_redeem = pg_device_redeem,
-    .grant_insert = pg_grant_insert,
-    .grant_by_hash = pg_grant_by_hash,
-    .grant_by_id = pg_grant_by_id,
-    .grant_list = pg_grant_list,
-    .grant_revoke = pg_grant_revoke,
-    .grant_touch = pg_grant_touch,
-    .access_insert = pg_access_insert,
-    .access_validate = pg_access_validate,
-    .code_insert = pg_code_insert,
-    .code_redeem = pg_code_redeem,
-    .session_insert = pg_session_insert,
-    .session_get = pg_session_get,
-    .session_delete = pg_session_delete,
-    .ratelimit_hit = pg_ratelimit_hit,
-    .ratelimit_count = pg_ratelimit_count,
-    .purge = pg_purge,
+	.name = "postgres",
+	.open = pg_open,
+	.close = pg_close,
+	.migrate = pg_migrate,
+	.ping = pg_ping,
+	.schema_version = pg_schema_version,
+	.account_add = pg_account_add,
+	.account_by_email = pg_account_by_email,
+	.account_by_id = pg_account_by_id,
+	.org_add = pg_org_add,
+	.org_get = pg_org_get,
+	.member_add = pg_member_add,
+	.org_list = pg_org_list,
+	.member_check = pg_member_check,
+	.project_add = pg_project_add,
+	.project_get = pg_project_get,
+	.project_list = pg_project_list,
+	.env_list = pg_env_list,
+	.client_add = pg_client_add,
+	.client_get = pg_client_get,
+	.device_insert = pg_device_insert,
+	.device_by_user_code = pg_device_by_user_code,
+	.device_by_hash = pg_device_by_hash,
+	.device_decide = pg_device_decide,
+	.device_touch = pg_device_touch,
+	.device_redeem = pg_device_redeem,
+	.grant_insert = pg_grant_insert,
+	.grant_by_hash = pg_grant_by_hash,
+	.grant_by_id = pg_grant_by_id,
+	.grant_list = pg_grant_list,
+	.grant_revoke = pg_grant_revoke,
+	.grant_touch = pg_grant_touch,
+	.access_insert = pg_access_insert,
+	.access_validate = pg_access_validate,
+	.code_insert = pg_code_insert,
+	.code_redeem = pg_code_redeem,
+	.session_insert = pg_session_insert,
+	.session_get = pg_session_get,
+	.session_delete = pg_session_delete,
+	.ratelimit_hit = pg_ratelimit_hit,
+	.ratelimit_count = pg_ratelimit_count,
+	.purge = pg_purge,
 };

@@ -118,9 +118,9 @@ struct pg_val {
 		.num = (n)                                                     \
 	}
 #define PG_ARGS(...)                                                           \
-	(const struct pg_val[]){__VA_ARGS__},                                  \
-	    sizeof((const struct pg_val[]){__VA_ARGS__}) /                     \
-	        sizeof(struct pg_val)
+	(const struct pg_val[]){ __VA_ARGS__ },                                \
+		sizeof((const struct pg_val[]){ __VA_ARGS__ }) /               \
+			sizeof(struct pg_val)
 #define PG_NOARGS NULL, 0
 
 /*
@@ -130,7 +130,7 @@ struct pg_val {
  * read it, then PQclear(*out).
  */
 int pg_query(struct pg *h, PGresult **out, enum pq_id id, const char *sql,
-             const struct pg_val *args, size_t n);
+	     const struct pg_val *args, size_t n);
 
 /* Runs constant SQL, possibly several statements (migrations only). */
 int pg_script(struct pg *h, const char *sql);
@@ -140,7 +140,7 @@ int pg_script(struct pg *h, const char *sql);
  * not fit sets *bad instead of being cut: callers fail the whole row.
  */
 void pg_col(const PGresult *r, int row, int col, char *dst, size_t size,
-            int *bad);
+	    int *bad);
 /* Integer column col of row (0 for NULL). */
 int64_t pg_int(const PGresult *r, int row, int col);
 
@@ -156,38 +156,38 @@ int pg_schema_version(struct cat_store *s, int *out);
 /* The OAuth state (store_pg_oauth.c); contracts in store.h. */
 int pg_device_insert(struct cat_store *s, struct cat_device_auth *d);
 int pg_device_by_user_code(struct cat_store *s, struct cat_device_auth *out,
-                           const char *user_code, int64_t now);
+			   const char *user_code, int64_t now);
 int pg_device_by_hash(struct cat_store *s, struct cat_device_auth *out,
-                      const char *device_hash);
+		      const char *device_hash);
 int pg_device_decide(struct cat_store *s, int64_t id, int64_t account_id,
-                     int approve, int64_t now);
+		     int approve, int64_t now);
 int pg_device_touch(struct cat_store *s, int64_t id, int64_t now);
 int pg_device_redeem(struct cat_store *s, int64_t id,
-                     const struct cat_grant *grant,
-                     const struct cat_access *access, int64_t now);
+		     const struct cat_grant *grant,
+		     const struct cat_access *access, int64_t now);
 int pg_grant_insert(struct cat_store *s, const struct cat_grant *g);
 int pg_grant_by_hash(struct cat_store *s, struct cat_grant *out,
-                     const char *token_hash);
+		     const char *token_hash);
 int pg_grant_by_id(struct cat_store *s, struct cat_grant *out,
-                   const char *token_id);
+		   const char *token_id);
 int pg_grant_list(struct cat_store *s, int64_t account_id, cat_grant_cb cb,
-                  void *ctx);
+		  void *ctx);
 int pg_grant_revoke(struct cat_store *s, const char *token_id, int64_t now);
 int pg_grant_touch(struct cat_store *s, const char *token_id, int64_t now);
 int pg_access_insert(struct cat_store *s, const struct cat_access *a);
 int pg_access_validate(struct cat_store *s, struct cat_principal *out,
-                       const char *token_hash, int64_t now);
+		       const char *token_hash, int64_t now);
 int pg_code_insert(struct cat_store *s, const struct cat_auth_code *c);
 int pg_code_redeem(struct cat_store *s, struct cat_auth_code *out,
-                   const char *code_hash, int64_t now);
+		   const char *code_hash, int64_t now);
 int pg_session_insert(struct cat_store *s, const struct cat_session *se);
 int pg_session_get(struct cat_store *s, struct cat_session *out,
-                   const char *id_hash, int64_t now);
+		   const char *id_hash, int64_t now);
 int pg_session_delete(struct cat_store *s, const char *id_hash);
 int pg_ratelimit_hit(struct cat_store *s, int *allowed, const char *key,
-                     int64_t now, int window, int limit);
+		     int64_t now, int window, int limit);
 int pg_ratelimit_count(struct cat_store *s, int64_t *count, const char *key,
-                       int64_t now, int window);
+		       int64_t now, int window);
 int pg_purge(struct cat_store *s, int64_t now);
 
 #endif

@@ -66,26 +66,26 @@ int pg_connect(struct pg *h)
 	 * keywords win, so anything the URL sets overrides these.
 	 */
 	static const char *const keys[] = {
-	    "connect_timeout",
-	    "keepalives_idle",
-	    "keepalives_interval",
-	    "keepalives_count",
-	    "tcp_user_timeout",
-	    "fallback_application_name",
-	    "dbname",
-	    NULL,
+		"connect_timeout",
+		"keepalives_idle",
+		"keepalives_interval",
+		"keepalives_count",
+		"tcp_user_timeout",
+		"fallback_application_name",
+		"dbname",
+		NULL,
 	};
 	/* a dead peer is noticed within about a minute, idle or mid-query */
-	const char *vals[] = {"5",     "30",        "10",   "3",
-	                      "30000", "catalystd", h->url, NULL};
+	const char *vals[] = { "5",     "30",        "10",   "3",
+			       "30000", "catalystd", h->url, NULL };
 	char msg[320];
 	int64_t now = mono_ms();
 
 	if (h->conn && now < h->retry_at)
 		return cat_error_set(CAT_EUNAVAIL,
-		                     "store: PostgreSQL at %s is unreachable; "
-		                     "retrying shortly",
-		                     h->where);
+				     "store: PostgreSQL at %s is unreachable; "
+				     "retrying shortly",
+				     h->where);
 	memset(h->prepared, 0, sizeof(h->prepared));
 	h->in_tx = 0;
 	h->broken = 0;
@@ -101,9 +101,9 @@ int pg_connect(struct pg *h)
 		h->retry_at = now + RECONNECT_BACKOFF_MS;
 		one_line(msg, sizeof(msg), PQerrorMessage(h->conn));
 		return cat_error_set(CAT_EUNAVAIL,
-		                     "store: cannot connect to PostgreSQL at "
-		                     "%s: %s",
-		                     h->where, msg);
+				     "store: cannot connect to PostgreSQL at "
+				     "%s: %s",
+				     h->where, msg);
 	}
 	return 0;
 }
@@ -116,7 +116,7 @@ int pg_connect(struct pg *h)
  */
 static int peer_gone(struct pg *h)
 {
-	struct pollfd p = {.fd = PQsocket(h->conn), .events = POLLIN};
+	struct pollfd p = { .fd = PQsocket(h->conn), .events = POLLIN };
 	int i;
 
 	if (p.fd < 0)
@@ -142,9 +142,9 @@ static int pg_ready(struct pg *h)
 		if (!h->broken && PQstatus(h->conn) == CONNECTION_OK)
 			return 0;
 		return cat_error_set(CAT_EUNAVAIL,
-		                     "store: lost the connection to PostgreSQL "
-		                     "at %s mid-transaction",
-		                     h->where);
+				     "store: lost the connection to PostgreSQL "
+				     "at %s mid-transaction",
+				     h->where);
 	}
 	if (!h->broken && PQstatus(h->conn) == CONNECTION_OK && !peer_gone(h))
 		return 0;
@@ -169,7 +169,7 @@ static int pg_fail(struct pg *h, const PGresult *r)
 {
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 	const char *primary =
-	    r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+		r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	char msg[320];
 
 	one_line(msg, sizeof(msg), primary ? primary : PQerrorMessage(h->conn));
@@ -177,9 +177,9 @@ static int pg_fail(struct pg *h, const PGresult *r)
 	    state_is_connection(state)) {
 		h->broken = 1;
 		return cat_error_set(CAT_EUNAVAIL,
-		                     "store: PostgreSQL at %s is unavailable: "
-		                     "%s",
-		                     h->where, msg);
+				     "store: PostgreSQL at %s is unavailable: "
+				     "%s",
+				     h->where, msg);
 	}
 	/* "cached plan must not change result type": another instance
 	 * migrated the schema under our prepared statements; a new
@@ -187,10 +187,10 @@ static int pg_fail(struct pg *h, const PGresult *r)
 	if (strcmp(state, "0A000") == 0) {
 		h->broken = 1;
 		return cat_error_set(
-		    CAT_EUNAVAIL,
-		    "store: the schema changed under a prepared "
-		    "statement: %s",
-		    msg);
+			CAT_EUNAVAIL,
+			"store: the schema changed under a prepared "
+			"statement: %s",
+			msg);
 	}
 	/* 53: out of connections, memory or disk; 57014: statement_timeout;
 	 * 40: serialization failure or deadlock; 55P03: lock timeout. All
@@ -198,31 +198,31 @@ static int pg_fail(struct pg *h, const PGresult *r)
 	if (strncmp(state, "53", 2) == 0 || strcmp(state, "57014") == 0 ||
 	    strncmp(state, "40", 2) == 0 || strcmp(state, "55P03") == 0)
 		return cat_error_set(CAT_EUNAVAIL,
-		                     "store: PostgreSQL is busy: "
-		                     "%s (SQLSTATE %s)",
-		                     msg, state);
+				     "store: PostgreSQL is busy: "
+				     "%s (SQLSTATE %s)",
+				     msg, state);
 	if (strcmp(state, "23505") == 0)
 		return cat_error_set(CAT_EEXISTS, "store: %s", msg);
 	if (strcmp(state, "23503") == 0)
 		return cat_error_set(CAT_ENOTFOUND,
-		                     "store: it refers to an account, org, "
-		                     "project or grant that does not exist");
+				     "store: it refers to an account, org, "
+				     "project or grant that does not exist");
 	if (strncmp(state, "23", 2) == 0)
 		return cat_error_set(CAT_EINVAL, "store: %s", msg);
 	/* data exceptions quote the value in the primary message too */
 	if (strcmp(state, "22021") == 0)
 		return cat_error_set(CAT_EINVAL,
-		                     "store: a text value is not valid UTF-8");
+				     "store: a text value is not valid UTF-8");
 	if (strncmp(state, "22", 2) == 0)
 		return cat_error_set(CAT_EINVAL,
-		                     "store: a value is malformed or out of "
-		                     "range (SQLSTATE %s)",
-		                     state);
+				     "store: a value is malformed or out of "
+				     "range (SQLSTATE %s)",
+				     state);
 	return cat_error_set(CAT_ERROR, "store: %s (SQLSTATE %s)", msg, state);
 }
 
 static int prepare(struct pg *h, enum pq_id id, const char *name,
-                   const char *sql)
+		   const char *sql)
 {
 	PGresult *r;
 	int err = 0;
@@ -251,7 +251,7 @@ static int tag_count(const PGresult *r)
 }
 
 int pg_query(struct pg *h, PGresult **out, enum pq_id id, const char *sql,
-             const struct pg_val *args, size_t n)
+	     const struct pg_val *args, size_t n)
 {
 	char nums[PG_MAX_PARAMS][24], name[16];
 	const char *vals[PG_MAX_PARAMS];
@@ -269,7 +269,7 @@ int pg_query(struct pg *h, PGresult **out, enum pq_id id, const char *sql,
 			vals[i] = args[i].text;
 		} else {
 			snprintf(nums[i], sizeof(nums[i]), "%" PRId64,
-			         args[i].num);
+				 args[i].num);
 			vals[i] = nums[i];
 		}
 	}
@@ -301,17 +301,17 @@ int pg_script(struct pg *h, const char *sql)
 		return err;
 	r = PQexec(h->conn, sql);
 	if (!r || (PQresultStatus(r) != PGRES_COMMAND_OK &&
-	           PQresultStatus(r) != PGRES_TUPLES_OK))
+		   PQresultStatus(r) != PGRES_TUPLES_OK))
 		err = pg_fail(h, r);
 	PQclear(r);
 	return err;
 }
 
 void pg_col(const PGresult *r, int row, int col, char *dst, size_t size,
-            int *bad)
+	    int *bad)
 {
 	size_t n =
-	    PQgetisnull(r, row, col) ? 0 : (size_t)PQgetlength(r, row, col);
+		PQgetisnull(r, row, col) ? 0 : (size_t)PQgetlength(r, row, col);
 
 	if (n >= size) {
 		*bad = 1;

@@ -47,8 +47,8 @@ static int row_device(const PGresult *r, struct cat_device_auth *out)
 	out->expires_at = pg_int(r, 0, 11);
 	out->last_poll_at = pg_int(r, 0, 12);
 	return bad ? cat_error_set(CAT_ERROR,
-	                           "store: device authorization row too long")
-	           : 0;
+				   "store: device authorization row too long")
+		   : 0;
 }
 
 int pg_device_insert(struct cat_store *s, struct cat_device_auth *d)
@@ -58,13 +58,14 @@ int pg_device_insert(struct cat_store *s, struct cat_device_auth *d)
 	int err;
 
 	if ((err = cat_store_check_key(d->device_hash, CAT_HASH_HEX - 1,
-	                        "device code hash")) < 0 ||
-	    (err = cat_store_check_key(d->user_code, CAT_USER_CODE_LEN, "user code")) <
-	        0 ||
-	    (err = cat_store_check_key(d->client_id, CAT_ID_MAX, "client id")) < 0 ||
+				       "device code hash")) < 0 ||
+	    (err = cat_store_check_key(d->user_code, CAT_USER_CODE_LEN,
+				       "user code")) < 0 ||
+	    (err = cat_store_check_key(d->client_id, CAT_ID_MAX, "client id")) <
+		    0 ||
 	    (err = cat_store_check(d->scope, CAT_SCOPE_MAX, "scope")) < 0 ||
 	    (err = cat_store_check(d->device_name, CAT_DEVICE_NAME_MAX,
-	                    "device name")) < 0)
+				   "device name")) < 0)
 		return err;
 	if (!d->created_at)
 		d->created_at = time(NULL);
@@ -76,31 +77,31 @@ int pg_device_insert(struct cat_store *s, struct cat_device_auth *d)
 	if ((err = pg_begin(h)) < 0)
 		return err;
 	if ((err = pg_query(h, NULL, PQ_DEVICE_CODE_LOCK,
-	                    "SELECT pg_advisory_xact_lock(" USER_CODE_LOCK_CLASS
-	                    ", hashtext($1))",
-	                    PG_ARGS(PG_TEXT(d->user_code)))) < 0)
+			    "SELECT pg_advisory_xact_lock(" USER_CODE_LOCK_CLASS
+			    ", hashtext($1))",
+			    PG_ARGS(PG_TEXT(d->user_code)))) < 0)
 		goto done;
 	err = pg_query(
-	    h, &r, PQ_DEVICE_INSERT,
-	    "INSERT INTO device_auths(device_hash, user_code,"
-	    " client_id, scope, device_name, bound_account_id,"
-	    " account_id, status, poll_interval, created_at,"
-	    " expires_at, last_poll_at)"
-	    " SELECT $1::text, $2::text, $3::text, $4::text,"
-	    " $5::text, $6::bigint, $7::bigint, $8::integer,"
-	    " $9::integer, $10::bigint, $11::bigint, $12::bigint"
-	    " WHERE NOT EXISTS (SELECT 1 FROM device_auths"
-	    "  WHERE user_code = $2::text AND expires_at > $10::bigint)"
-	    " RETURNING id",
-	    PG_ARGS(PG_TEXT(d->device_hash), PG_TEXT(d->user_code),
-	            PG_TEXT(d->client_id), PG_TEXT(d->scope),
-	            PG_TEXT(d->device_name), PG_INT(d->bound_account_id),
-	            PG_INT(d->account_id), PG_INT((int64_t)d->status),
-	            PG_INT((int64_t)d->interval), PG_INT(d->created_at),
-	            PG_INT(d->expires_at), PG_INT(d->last_poll_at)));
+		h, &r, PQ_DEVICE_INSERT,
+		"INSERT INTO device_auths(device_hash, user_code,"
+		" client_id, scope, device_name, bound_account_id,"
+		" account_id, status, poll_interval, created_at,"
+		" expires_at, last_poll_at)"
+		" SELECT $1::text, $2::text, $3::text, $4::text,"
+		" $5::text, $6::bigint, $7::bigint, $8::integer,"
+		" $9::integer, $10::bigint, $11::bigint, $12::bigint"
+		" WHERE NOT EXISTS (SELECT 1 FROM device_auths"
+		"  WHERE user_code = $2::text AND expires_at > $10::bigint)"
+		" RETURNING id",
+		PG_ARGS(PG_TEXT(d->device_hash), PG_TEXT(d->user_code),
+			PG_TEXT(d->client_id), PG_TEXT(d->scope),
+			PG_TEXT(d->device_name), PG_INT(d->bound_account_id),
+			PG_INT(d->account_id), PG_INT((int64_t)d->status),
+			PG_INT((int64_t)d->interval), PG_INT(d->created_at),
+			PG_INT(d->expires_at), PG_INT(d->last_poll_at)));
 	if (err == 0 || err == CAT_EEXISTS)
 		err = cat_error_set(CAT_EEXISTS,
-		                    "the user code or device code is in use");
+				    "the user code or device code is in use");
 	if (err < 0)
 		goto done;
 	d->id = pg_int(r, 0, 0);
@@ -113,44 +114,45 @@ done:
 }
 
 int pg_device_by_user_code(struct cat_store *s, struct cat_device_auth *out,
-                           const char *user_code, int64_t now)
+			   const char *user_code, int64_t now)
 {
 	PGresult *r;
 	int err;
 
-	if ((err = cat_store_check(user_code, CAT_USER_CODE_LEN, "user code")) < 0)
+	if ((err = cat_store_check(user_code, CAT_USER_CODE_LEN, "user code")) <
+	    0)
 		return err;
 	err = pg_query(pg_of(s), &r, PQ_DEVICE_BY_USER_CODE,
-	               "SELECT " DEVICE_COLS " FROM device_auths"
-	               " WHERE user_code = $1 AND expires_at > $2"
-	               " ORDER BY id DESC LIMIT 1",
-	               PG_ARGS(PG_TEXT(user_code), PG_INT(now)));
+		       "SELECT " DEVICE_COLS " FROM device_auths"
+		       " WHERE user_code = $1 AND expires_at > $2"
+		       " ORDER BY id DESC LIMIT 1",
+		       PG_ARGS(PG_TEXT(user_code), PG_INT(now)));
 	if (err < 0)
 		return err;
-	err = err == 0
-	          ? cat_error_set(CAT_ENOTFOUND, "unknown or expired user code")
-	          : row_device(r, out);
+	err = err == 0 ? cat_error_set(CAT_ENOTFOUND,
+				       "unknown or expired user code")
+		       : row_device(r, out);
 	PQclear(r);
 	return err;
 }
 
 int pg_device_by_hash(struct cat_store *s, struct cat_device_auth *out,
-                      const char *device_hash)
+		      const char *device_hash)
 {
 	PGresult *r;
 	int err;
 
 	if ((err = cat_store_check(device_hash, CAT_HASH_HEX - 1,
-	                    "device code hash")) < 0)
+				   "device code hash")) < 0)
 		return err;
 	err = pg_query(pg_of(s), &r, PQ_DEVICE_BY_HASH,
-	               "SELECT " DEVICE_COLS " FROM device_auths"
-	               " WHERE device_hash = $1",
-	               PG_ARGS(PG_TEXT(device_hash)));
+		       "SELECT " DEVICE_COLS " FROM device_auths"
+		       " WHERE device_hash = $1",
+		       PG_ARGS(PG_TEXT(device_hash)));
 	if (err < 0)
 		return err;
 	err = err == 0 ? cat_error_set(CAT_ENOTFOUND, "unknown device code")
-	               : row_device(r, out);
+		       : row_device(r, out);
 	PQclear(r);
 	return err;
 }
@@ -167,9 +169,9 @@ static int device_why(struct pg *h, int64_t id, int want, int64_t now)
 	int err, status = 0;
 
 	err = pg_query(h, &r, PQ_DEVICE_STATE,
-	               "SELECT status, expires_at FROM device_auths"
-	               " WHERE id = $1",
-	               PG_ARGS(PG_INT(id)));
+		       "SELECT status, expires_at FROM device_auths"
+		       " WHERE id = $1",
+		       PG_ARGS(PG_INT(id)));
 	if (err < 0)
 		return err;
 	if (err == 1) {
@@ -179,34 +181,34 @@ static int device_why(struct pg *h, int64_t id, int want, int64_t now)
 	PQclear(r);
 	if (err == 0)
 		return cat_error_set(CAT_ENOTFOUND,
-		                     "unknown device authorization");
+				     "unknown device authorization");
 	if (status != want)
 		return cat_error_set(CAT_ECONFLICT,
-		                     "the device authorization was already %s",
-		                     status == CAT_DEV_REDEEMED   ? "redeemed"
-		                     : status == CAT_DEV_DENIED   ? "denied"
-		                     : status == CAT_DEV_APPROVED ? "approved"
-		                                                  : "changed");
+				     "the device authorization was already %s",
+				     status == CAT_DEV_REDEEMED   ? "redeemed"
+				     : status == CAT_DEV_DENIED   ? "denied"
+				     : status == CAT_DEV_APPROVED ? "approved"
+								  : "changed");
 	if (expires_at <= now)
 		return cat_error_set(CAT_EEXPIRED,
-		                     "the device authorization expired");
+				     "the device authorization expired");
 	return cat_error_set(CAT_ECONFLICT, "the device authorization changed");
 }
 
 int pg_device_decide(struct cat_store *s, int64_t id, int64_t account_id,
-                     int approve, int64_t now)
+		     int approve, int64_t now)
 {
 	struct pg *h = pg_of(s);
 	int err;
 
 	/* one statement: its own transaction, one winner */
 	err = pg_query(h, NULL, PQ_DEVICE_DECIDE,
-	               "UPDATE device_auths SET status = $2, account_id = $3"
-	               " WHERE id = $1 AND status = 0 AND expires_at > $4",
-	               PG_ARGS(PG_INT(id),
-	                       PG_INT((int64_t)(approve ? CAT_DEV_APPROVED
-	                                                : CAT_DEV_DENIED)),
-	                       PG_INT(account_id), PG_INT(now)));
+		       "UPDATE device_auths SET status = $2, account_id = $3"
+		       " WHERE id = $1 AND status = 0 AND expires_at > $4",
+		       PG_ARGS(PG_INT(id),
+			       PG_INT((int64_t)(approve ? CAT_DEV_APPROVED
+							: CAT_DEV_DENIED)),
+			       PG_INT(account_id), PG_INT(now)));
 	if (err == 0)
 		return device_why(h, id, CAT_DEV_PENDING, now);
 	return err < 0 ? err : 0;
@@ -215,13 +217,13 @@ int pg_device_decide(struct cat_store *s, int64_t id, int64_t account_id,
 int pg_device_touch(struct cat_store *s, int64_t id, int64_t now)
 {
 	int err = pg_query(pg_of(s), NULL, PQ_DEVICE_TOUCH,
-	                   "UPDATE device_auths SET last_poll_at = $2"
-	                   " WHERE id = $1",
-	                   PG_ARGS(PG_INT(id), PG_INT(now)));
+			   "UPDATE device_auths SET last_poll_at = $2"
+			   " WHERE id = $1",
+			   PG_ARGS(PG_INT(id), PG_INT(now)));
 
 	if (err == 0)
 		return cat_error_set(CAT_ENOTFOUND,
-		                     "unknown device authorization");
+				     "unknown device authorization");
 	return err < 0 ? err : 0;
 }
 
@@ -231,15 +233,17 @@ static int check_grant(const struct cat_grant *g)
 {
 	int err;
 
-	if ((err = cat_store_check_key(g->token_id, CAT_TOKEN_ID_LEN, "token id")) <
-	        0 ||
+	if ((err = cat_store_check_key(g->token_id, CAT_TOKEN_ID_LEN,
+				       "token id")) < 0 ||
 	    (err = cat_store_check_key(g->token_hash, CAT_HASH_HEX - 1,
-	                        "token hash")) < 0 ||
-	    (err = cat_store_check_key(g->client_id, CAT_ID_MAX, "client id")) < 0 ||
+				       "token hash")) < 0 ||
+	    (err = cat_store_check_key(g->client_id, CAT_ID_MAX, "client id")) <
+		    0 ||
 	    (err = cat_store_check(g->scope, CAT_SCOPE_MAX, "scope")) < 0 ||
 	    (err = cat_store_check(g->device_name, CAT_DEVICE_NAME_MAX,
-	                    "device name")) < 0 ||
-	    (err = cat_store_check(g->dc, sizeof(g->dc) - 1, "data center")) < 0)
+				   "device name")) < 0 ||
+	    (err = cat_store_check(g->dc, sizeof(g->dc) - 1, "data center")) <
+		    0)
 		return err;
 	return 0;
 }
@@ -249,59 +253,61 @@ static int check_access(const struct cat_access *a)
 	int err;
 
 	if ((err = cat_store_check_key(a->token_hash, CAT_HASH_HEX - 1,
-	                        "access token hash")) < 0 ||
-	    (err = cat_store_check_key(a->token_id, CAT_TOKEN_ID_LEN, "token id")) < 0)
+				       "access token hash")) < 0 ||
+	    (err = cat_store_check_key(a->token_id, CAT_TOKEN_ID_LEN,
+				       "token id")) < 0)
 		return err;
 	return 0;
 }
 
 static int insert_grant(struct pg *h, const struct cat_grant *g)
 {
-	int err = pg_query(
-	    h, NULL, PQ_GRANT_INSERT,
-	    "INSERT INTO grants(token_id, token_hash,"
-	    " account_id, client_id, kind, scope, device_name,"
-	    " dc, created_at, last_used_at, revoked_at)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
-	    " $11)",
-	    PG_ARGS(PG_TEXT(g->token_id), PG_TEXT(g->token_hash),
-	            PG_INT(g->account_id), PG_TEXT(g->client_id),
-	            PG_INT((int64_t)g->kind), PG_TEXT(g->scope),
-	            PG_TEXT(g->device_name), PG_TEXT(g->dc),
-	            PG_INT(g->created_at ? g->created_at : (int64_t)time(NULL)),
-	            PG_INT(g->last_used_at), PG_INT(g->revoked_at)));
+	int err = pg_query(h, NULL, PQ_GRANT_INSERT,
+			   "INSERT INTO grants(token_id, token_hash,"
+			   " account_id, client_id, kind, scope, device_name,"
+			   " dc, created_at, last_used_at, revoked_at)"
+			   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
+			   " $11)",
+			   PG_ARGS(PG_TEXT(g->token_id), PG_TEXT(g->token_hash),
+				   PG_INT(g->account_id), PG_TEXT(g->client_id),
+				   PG_INT((int64_t)g->kind), PG_TEXT(g->scope),
+				   PG_TEXT(g->device_name), PG_TEXT(g->dc),
+				   PG_INT(g->created_at ? g->created_at
+							: (int64_t)time(NULL)),
+				   PG_INT(g->last_used_at),
+				   PG_INT(g->revoked_at)));
 
 	if (err == CAT_EEXISTS)
 		return cat_error_set(CAT_EEXISTS,
-		                     "a grant with this token id or hash "
-		                     "already exists");
+				     "a grant with this token id or hash "
+				     "already exists");
 	if (err == CAT_ENOTFOUND)
 		return cat_error_set(CAT_ENOTFOUND,
-		                     "the grant's account does not exist");
+				     "the grant's account does not exist");
 	return err < 0 ? err : 0;
 }
 
 static int insert_access(struct pg *h, const struct cat_access *a)
 {
 	int err = pg_query(h, NULL, PQ_ACCESS_INSERT,
-	                   "INSERT INTO access_tokens(token_hash, token_id,"
-	                   " expires_at) VALUES ($1, $2, $3)",
-	                   PG_ARGS(PG_TEXT(a->token_hash), PG_TEXT(a->token_id),
-	                           PG_INT(a->expires_at)));
+			   "INSERT INTO access_tokens(token_hash, token_id,"
+			   " expires_at) VALUES ($1, $2, $3)",
+			   PG_ARGS(PG_TEXT(a->token_hash), PG_TEXT(a->token_id),
+				   PG_INT(a->expires_at)));
 
 	if (err == CAT_EEXISTS)
 		return cat_error_set(CAT_EEXISTS,
-		                     "this access token already exists");
+				     "this access token already exists");
 	if (err == CAT_ENOTFOUND)
 		return cat_error_set(CAT_ENOTFOUND,
-		                     "the access token's grant does not "
-		                     "exist");
+				     "the access token's grant does not "
+				     "exist");
 	return err < 0 ? err : 0;
 }
 
 int pg_device_redeem(struct cat_store *s, int64_t id,
-                     const struct cat_grant *grant,
-                     const struct cat_access *access, int64_t now)
+		     const struct cat_grant *grant,
+		     const struct cat_access *access, int64_t now)
 {
 	struct pg *h = pg_of(s);
 	int err;
@@ -316,9 +322,9 @@ int pg_device_redeem(struct cat_store *s, int64_t id,
 	 * then re-reads status = 3 and matches nothing: it inserts nothing.
 	 */
 	err = pg_query(h, NULL, PQ_DEVICE_REDEEM,
-	               "UPDATE device_auths SET status = 3, last_poll_at = $2"
-	               " WHERE id = $1 AND status = 1",
-	               PG_ARGS(PG_INT(id), PG_INT(now)));
+		       "UPDATE device_auths SET status = 3, last_poll_at = $2"
+		       " WHERE id = $1 AND status = 1",
+		       PG_ARGS(PG_INT(id), PG_INT(now)));
 	if (err == 0)
 		err = device_why(h, id, CAT_DEV_APPROVED, now);
 	if (err < 0)
@@ -366,27 +372,28 @@ int pg_grant_insert(struct cat_store *s, const struct cat_grant *g)
 }
 
 int pg_grant_by_hash(struct cat_store *s, struct cat_grant *out,
-                     const char *token_hash)
+		     const char *token_hash)
 {
 	PGresult *r;
 	int err;
 
-	if ((err = cat_store_check(token_hash, CAT_HASH_HEX - 1, "token hash")) < 0)
+	if ((err = cat_store_check(token_hash, CAT_HASH_HEX - 1,
+				   "token hash")) < 0)
 		return err;
-	err =
-	    pg_query(pg_of(s), &r, PQ_GRANT_BY_HASH,
-	             "SELECT " GRANT_COLS " FROM grants WHERE token_hash = $1",
-	             PG_ARGS(PG_TEXT(token_hash)));
+	err = pg_query(pg_of(s), &r, PQ_GRANT_BY_HASH,
+		       "SELECT " GRANT_COLS
+		       " FROM grants WHERE token_hash = $1",
+		       PG_ARGS(PG_TEXT(token_hash)));
 	if (err < 0)
 		return err;
 	err = err == 0 ? cat_error_set(CAT_ENOTFOUND, "unknown token")
-	               : row_grant(r, 0, out);
+		       : row_grant(r, 0, out);
 	PQclear(r);
 	return err;
 }
 
 int pg_grant_by_id(struct cat_store *s, struct cat_grant *out,
-                   const char *token_id)
+		   const char *token_id)
 {
 	PGresult *r;
 	int err;
@@ -394,28 +401,28 @@ int pg_grant_by_id(struct cat_store *s, struct cat_grant *out,
 	if ((err = cat_store_check(token_id, CAT_TOKEN_ID_LEN, "token id")) < 0)
 		return err;
 	err = pg_query(pg_of(s), &r, PQ_GRANT_BY_ID,
-	               "SELECT " GRANT_COLS " FROM grants WHERE token_id = $1",
-	               PG_ARGS(PG_TEXT(token_id)));
+		       "SELECT " GRANT_COLS " FROM grants WHERE token_id = $1",
+		       PG_ARGS(PG_TEXT(token_id)));
 	if (err < 0)
 		return err;
 	err = err == 0 ? cat_error_set(CAT_ENOTFOUND, "unknown token id")
-	               : row_grant(r, 0, out);
+		       : row_grant(r, 0, out);
 	PQclear(r);
 	return err;
 }
 
 int pg_grant_list(struct cat_store *s, int64_t account_id, cat_grant_cb cb,
-                  void *ctx)
+		  void *ctx)
 {
 	struct cat_grant g;
 	PGresult *r;
 	int err, n, i;
 
 	n = pg_query(pg_of(s), &r, PQ_GRANT_LIST,
-	             "SELECT " GRANT_COLS " FROM grants"
-	             " WHERE account_id = $1 AND revoked_at = 0"
-	             " ORDER BY created_at DESC, token_id DESC",
-	             PG_ARGS(PG_INT(account_id)));
+		     "SELECT " GRANT_COLS " FROM grants"
+		     " WHERE account_id = $1 AND revoked_at = 0"
+		     " ORDER BY created_at DESC, token_id DESC",
+		     PG_ARGS(PG_INT(account_id)));
 	if (n < 0)
 		return n;
 	/* all rows are in memory: a callback may call back into the store */
@@ -438,14 +445,14 @@ int pg_grant_revoke(struct cat_store *s, const char *token_id, int64_t now)
 		now = time(NULL);
 	/* only the first revocation sets the time */
 	err = pg_query(h, NULL, PQ_GRANT_REVOKE,
-	               "UPDATE grants SET revoked_at = $2"
-	               " WHERE token_id = $1 AND revoked_at = 0",
-	               PG_ARGS(PG_TEXT(token_id), PG_INT(now)));
+		       "UPDATE grants SET revoked_at = $2"
+		       " WHERE token_id = $1 AND revoked_at = 0",
+		       PG_ARGS(PG_TEXT(token_id), PG_INT(now)));
 	if (err == 0) {
 		/* grants are never deleted: absent now means never existed */
 		err = pg_query(h, NULL, PQ_GRANT_EXISTS,
-		               "SELECT 1 FROM grants WHERE token_id = $1",
-		               PG_ARGS(PG_TEXT(token_id)));
+			       "SELECT 1 FROM grants WHERE token_id = $1",
+			       PG_ARGS(PG_TEXT(token_id)));
 		if (err == 0)
 			err = cat_error_set(CAT_ENOTFOUND, "unknown token id");
 	}
@@ -458,11 +465,11 @@ int pg_grant_touch(struct cat_store *s, const char *token_id, int64_t now)
 
 	if ((err = cat_store_check(token_id, CAT_TOKEN_ID_LEN, "token id")) < 0)
 		return err;
-	err =
-	    pg_query(pg_of(s), NULL, PQ_GRANT_TOUCH,
-	             "UPDATE grants SET last_used_at = $2"
-	             " WHERE token_id = $1 AND last_used_at < $3",
-	             PG_ARGS(PG_TEXT(token_id), PG_INT(now), PG_INT(now - 60)));
+	err = pg_query(
+		pg_of(s), NULL, PQ_GRANT_TOUCH,
+		"UPDATE grants SET last_used_at = $2"
+		" WHERE token_id = $1 AND last_used_at < $3",
+		PG_ARGS(PG_TEXT(token_id), PG_INT(now), PG_INT(now - 60)));
 	return err < 0 ? err : 0;
 }
 
@@ -491,13 +498,13 @@ static int row_principal(const PGresult *r, struct cat_principal *out)
 }
 
 int pg_access_validate(struct cat_store *s, struct cat_principal *out,
-                       const char *token_hash, int64_t now)
+		       const char *token_hash, int64_t now)
 {
 	PGresult *r;
 	int err;
 
 	if ((err = cat_store_check(token_hash, CAT_HASH_HEX - 1,
-	                    "access token hash")) < 0)
+				   "access token hash")) < 0)
 		return err;
 	/*
 	 * The hot path: one round trip, two primary-key lookups, no write.
@@ -505,18 +512,18 @@ int pg_access_validate(struct cat_store *s, struct cat_principal *out,
 	 * instance effective at once on every other.
 	 */
 	err = pg_query(pg_of(s), &r, PQ_ACCESS_VALIDATE,
-	               "SELECT g.account_id, g.token_id, g.client_id,"
-	               " a.expires_at, g.last_used_at"
-	               " FROM access_tokens a"
-	               " JOIN grants g ON g.token_id = a.token_id"
-	               " WHERE a.token_hash = $1 AND a.expires_at > $2"
-	               " AND g.revoked_at = 0",
-	               PG_ARGS(PG_TEXT(token_hash), PG_INT(now)));
+		       "SELECT g.account_id, g.token_id, g.client_id,"
+		       " a.expires_at, g.last_used_at"
+		       " FROM access_tokens a"
+		       " JOIN grants g ON g.token_id = a.token_id"
+		       " WHERE a.token_hash = $1 AND a.expires_at > $2"
+		       " AND g.revoked_at = 0",
+		       PG_ARGS(PG_TEXT(token_hash), PG_INT(now)));
 	if (err < 0)
 		return err;
 	err = err == 0 ? cat_error_set(CAT_ENOTFOUND,
-	                               "unknown, expired or revoked token")
-	               : row_principal(r, out);
+				       "unknown, expired or revoked token")
+		       : row_principal(r, out);
 	PQclear(r);
 	return err;
 }
@@ -527,28 +534,30 @@ int pg_code_insert(struct cat_store *s, const struct cat_auth_code *c)
 {
 	int err;
 
-	if ((err = cat_store_check_key(c->code_hash, CAT_HASH_HEX - 1, "code hash")) <
-	        0 ||
-	    (err = cat_store_check_key(c->client_id, CAT_ID_MAX, "client id")) < 0 ||
-	    (err = cat_store_check(c->redirect_uri, CAT_URI_MAX, "redirect URI")) <
-	        0 ||
+	if ((err = cat_store_check_key(c->code_hash, CAT_HASH_HEX - 1,
+				       "code hash")) < 0 ||
+	    (err = cat_store_check_key(c->client_id, CAT_ID_MAX, "client id")) <
+		    0 ||
+	    (err = cat_store_check(c->redirect_uri, CAT_URI_MAX,
+				   "redirect URI")) < 0 ||
 	    (err = cat_store_check(c->scope, CAT_SCOPE_MAX, "scope")) < 0 ||
-	    (err = cat_store_check(c->code_challenge, sizeof(c->code_challenge) - 1,
-	                    "code challenge")) < 0)
+	    (err = cat_store_check(c->code_challenge,
+				   sizeof(c->code_challenge) - 1,
+				   "code challenge")) < 0)
 		return err;
 	err = pg_query(pg_of(s), NULL, PQ_CODE_INSERT,
-	               "INSERT INTO auth_codes(code_hash, client_id,"
-	               " account_id, redirect_uri, scope, code_challenge,"
-	               " expires_at, used) VALUES ($1, $2, $3, $4, $5, $6, $7,"
-	               " $8)",
-	               PG_ARGS(PG_TEXT(c->code_hash), PG_TEXT(c->client_id),
-	                       PG_INT(c->account_id), PG_TEXT(c->redirect_uri),
-	                       PG_TEXT(c->scope), PG_TEXT(c->code_challenge),
-	                       PG_INT(c->expires_at),
-	                       PG_INT((int64_t)(c->used != 0))));
+		       "INSERT INTO auth_codes(code_hash, client_id,"
+		       " account_id, redirect_uri, scope, code_challenge,"
+		       " expires_at, used) VALUES ($1, $2, $3, $4, $5, $6, $7,"
+		       " $8)",
+		       PG_ARGS(PG_TEXT(c->code_hash), PG_TEXT(c->client_id),
+			       PG_INT(c->account_id), PG_TEXT(c->redirect_uri),
+			       PG_TEXT(c->scope), PG_TEXT(c->code_challenge),
+			       PG_INT(c->expires_at),
+			       PG_INT((int64_t)(c->used != 0))));
 	if (err == CAT_EEXISTS)
 		return cat_error_set(CAT_EEXISTS,
-		                     "this authorization code already exists");
+				     "this authorization code already exists");
 	return err < 0 ? err : 0;
 }
 
@@ -569,26 +578,27 @@ static int row_code(const PGresult *r, struct cat_auth_code *out)
 }
 
 int pg_code_redeem(struct cat_store *s, struct cat_auth_code *out,
-                   const char *code_hash, int64_t now)
+		   const char *code_hash, int64_t now)
 {
 	PGresult *r;
 	int err;
 
-	if ((err = cat_store_check(code_hash, CAT_HASH_HEX - 1, "code hash")) < 0)
+	if ((err = cat_store_check(code_hash, CAT_HASH_HEX - 1, "code hash")) <
+	    0)
 		return err;
 	/* one statement: the use and the read are atomic, one winner */
 	err = pg_query(pg_of(s), &r, PQ_CODE_REDEEM,
-	               "UPDATE auth_codes SET used = 1"
-	               " WHERE code_hash = $1 AND used = 0 AND expires_at > $2"
-	               " RETURNING code_hash, client_id, account_id,"
-	               " redirect_uri, scope, code_challenge, expires_at, used",
-	               PG_ARGS(PG_TEXT(code_hash), PG_INT(now)));
+		       "UPDATE auth_codes SET used = 1"
+		       " WHERE code_hash = $1 AND used = 0 AND expires_at > $2"
+		       " RETURNING code_hash, client_id, account_id,"
+		       " redirect_uri, scope, code_challenge, expires_at, used",
+		       PG_ARGS(PG_TEXT(code_hash), PG_INT(now)));
 	if (err < 0)
 		return err;
 	err = err == 0 ? cat_error_set(CAT_ENOTFOUND,
-	                               "unknown, expired or already used "
-	                               "authorization code")
-	               : row_code(r, out);
+				       "unknown, expired or already used "
+				       "authorization code")
+		       : row_code(r, out);
 	PQclear(r);
 	return err;
 }
@@ -600,20 +610,21 @@ int pg_session_insert(struct cat_store *s, const struct cat_session *se)
 	int err;
 
 	if ((err = cat_store_check_key(se->id_hash, CAT_HASH_HEX - 1,
-	                        "session hash")) < 0 ||
-	    (err = cat_store_check(se->csrf, sizeof(se->csrf) - 1, "CSRF token")) < 0)
+				       "session hash")) < 0 ||
+	    (err = cat_store_check(se->csrf, sizeof(se->csrf) - 1,
+				   "CSRF token")) < 0)
 		return err;
 	err = pg_query(pg_of(s), NULL, PQ_SESSION_INSERT,
-	               "INSERT INTO sessions(id_hash, account_id, csrf,"
-	               " created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
-	               PG_ARGS(PG_TEXT(se->id_hash), PG_INT(se->account_id),
-	                       PG_TEXT(se->csrf),
-	                       PG_INT(se->created_at ? se->created_at
-	                                             : (int64_t)time(NULL)),
-	                       PG_INT(se->expires_at)));
+		       "INSERT INTO sessions(id_hash, account_id, csrf,"
+		       " created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+		       PG_ARGS(PG_TEXT(se->id_hash), PG_INT(se->account_id),
+			       PG_TEXT(se->csrf),
+			       PG_INT(se->created_at ? se->created_at
+						     : (int64_t)time(NULL)),
+			       PG_INT(se->expires_at)));
 	if (err == CAT_EEXISTS)
 		return cat_error_set(CAT_EEXISTS,
-		                     "this session already exists");
+				     "this session already exists");
 	return err < 0 ? err : 0;
 }
 
@@ -628,27 +639,28 @@ static int row_session(const PGresult *r, struct cat_session *out)
 	out->created_at = pg_int(r, 0, 3);
 	out->expires_at = pg_int(r, 0, 4);
 	return bad ? cat_error_set(CAT_ERROR, "store: session row too long")
-	           : 0;
+		   : 0;
 }
 
 int pg_session_get(struct cat_store *s, struct cat_session *out,
-                   const char *id_hash, int64_t now)
+		   const char *id_hash, int64_t now)
 {
 	PGresult *r;
 	int err;
 
-	if ((err = cat_store_check(id_hash, CAT_HASH_HEX - 1, "session hash")) < 0)
+	if ((err = cat_store_check(id_hash, CAT_HASH_HEX - 1, "session hash")) <
+	    0)
 		return err;
-	err =
-	    pg_query(pg_of(s), &r, PQ_SESSION_GET,
-	             "SELECT id_hash, account_id, csrf, created_at, expires_at"
-	             " FROM sessions WHERE id_hash = $1 AND expires_at > $2",
-	             PG_ARGS(PG_TEXT(id_hash), PG_INT(now)));
+	err = pg_query(
+		pg_of(s), &r, PQ_SESSION_GET,
+		"SELECT id_hash, account_id, csrf, created_at, expires_at"
+		" FROM sessions WHERE id_hash = $1 AND expires_at > $2",
+		PG_ARGS(PG_TEXT(id_hash), PG_INT(now)));
 	if (err < 0)
 		return err;
-	err = err == 0
-	          ? cat_error_set(CAT_ENOTFOUND, "unknown or expired session")
-	          : row_session(r, out);
+	err = err == 0 ? cat_error_set(CAT_ENOTFOUND,
+				       "unknown or expired session")
+		       : row_session(r, out);
 	PQclear(r);
 	return err;
 }
@@ -658,73 +670,76 @@ int pg_session_delete(struct cat_store *s, const char *id_hash)
 {
 	int err;
 
-	if ((err = cat_store_check(id_hash, CAT_HASH_HEX - 1, "session hash")) < 0)
+	if ((err = cat_store_check(id_hash, CAT_HASH_HEX - 1, "session hash")) <
+	    0)
 		return err;
 	err = pg_query(pg_of(s), NULL, PQ_SESSION_DELETE,
-	               "DELETE FROM sessions WHERE id_hash = $1",
-	               PG_ARGS(PG_TEXT(id_hash)));
+		       "DELETE FROM sessions WHERE id_hash = $1",
+		       PG_ARGS(PG_TEXT(id_hash)));
 	return err < 0 ? err : 0;
 }
 
 /* Rate limits */
 
 int pg_ratelimit_hit(struct cat_store *s, int *allowed, const char *key,
-                     int64_t now, int window, int limit)
+		     int64_t now, int window, int limit)
 {
 	PGresult *r;
 	int64_t start, count;
 	int err;
 
 	*allowed = 0;
-	if ((err = cat_store_check_key(key, CAT_RL_KEY_MAX, "rate-limit key")) < 0)
+	if ((err = cat_store_check_key(key, CAT_RL_KEY_MAX, "rate-limit key")) <
+	    0)
 		return err;
 	if (window <= 0 || limit < 0)
 		return cat_error_set(CAT_EINVAL,
-		                     "rate-limit window must be > 0 and limit "
-		                     ">= 0");
+				     "rate-limit window must be > 0 and limit "
+				     ">= 0");
 	start = now - now % window;
 	if (start > now)
 		start -= window; /* C rounds toward 0 for negative now */
 	/* one statement: instances counting the same key never lose a hit */
 	err = pg_query(pg_of(s), &r, PQ_RATELIMIT_HIT,
-	               "INSERT INTO ratelimits(key, window_start, window_end,"
-	               " count) VALUES ($1, $2, $3, 1)"
-	               " ON CONFLICT (key, window_start)"
-	               " DO UPDATE SET count = ratelimits.count + 1"
-	               " RETURNING count",
-	               PG_ARGS(PG_TEXT(key), PG_INT(start),
-	                       PG_INT(start + (int64_t)window)));
+		       "INSERT INTO ratelimits(key, window_start, window_end,"
+		       " count) VALUES ($1, $2, $3, 1)"
+		       " ON CONFLICT (key, window_start)"
+		       " DO UPDATE SET count = ratelimits.count + 1"
+		       " RETURNING count",
+		       PG_ARGS(PG_TEXT(key), PG_INT(start),
+			       PG_INT(start + (int64_t)window)));
 	if (err < 0)
 		return err;
 	count = err == 1 ? pg_int(r, 0, 0) : -1;
 	PQclear(r);
 	if (count < 0)
 		return cat_error_set(CAT_ERROR, "store: rate-limit upsert "
-		                                "returned nothing");
+						"returned nothing");
 	*allowed = count <= limit;
 	return 0;
 }
 
 int pg_ratelimit_count(struct cat_store *s, int64_t *count, const char *key,
-                       int64_t now, int window)
+		       int64_t now, int window)
 {
 	PGresult *r;
 	int64_t start;
 	int err;
 
 	*count = 0;
-	if ((err = cat_store_check_key(key, CAT_RL_KEY_MAX, "rate-limit key")) < 0)
+	if ((err = cat_store_check_key(key, CAT_RL_KEY_MAX, "rate-limit key")) <
+	    0)
 		return err;
 	if (window <= 0)
 		return cat_error_set(CAT_EINVAL,
-		                     "rate-limit window must be > 0");
+				     "rate-limit window must be > 0");
 	start = now - now % window;
 	if (start > now)
 		start -= window;
 	err = pg_query(pg_of(s), &r, PQ_RATELIMIT_COUNT,
-	               "SELECT count FROM ratelimits"
-	               " WHERE key = $1 AND window_start = $2",
-	               PG_ARGS(PG_TEXT(key), PG_INT(start)));
+		       "SELECT count FROM ratelimits"
+		       " WHERE key = $1 AND window_start = $2",
+		       PG_ARGS(PG_TEXT(key), PG_INT(start)));
 	if (err < 0)
 		return err;
 	if (err == 1)
@@ -742,23 +757,23 @@ int pg_purge(struct cat_store *s, int64_t now)
 		int64_t grace;
 		const char *sql;
 	} purges[] = {
-	    {PQ_PURGE_DEVICE, DEVICE_GRACE,
-	     "DELETE FROM device_auths WHERE id IN (SELECT id FROM"
-	     " device_auths WHERE expires_at <= $1 LIMIT $2)"},
-	    {PQ_PURGE_ACCESS, 0,
-	     "DELETE FROM access_tokens WHERE token_hash IN (SELECT"
-	     " token_hash FROM access_tokens WHERE expires_at <= $1"
-	     " LIMIT $2)"},
-	    {PQ_PURGE_CODE, 0,
-	     "DELETE FROM auth_codes WHERE code_hash IN (SELECT code_hash"
-	     " FROM auth_codes WHERE expires_at <= $1 LIMIT $2)"},
-	    {PQ_PURGE_SESSION, 0,
-	     "DELETE FROM sessions WHERE id_hash IN (SELECT id_hash FROM"
-	     " sessions WHERE expires_at <= $1 LIMIT $2)"},
-	    {PQ_PURGE_RATELIMIT, 0,
-	     "DELETE FROM ratelimits WHERE (key, window_start) IN (SELECT"
-	     " key, window_start FROM ratelimits WHERE window_end <= $1"
-	     " LIMIT $2)"},
+		{ PQ_PURGE_DEVICE, DEVICE_GRACE,
+		  "DELETE FROM device_auths WHERE id IN (SELECT id FROM"
+		  " device_auths WHERE expires_at <= $1 LIMIT $2)" },
+		{ PQ_PURGE_ACCESS, 0,
+		  "DELETE FROM access_tokens WHERE token_hash IN (SELECT"
+		  " token_hash FROM access_tokens WHERE expires_at <= $1"
+		  " LIMIT $2)" },
+		{ PQ_PURGE_CODE, 0,
+		  "DELETE FROM auth_codes WHERE code_hash IN (SELECT code_hash"
+		  " FROM auth_codes WHERE expires_at <= $1 LIMIT $2)" },
+		{ PQ_PURGE_SESSION, 0,
+		  "DELETE FROM sessions WHERE id_hash IN (SELECT id_hash FROM"
+		  " sessions WHERE expires_at <= $1 LIMIT $2)" },
+		{ PQ_PURGE_RATELIMIT, 0,
+		  "DELETE FROM ratelimits WHERE (key, window_start) IN (SELECT"
+		  " key, window_start FROM ratelimits WHERE window_end <= $1"
+		  " LIMIT $2)" },
 	};
 	struct pg *h = pg_of(s);
 	size_t i;
@@ -771,8 +786,8 @@ int pg_purge(struct cat_store *s, int64_t now)
 	for (i = 0; i < sizeof(purges) / sizeof(purges[0]); i++) {
 		do {
 			n = pg_query(h, NULL, purges[i].id, purges[i].sql,
-			             PG_ARGS(PG_INT(now - purges[i].grace),
-			                     PG_INT((int64_t)PURGE_BATCH)));
+				     PG_ARGS(PG_INT(now - purges[i].grace),
+					     PG_INT((int64_t)PURGE_BATCH)));
 			if (n < 0)
 				return n;
 		} while (n == PURGE_BATCH);

@@ -18,11 +18,11 @@
 
 #define BUSY_TIMEOUT_MS 5000
 #define PROJECT_ID_BASE INT64_C(4000000000000)
-#define DOMAIN_ID_BASE 5000
+#define DOMAIN_ID_BASE  5000
 /* Production zgids: unique per project, and never an org id (8 digits) */
-#define PROD_ZGID_OFFSET INT64_C(5000000000000)
+#define PROD_ZGID_OFFSET     INT64_C(5000000000000)
 #define DEFAULT_PROJECT_TYPE "Live"
-#define DEFAULT_TIMEZONE "Asia/Kolkata"
+#define DEFAULT_TIMEZONE     "Asia/Kolkata"
 
 static int64_t now_or(int64_t t)
 {
@@ -82,7 +82,7 @@ static int sq_open(struct cat_store **out, const char *url)
 	/* NOMUTEX: a handle belongs to one thread at a time */
 	rc = sqlite3_open_v2(path, &h->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				 SQLITE_OPEN_NOMUTEX,
+				     SQLITE_OPEN_NOMUTEX,
 			     NULL);
 	if (rc != SQLITE_OK) {
 		err = cat_error_set(CAT_EUNAVAIL,
@@ -156,9 +156,12 @@ static int sq_account_add(struct cat_store *s, struct cat_account *a)
 	int err;
 
 	if ((err = cat_store_check_key(a->email, CAT_EMAIL_MAX, "email")) < 0 ||
-	    (err = cat_store_check(a->first_name, CAT_NAME_MAX, "first name")) < 0 ||
-	    (err = cat_store_check(a->last_name, CAT_NAME_MAX, "last name")) < 0 ||
-	    (err = cat_store_check(a->pw_hash, CAT_PWHASH_MAX, "password hash")) < 0)
+	    (err = cat_store_check(a->first_name, CAT_NAME_MAX, "first name")) <
+		    0 ||
+	    (err = cat_store_check(a->last_name, CAT_NAME_MAX, "last name")) <
+		    0 ||
+	    (err = cat_store_check(a->pw_hash, CAT_PWHASH_MAX,
+				   "password hash")) < 0)
 		return err;
 	a->created_at = now_or(a->created_at);
 	err = sq_write(h, SQ_ACCOUNT_ADD,
@@ -378,11 +381,12 @@ static int check_project(struct cat_project *p, int64_t *oid)
 {
 	int err;
 
-	if ((err = cat_store_check_key(p->name, CAT_NAME_MAX, "project name")) < 0 ||
+	if ((err = cat_store_check_key(p->name, CAT_NAME_MAX, "project name")) <
+		    0 ||
 	    (err = cat_store_check(p->type, sizeof(p->type) - 1,
-			    "project type")) < 0 ||
+				   "project type")) < 0 ||
 	    (err = cat_store_check(p->timezone, sizeof(p->timezone) - 1,
-			    "timezone")) < 0 ||
+				   "timezone")) < 0 ||
 	    (err = cat_store_parse_id(p->org_id, oid, "org")) < 0)
 		return err;
 	if (!p->type[0])
@@ -396,11 +400,11 @@ static int check_project(struct cat_project *p, int64_t *oid)
 static int add_env(struct sq *h, int64_t pid, int type, const char *zgid,
 		   const char *name)
 {
-	int err = sq_write(
-	    h, SQ_ENV_ADD,
-	    "INSERT INTO envs(project_id, type, zgid, name,"
-	    " status) VALUES (?1, ?2, ?3, ?4, 'Active')",
-	    SQ_ARGS(SQ_INT(pid), SQ_INT(type), SQ_TEXT(zgid), SQ_TEXT(name)));
+	int err = sq_write(h, SQ_ENV_ADD,
+			   "INSERT INTO envs(project_id, type, zgid, name,"
+			   " status) VALUES (?1, ?2, ?3, ?4, 'Active')",
+			   SQ_ARGS(SQ_INT(pid), SQ_INT(type), SQ_TEXT(zgid),
+				   SQ_TEXT(name)));
 
 	return err < 0 ? err : 0;
 }
@@ -554,7 +558,7 @@ static int sq_client_add(struct cat_store *s, const struct cat_client *c)
 
 	if ((err = cat_store_check_key(c->id, CAT_ID_MAX, "client id")) < 0 ||
 	    (err = cat_store_check(c->secret_hash, CAT_HASH_HEX - 1,
-			    "client secret hash")) < 0 ||
+				   "client secret hash")) < 0 ||
 	    (err = cat_store_check(c->name, CAT_NAME_MAX, "client name")) < 0)
 		return err;
 	if (c->kind != CAT_CLIENT_DEVICE && c->kind != CAT_CLIENT_BROWSER)
@@ -599,46 +603,46 @@ static int sq_client_get(struct cat_store *s, struct cat_client *out,
 }
 
 const struct cat_store_ops cat_store_sqlite_ops = {
-    .name = "sqlite",
-    .open = sq_open,
-    .close = sq_close,
-    .migrate = sq_migrate,
-    .ping = sq_ping,
-    .schema_version = sq_schema_version,
-    .account_add = sq_account_add,
-    .account_by_email = sq_account_by_email,
-    .account_by_id = sq_account_by_id,
-    .org_add = sq_org_add,
-    .org_get = sq_org_get,
-    .member_add = sq_member_add,
-    .org_list = sq_org_list,
-    .member_check = sq_member_check,
-    .project_add = sq_project_add,
-    .project_get = sq_project_get,
-    .project_list = sq_project_list,
-    .env_list = sq_env_list,
-    .client_add = sq_client_add,
-    .client_get = sq_client_get,
-    .device_insert = sq_device_insert,
-    .device_by_user_code = sq_device_by_user_code,
-    .device_by_hash = sq_device_by_hash,
-    .device_decide = sq_device_decide,
-    .device_touch = sq_device_touch,
-    .device_redeem = sq_device_redeem,
-    .grant_insert = sq_grant_insert,
-    .grant_by_hash = sq_grant_by_hash,
-    .grant_by_id = sq_grant_by_id,
-    .grant_list = sq_grant_list,
-    .grant_revoke = sq_grant_revoke,
-    .grant_touch = sq_grant_touch,
-    .access_insert = sq_access_insert,
-    .access_validate = sq_access_validate,
-    .code_insert = sq_code_insert,
-    .code_redeem = sq_code_redeem,
-    .session_insert = sq_session_insert,
-    .session_get = sq_session_get,
-    .session_delete = sq_session_delete,
-    .ratelimit_hit = sq_ratelimit_hit,
-    .ratelimit_count = sq_ratelimit_count,
-    .purge = sq_purge,
+	.name = "sqlite",
+	.open = sq_open,
+	.close = sq_close,
+	.migrate = sq_migrate,
+	.ping = sq_ping,
+	.schema_version = sq_schema_version,
+	.account_add = sq_account_add,
+	.account_by_email = sq_account_by_email,
+	.account_by_id = sq_account_by_id,
+	.org_add = sq_org_add,
+	.org_get = sq_org_get,
+	.member_add = sq_member_add,
+	.org_list = sq_org_list,
+	.member_check = sq_member_check,
+	.project_add = sq_project_add,
+	.project_get = sq_project_get,
+	.project_list = sq_project_list,
+	.env_list = sq_env_list,
+	.client_add = sq_client_add,
+	.client_get = sq_client_get,
+	.device_insert = sq_device_insert,
+	.device_by_user_code = sq_device_by_user_code,
+	.device_by_hash = sq_device_by_hash,
+	.device_decide = sq_device_decide,
+	.device_touch = sq_device_touch,
+	.device_redeem = sq_device_redeem,
+	.grant_insert = sq_grant_insert,
+	.grant_by_hash = sq_grant_by_hash,
+	.grant_by_id = sq_grant_by_id,
+	.grant_list = sq_grant_list,
+	.grant_revoke = sq_grant_revoke,
+	.grant_touch = sq_grant_touch,
+	.access_insert = sq_access_insert,
+	.access_validate = sq_access_validate,
+	.code_insert = sq_code_insert,
+	.code_redeem = sq_code_redeem,
+	.session_insert = sq_session_insert,
+	.session_get = sq_session_get,
+	.session_delete = sq_session_delete,
+	.ratelimit_hit = sq_ratelimit_hit,
+	.ratelimit_count = sq_ratelimit_count,
+	.purge = sq_purge,
 };

@@ -80,7 +80,7 @@ struct sq {
 	struct cat_store base; /* first: a cat_store * is a struct sq * */
 	sqlite3 *db;
 	sqlite3_stmt *st[SQ__COUNT];
-	int writing;           /* holds the process-wide write lock */
+	int writing; /* holds the process-wide write lock */
 };
 
 static inline struct sq *sq_of(struct cat_store *s)

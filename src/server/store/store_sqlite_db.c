@@ -127,8 +127,8 @@ int sq_write(struct sq *h, enum sq_id id, const char *sql,
 		write_begin(h);
 	if ((err = bind(h, st, args, n)) == 0) {
 		rc = sqlite3_step(st);
-		err =
-		    rc == SQLITE_DONE ? sqlite3_changes(h->db) : sq_fail(h, rc);
+		err = rc == SQLITE_DONE ? sqlite3_changes(h->db)
+					: sq_fail(h, rc);
 	}
 	sq_done(st);
 	if (single)

@@ -55,13 +55,14 @@ int sq_device_insert(struct cat_store *s, struct cat_device_auth *d)
 	int err;
 
 	if ((err = cat_store_check_key(d->device_hash, CAT_HASH_HEX - 1,
-				"device code hash")) < 0 ||
+				       "device code hash")) < 0 ||
 	    (err = cat_store_check_key(d->user_code, CAT_USER_CODE_LEN,
-				"user code")) < 0 ||
-	    (err = cat_store_check_key(d->client_id, CAT_ID_MAX, "client id")) < 0 ||
+				       "user code")) < 0 ||
+	    (err = cat_store_check_key(d->client_id, CAT_ID_MAX, "client id")) <
+		    0 ||
 	    (err = cat_store_check(d->scope, CAT_SCOPE_MAX, "scope")) < 0 ||
 	    (err = cat_store_check(d->device_name, CAT_DEVICE_NAME_MAX,
-			    "device name")) < 0)
+				   "device name")) < 0)
 		return err;
 	if (!d->created_at)
 		d->created_at = time(NULL);
@@ -70,20 +71,20 @@ int sq_device_insert(struct cat_store *s, struct cat_device_auth *d)
 	 * the insert run under the same write lock.
 	 */
 	err = sq_write(
-	    h, SQ_DEVICE_INSERT,
-	    "INSERT INTO device_auths(device_hash, user_code,"
-	    " client_id, scope, device_name, bound_account_id,"
-	    " account_id, status, interval, created_at, expires_at,"
-	    " last_poll_at)"
-	    " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12"
-	    " WHERE NOT EXISTS (SELECT 1 FROM device_auths"
-	    "  WHERE user_code = ?2 AND expires_at > ?10)",
-	    SQ_ARGS(SQ_TEXT(d->device_hash), SQ_TEXT(d->user_code),
-		    SQ_TEXT(d->client_id), SQ_TEXT(d->scope),
-		    SQ_TEXT(d->device_name), SQ_INT(d->bound_account_id),
-		    SQ_INT(d->account_id), SQ_INT(d->status),
-		    SQ_INT(d->interval), SQ_INT(d->created_at),
-		    SQ_INT(d->expires_at), SQ_INT(d->last_poll_at)));
+		h, SQ_DEVICE_INSERT,
+		"INSERT INTO device_auths(device_hash, user_code,"
+		" client_id, scope, device_name, bound_account_id,"
+		" account_id, status, interval, created_at, expires_at,"
+		" last_poll_at)"
+		" SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12"
+		" WHERE NOT EXISTS (SELECT 1 FROM device_auths"
+		"  WHERE user_code = ?2 AND expires_at > ?10)",
+		SQ_ARGS(SQ_TEXT(d->device_hash), SQ_TEXT(d->user_code),
+			SQ_TEXT(d->client_id), SQ_TEXT(d->scope),
+			SQ_TEXT(d->device_name), SQ_INT(d->bound_account_id),
+			SQ_INT(d->account_id), SQ_INT(d->status),
+			SQ_INT(d->interval), SQ_INT(d->created_at),
+			SQ_INT(d->expires_at), SQ_INT(d->last_poll_at)));
 	if (err == 0 || err == CAT_EEXISTS)
 		return cat_error_set(CAT_EEXISTS,
 				     "the user code or device code is in use");
@@ -100,7 +101,8 @@ int sq_device_by_user_code(struct cat_store *s, struct cat_device_auth *out,
 	sqlite3_stmt *st;
 	int err;
 
-	if ((err = cat_store_check(user_code, CAT_USER_CODE_LEN, "user code")) < 0)
+	if ((err = cat_store_check(user_code, CAT_USER_CODE_LEN, "user code")) <
+	    0)
 		return err;
 	err = sq_read(h, &st, SQ_DEVICE_BY_USER_CODE,
 		      "SELECT " DEVICE_COLS " FROM device_auths"
@@ -125,7 +127,7 @@ int sq_device_by_hash(struct cat_store *s, struct cat_device_auth *out,
 	int err;
 
 	if ((err = cat_store_check(device_hash, CAT_HASH_HEX - 1,
-			    "device code hash")) < 0)
+				   "device code hash")) < 0)
 		return err;
 	err = sq_read(h, &st, SQ_DEVICE_BY_HASH,
 		      "SELECT " DEVICE_COLS " FROM device_auths"
@@ -197,12 +199,12 @@ int sq_device_decide(struct cat_store *s, int64_t id, int64_t account_id,
 	if ((err = sq_begin(h)) < 0)
 		return err;
 	err = sq_write(
-	    h, SQ_DEVICE_DECIDE,
-	    "UPDATE device_auths SET status = ?2, account_id = ?3"
-	    " WHERE id = ?1 AND status = 0 AND expires_at > ?4",
-	    SQ_ARGS(SQ_INT(id),
-		    SQ_INT(approve ? CAT_DEV_APPROVED : CAT_DEV_DENIED),
-		    SQ_INT(account_id), SQ_INT(now)));
+		h, SQ_DEVICE_DECIDE,
+		"UPDATE device_auths SET status = ?2, account_id = ?3"
+		" WHERE id = ?1 AND status = 0 AND expires_at > ?4",
+		SQ_ARGS(SQ_INT(id),
+			SQ_INT(approve ? CAT_DEV_APPROVED : CAT_DEV_DENIED),
+			SQ_INT(account_id), SQ_INT(now)));
 	if (err == 0)
 		err = device_why(h, id, CAT_DEV_PENDING, now);
 	if (err < 0)
@@ -234,14 +236,16 @@ static int check_grant(const struct cat_grant *g)
 	int err;
 
 	if ((err = cat_store_check_key(g->token_id, CAT_TOKEN_ID_LEN,
-				"token id")) < 0 ||
+				       "token id")) < 0 ||
 	    (err = cat_store_check_key(g->token_hash, CAT_HASH_HEX - 1,
-				"token hash")) < 0 ||
-	    (err = cat_store_check_key(g->client_id, CAT_ID_MAX, "client id")) < 0 ||
+				       "token hash")) < 0 ||
+	    (err = cat_store_check_key(g->client_id, CAT_ID_MAX, "client id")) <
+		    0 ||
 	    (err = cat_store_check(g->scope, CAT_SCOPE_MAX, "scope")) < 0 ||
 	    (err = cat_store_check(g->device_name, CAT_DEVICE_NAME_MAX,
-			    "device name")) < 0 ||
-	    (err = cat_store_check(g->dc, sizeof(g->dc) - 1, "data center")) < 0)
+				   "device name")) < 0 ||
+	    (err = cat_store_check(g->dc, sizeof(g->dc) - 1, "data center")) <
+		    0)
 		return err;
 	return 0;
 }
@@ -251,27 +255,29 @@ static int check_access(const struct cat_access *a)
 	int err;
 
 	if ((err = cat_store_check_key(a->token_hash, CAT_HASH_HEX - 1,
-				"access token hash")) < 0 ||
-	    (err = cat_store_check_key(a->token_id, CAT_TOKEN_ID_LEN, "token id")) < 0)
+				       "access token hash")) < 0 ||
+	    (err = cat_store_check_key(a->token_id, CAT_TOKEN_ID_LEN,
+				       "token id")) < 0)
 		return err;
 	return 0;
 }
 
 static int insert_grant(struct sq *h, const struct cat_grant *g)
 {
-	int err = sq_write(
-	    h, SQ_GRANT_INSERT,
-	    "INSERT INTO grants(token_id, token_hash,"
-	    " account_id, client_id, kind, scope, device_name,"
-	    " dc, created_at, last_used_at, revoked_at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-	    " ?11)",
-	    SQ_ARGS(SQ_TEXT(g->token_id), SQ_TEXT(g->token_hash),
-		    SQ_INT(g->account_id), SQ_TEXT(g->client_id),
-		    SQ_INT(g->kind), SQ_TEXT(g->scope), SQ_TEXT(g->device_name),
-		    SQ_TEXT(g->dc),
-		    SQ_INT(g->created_at ? g->created_at : (int64_t)time(NULL)),
-		    SQ_INT(g->last_used_at), SQ_INT(g->revoked_at)));
+	int err = sq_write(h, SQ_GRANT_INSERT,
+			   "INSERT INTO grants(token_id, token_hash,"
+			   " account_id, client_id, kind, scope, device_name,"
+			   " dc, created_at, last_used_at, revoked_at)"
+			   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+			   " ?11)",
+			   SQ_ARGS(SQ_TEXT(g->token_id), SQ_TEXT(g->token_hash),
+				   SQ_INT(g->account_id), SQ_TEXT(g->client_id),
+				   SQ_INT(g->kind), SQ_TEXT(g->scope),
+				   SQ_TEXT(g->device_name), SQ_TEXT(g->dc),
+				   SQ_INT(g->created_at ? g->created_at
+							: (int64_t)time(NULL)),
+				   SQ_INT(g->last_used_at),
+				   SQ_INT(g->revoked_at)));
 
 	if (err == CAT_EEXISTS)
 		return cat_error_set(CAT_EEXISTS,
@@ -371,7 +377,8 @@ int sq_grant_by_hash(struct cat_store *s, struct cat_grant *out,
 	sqlite3_stmt *st;
 	int err;
 
-	if ((err = cat_store_check(token_hash, CAT_HASH_HEX - 1, "token hash")) < 0)
+	if ((err = cat_store_check(token_hash, CAT_HASH_HEX - 1,
+				   "token hash")) < 0)
 		return err;
 	err = sq_read(h, &st, SQ_GRANT_BY_HASH,
 		      "SELECT " GRANT_COLS " FROM grants WHERE token_hash = ?1",
@@ -495,7 +502,7 @@ int sq_access_validate(struct cat_store *s, struct cat_principal *out,
 	int err, bad = 0;
 
 	if ((err = cat_store_check(token_hash, CAT_HASH_HEX - 1,
-			    "access token hash")) < 0)
+				   "access token hash")) < 0)
 		return err;
 	/*
 	 * The hot path: two primary-key lookups, no write. Reading the grant
@@ -531,13 +538,15 @@ int sq_code_insert(struct cat_store *s, const struct cat_auth_code *c)
 	int err;
 
 	if ((err = cat_store_check_key(c->code_hash, CAT_HASH_HEX - 1,
-				"code hash")) < 0 ||
-	    (err = cat_store_check_key(c->client_id, CAT_ID_MAX, "client id")) < 0 ||
+				       "code hash")) < 0 ||
+	    (err = cat_store_check_key(c->client_id, CAT_ID_MAX, "client id")) <
+		    0 ||
 	    (err = cat_store_check(c->redirect_uri, CAT_URI_MAX,
-			    "redirect URI")) < 0 ||
+				   "redirect URI")) < 0 ||
 	    (err = cat_store_check(c->scope, CAT_SCOPE_MAX, "scope")) < 0 ||
-	    (err = cat_store_check(c->code_challenge, sizeof(c->code_challenge) - 1,
-			    "code challenge")) < 0)
+	    (err = cat_store_check(c->code_challenge,
+				   sizeof(c->code_challenge) - 1,
+				   "code challenge")) < 0)
 		return err;
 	err = sq_write(sq_of(s), SQ_CODE_INSERT,
 		       "INSERT INTO auth_codes(code_hash, client_id,"
@@ -561,7 +570,8 @@ int sq_code_redeem(struct cat_store *s, struct cat_auth_code *out,
 	sqlite3_stmt *st = NULL;
 	int err, bad = 0;
 
-	if ((err = cat_store_check(code_hash, CAT_HASH_HEX - 1, "code hash")) < 0)
+	if ((err = cat_store_check(code_hash, CAT_HASH_HEX - 1, "code hash")) <
+	    0)
 		return err;
 	if ((err = sq_begin(h)) < 0)
 		return err;
@@ -612,8 +622,9 @@ int sq_session_insert(struct cat_store *s, const struct cat_session *se)
 	int err;
 
 	if ((err = cat_store_check_key(se->id_hash, CAT_HASH_HEX - 1,
-				"session hash")) < 0 ||
-	    (err = cat_store_check(se->csrf, sizeof(se->csrf) - 1, "CSRF token")) < 0)
+				       "session hash")) < 0 ||
+	    (err = cat_store_check(se->csrf, sizeof(se->csrf) - 1,
+				   "CSRF token")) < 0)
 		return err;
 	err = sq_write(sq_of(s), SQ_SESSION_INSERT,
 		       "INSERT INTO sessions(id_hash, account_id, csrf,"
@@ -636,7 +647,8 @@ int sq_session_get(struct cat_store *s, struct cat_session *out,
 	sqlite3_stmt *st;
 	int err, bad = 0;
 
-	if ((err = cat_store_check(id_hash, CAT_HASH_HEX - 1, "session hash")) < 0)
+	if ((err = cat_store_check(id_hash, CAT_HASH_HEX - 1, "session hash")) <
+	    0)
 		return err;
 	err = sq_read(h, &st, SQ_SESSION_GET,
 		      "SELECT id_hash, account_id, csrf, created_at, expires_at"
@@ -663,7 +675,8 @@ int sq_session_delete(struct cat_store *s, const char *id_hash)
 {
 	int err;
 
-	if ((err = cat_store_check(id_hash, CAT_HASH_HEX - 1, "session hash")) < 0)
+	if ((err = cat_store_check(id_hash, CAT_HASH_HEX - 1, "session hash")) <
+	    0)
 		return err;
 	err = sq_write(sq_of(s), SQ_SESSION_DELETE,
 		       "DELETE FROM sessions WHERE id_hash = ?1",
@@ -682,7 +695,8 @@ int sq_ratelimit_hit(struct cat_store *s, int *allowed, const char *key,
 	int err;
 
 	*allowed = 0;
-	if ((err = cat_store_check_key(key, CAT_RL_KEY_MAX, "rate-limit key")) < 0)
+	if ((err = cat_store_check_key(key, CAT_RL_KEY_MAX, "rate-limit key")) <
+	    0)
 		return err;
 	if (window <= 0 || limit < 0)
 		return cat_error_set(CAT_EINVAL,
@@ -694,13 +708,13 @@ int sq_ratelimit_hit(struct cat_store *s, int *allowed, const char *key,
 	if ((err = sq_begin(h)) < 0)
 		return err;
 	err = sq_read(
-	    h, &st, SQ_RATELIMIT_HIT,
-	    "INSERT INTO ratelimits(key, window_start, window_end,"
-	    " count) VALUES (?1, ?2, ?3, 1)"
-	    " ON CONFLICT(key, window_start)"
-	    " DO UPDATE SET count = count + 1"
-	    " RETURNING count",
-	    SQ_ARGS(SQ_TEXT(key), SQ_INT(start), SQ_INT(start + window)));
+		h, &st, SQ_RATELIMIT_HIT,
+		"INSERT INTO ratelimits(key, window_start, window_end,"
+		" count) VALUES (?1, ?2, ?3, 1)"
+		" ON CONFLICT(key, window_start)"
+		" DO UPDATE SET count = count + 1"
+		" RETURNING count",
+		SQ_ARGS(SQ_TEXT(key), SQ_INT(start), SQ_INT(start + window)));
 	if (err == 0)
 		err = cat_error_set(CAT_ERROR, "store: rate-limit upsert "
 					       "returned nothing");
@@ -726,10 +740,12 @@ int sq_ratelimit_count(struct cat_store *s, int64_t *count, const char *key,
 	int err;
 
 	*count = 0;
-	if ((err = cat_store_check_key(key, CAT_RL_KEY_MAX, "rate-limit key")) < 0)
+	if ((err = cat_store_check_key(key, CAT_RL_KEY_MAX, "rate-limit key")) <
+	    0)
 		return err;
 	if (window <= 0)
-		return cat_error_set(CAT_EINVAL, "rate-limit window must be > 0");
+		return cat_error_set(CAT_EINVAL,
+				     "rate-limit window must be > 0");
 	start = now - now % window;
 	if (start > now)
 		start -= window;
@@ -753,23 +769,23 @@ int sq_purge(struct cat_store *s, int64_t now)
 		int64_t grace;
 		const char *sql;
 	} purges[] = {
-	    {SQ_PURGE_DEVICE, DEVICE_GRACE,
-	     "DELETE FROM device_auths WHERE id IN (SELECT id FROM"
-	     " device_auths WHERE expires_at <= ?1 LIMIT ?2)"},
-	    {SQ_PURGE_ACCESS, 0,
-	     "DELETE FROM access_tokens WHERE token_hash IN (SELECT"
-	     " token_hash FROM access_tokens WHERE expires_at <= ?1"
-	     " LIMIT ?2)"},
-	    {SQ_PURGE_CODE, 0,
-	     "DELETE FROM auth_codes WHERE code_hash IN (SELECT code_hash"
-	     " FROM auth_codes WHERE expires_at <= ?1 LIMIT ?2)"},
-	    {SQ_PURGE_SESSION, 0,
-	     "DELETE FROM sessions WHERE id_hash IN (SELECT id_hash FROM"
-	     " sessions WHERE expires_at <= ?1 LIMIT ?2)"},
-	    {SQ_PURGE_RATELIMIT, 0,
-	     "DELETE FROM ratelimits WHERE (key, window_start) IN (SELECT"
-	     " key, window_start FROM ratelimits WHERE window_end <= ?1"
-	     " LIMIT ?2)"},
+		{ SQ_PURGE_DEVICE, DEVICE_GRACE,
+		  "DELETE FROM device_auths WHERE id IN (SELECT id FROM"
+		  " device_auths WHERE expires_at <= ?1 LIMIT ?2)" },
+		{ SQ_PURGE_ACCESS, 0,
+		  "DELETE FROM access_tokens WHERE token_hash IN (SELECT"
+		  " token_hash FROM access_tokens WHERE expires_at <= ?1"
+		  " LIMIT ?2)" },
+		{ SQ_PURGE_CODE, 0,
+		  "DELETE FROM auth_codes WHERE code_hash IN (SELECT code_hash"
+		  " FROM auth_codes WHERE expires_at <= ?1 LIMIT ?2)" },
+		{ SQ_PURGE_SESSION, 0,
+		  "DELETE FROM sessions WHERE id_hash IN (SELECT id_hash FROM"
+		  " sessions WHERE expires_at <= ?1 LIMIT ?2)" },
+		{ SQ_PURGE_RATELIMIT, 0,
+		  "DELETE FROM ratelimits WHERE (key, window_start) IN (SELECT"
+		  " key, window_start FROM ratelimits WHERE window_end <= ?1"
+		  " LIMIT ?2)" },
 	};
 	struct sq *h = sq_of(s);
 	size_t i;
