@@ -17,9 +17,7 @@
 #define PROJECT_ID_BASE INT64_C(4000000000000)
 #define DOMAIN_ID_BASE  5000
 /* Production zgids: unique per project, and never an org id (8 digits) */
-#define PROD_ZGID_OFFSET     INT64_C(5000000000000)
-#define DEFAULT_PROJECT_TYPE "Live"
-#define DEFAULT_TIMEZONE     "Asia/Kolkata"
+#define PROD_ZGID_OFFSET INT64_C(5000000000000)
 
 static int64_t now_or(int64_t t)
 {
@@ -355,26 +353,6 @@ static int row_project(const PGresult *r, int row, struct cat_project *out)
 		   : 0;
 }
 
-static int check_project(struct cat_project *p, int64_t *oid)
-{
-	int err;
-
-	if ((err = cat_store_check_key(p->name, CAT_NAME_MAX, "project name")) <
-		    0 ||
-	    (err = cat_store_check(p->type, sizeof(p->type) - 1,
-				   "project type")) < 0 ||
-	    (err = cat_store_check(p->timezone, sizeof(p->timezone) - 1,
-				   "timezone")) < 0 ||
-	    (err = cat_store_parse_id(p->org_id, oid, "org")) < 0)
-		return err;
-	if (!p->type[0])
-		memcpy(p->type, DEFAULT_PROJECT_TYPE,
-		       sizeof(DEFAULT_PROJECT_TYPE));
-	if (!p->timezone[0])
-		memcpy(p->timezone, DEFAULT_TIMEZONE, sizeof(DEFAULT_TIMEZONE));
-	return 0;
-}
-
 static int add_env(struct pg *h, int64_t pid, int type, const char *zgid,
 		   const char *name)
 {
@@ -395,7 +373,7 @@ static int pg_project_add(struct cat_store *s, struct cat_project *p)
 	int64_t oid, pid = 0;
 	int err, n;
 
-	if ((err = check_project(p, &oid)) < 0)
+	if ((err = cat_store_check_project(p, &oid)) < 0)
 		return err;
 	n = snprintf(domain, sizeof(domain), "%s-%s", p->name, p->org_id);
 	if (n < 0 || (size_t)n >= sizeof(domain))

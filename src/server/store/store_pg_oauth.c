@@ -229,37 +229,6 @@ int pg_device_touch(struct cat_store *s, int64_t id, int64_t now)
 
 /* Grants */
 
-static int check_grant(const struct cat_grant *g)
-{
-	int err;
-
-	if ((err = cat_store_check_key(g->token_id, CAT_TOKEN_ID_LEN,
-				       "token id")) < 0 ||
-	    (err = cat_store_check_key(g->token_hash, CAT_HASH_HEX - 1,
-				       "token hash")) < 0 ||
-	    (err = cat_store_check_key(g->client_id, CAT_ID_MAX, "client id")) <
-		    0 ||
-	    (err = cat_store_check(g->scope, CAT_SCOPE_MAX, "scope")) < 0 ||
-	    (err = cat_store_check(g->device_name, CAT_DEVICE_NAME_MAX,
-				   "device name")) < 0 ||
-	    (err = cat_store_check(g->dc, sizeof(g->dc) - 1, "data center")) <
-		    0)
-		return err;
-	return 0;
-}
-
-static int check_access(const struct cat_access *a)
-{
-	int err;
-
-	if ((err = cat_store_check_key(a->token_hash, CAT_HASH_HEX - 1,
-				       "access token hash")) < 0 ||
-	    (err = cat_store_check_key(a->token_id, CAT_TOKEN_ID_LEN,
-				       "token id")) < 0)
-		return err;
-	return 0;
-}
-
 static int insert_grant(struct pg *h, const struct cat_grant *g)
 {
 	int err = pg_query(h, NULL, PQ_GRANT_INSERT,
@@ -312,8 +281,8 @@ int pg_device_redeem(struct cat_store *s, int64_t id,
 	struct pg *h = pg_of(s);
 	int err;
 
-	if ((err = check_grant(grant)) < 0 ||
-	    (access && (err = check_access(access)) < 0))
+	if ((err = cat_store_check_grant(grant)) < 0 ||
+	    (access && (err = cat_store_check_access(access)) < 0))
 		return err;
 	if ((err = pg_begin(h)) < 0)
 		return err;
@@ -366,7 +335,7 @@ int pg_grant_insert(struct cat_store *s, const struct cat_grant *g)
 {
 	int err;
 
-	if ((err = check_grant(g)) < 0)
+	if ((err = cat_store_check_grant(g)) < 0)
 		return err;
 	return insert_grant(pg_of(s), g);
 }
@@ -479,7 +448,7 @@ int pg_access_insert(struct cat_store *s, const struct cat_access *a)
 {
 	int err;
 
-	if ((err = check_access(a)) < 0)
+	if ((err = cat_store_check_access(a)) < 0)
 		return err;
 	return insert_access(pg_of(s), a);
 }

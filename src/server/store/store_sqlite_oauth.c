@@ -231,37 +231,6 @@ int sq_device_touch(struct cat_store *s, int64_t id, int64_t now)
 
 /* Grants */
 
-static int check_grant(const struct cat_grant *g)
-{
-	int err;
-
-	if ((err = cat_store_check_key(g->token_id, CAT_TOKEN_ID_LEN,
-				       "token id")) < 0 ||
-	    (err = cat_store_check_key(g->token_hash, CAT_HASH_HEX - 1,
-				       "token hash")) < 0 ||
-	    (err = cat_store_check_key(g->client_id, CAT_ID_MAX, "client id")) <
-		    0 ||
-	    (err = cat_store_check(g->scope, CAT_SCOPE_MAX, "scope")) < 0 ||
-	    (err = cat_store_check(g->device_name, CAT_DEVICE_NAME_MAX,
-				   "device name")) < 0 ||
-	    (err = cat_store_check(g->dc, sizeof(g->dc) - 1, "data center")) <
-		    0)
-		return err;
-	return 0;
-}
-
-static int check_access(const struct cat_access *a)
-{
-	int err;
-
-	if ((err = cat_store_check_key(a->token_hash, CAT_HASH_HEX - 1,
-				       "access token hash")) < 0 ||
-	    (err = cat_store_check_key(a->token_id, CAT_TOKEN_ID_LEN,
-				       "token id")) < 0)
-		return err;
-	return 0;
-}
-
 static int insert_grant(struct sq *h, const struct cat_grant *g)
 {
 	int err = sq_write(h, SQ_GRANT_INSERT,
@@ -314,8 +283,8 @@ int sq_device_redeem(struct cat_store *s, int64_t id,
 	struct sq *h = sq_of(s);
 	int err;
 
-	if ((err = check_grant(grant)) < 0 ||
-	    (access && (err = check_access(access)) < 0))
+	if ((err = cat_store_check_grant(grant)) < 0 ||
+	    (access && (err = cat_store_check_access(access)) < 0))
 		return err;
 	if ((err = sq_begin(h)) < 0)
 		return err;
@@ -365,7 +334,7 @@ int sq_grant_insert(struct cat_store *s, const struct cat_grant *g)
 {
 	int err;
 
-	if ((err = check_grant(g)) < 0)
+	if ((err = cat_store_check_grant(g)) < 0)
 		return err;
 	return insert_grant(sq_of(s), g);
 }
@@ -489,7 +458,7 @@ int sq_access_insert(struct cat_store *s, const struct cat_access *a)
 {
 	int err;
 
-	if ((err = check_access(a)) < 0)
+	if ((err = cat_store_check_access(a)) < 0)
 		return err;
 	return insert_access(sq_of(s), a);
 }

@@ -7,6 +7,10 @@
 #include "store.h"
 #include "banned.h"
 
+/* what a project created without them gets (the reference CLI's own) */
+#define DEFAULT_PROJECT_TYPE "Live"
+#define DEFAULT_TIMEZONE     "Asia/Kolkata"
+
 int cat_store_check(const char *s, size_t max, const char *what)
 {
 	if (!s)
@@ -46,5 +50,56 @@ int cat_store_parse_id(const char *s, int64_t *out, const char *what)
 	if (i == 0)
 		return cat_error_set(CAT_ENOTFOUND, "unknown %s", what);
 	*out = v;
+	return 0;
+}
+
+int cat_store_check_project(struct cat_project *p, int64_t *oid)
+{
+	int err;
+
+	if ((err = cat_store_check_key(p->name, CAT_NAME_MAX, "project name")) <
+		    0 ||
+	    (err = cat_store_check(p->type, sizeof(p->type) - 1,
+				   "project type")) < 0 ||
+	    (err = cat_store_check(p->timezone, sizeof(p->timezone) - 1,
+				   "timezone")) < 0 ||
+	    (err = cat_store_parse_id(p->org_id, oid, "org")) < 0)
+		return err;
+	if (!p->type[0])
+		memcpy(p->type, DEFAULT_PROJECT_TYPE,
+		       sizeof(DEFAULT_PROJECT_TYPE));
+	if (!p->timezone[0])
+		memcpy(p->timezone, DEFAULT_TIMEZONE, sizeof(DEFAULT_TIMEZONE));
+	return 0;
+}
+
+int cat_store_check_grant(const struct cat_grant *g)
+{
+	int err;
+
+	if ((err = cat_store_check_key(g->token_id, CAT_TOKEN_ID_LEN,
+				       "token id")) < 0 ||
+	    (err = cat_store_check_key(g->token_hash, CAT_HASH_HEX - 1,
+				       "token hash")) < 0 ||
+	    (err = cat_store_check_key(g->client_id, CAT_ID_MAX, "client id")) <
+		    0 ||
+	    (err = cat_store_check(g->scope, CAT_SCOPE_MAX, "scope")) < 0 ||
+	    (err = cat_store_check(g->device_name, CAT_DEVICE_NAME_MAX,
+				   "device name")) < 0 ||
+	    (err = cat_store_check(g->dc, sizeof(g->dc) - 1, "data center")) <
+		    0)
+		return err;
+	return 0;
+}
+
+int cat_store_check_access(const struct cat_access *a)
+{
+	int err;
+
+	if ((err = cat_store_check_key(a->token_hash, CAT_HASH_HEX - 1,
+				       "access token hash")) < 0 ||
+	    (err = cat_store_check_key(a->token_id, CAT_TOKEN_ID_LEN,
+				       "token id")) < 0)
+		return err;
 	return 0;
 }

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store.h"
+
 /* CAT_EINVAL when s is NULL or longer than max bytes. */
 int cat_store_check(const char *s, size_t max, const char *what);
 /* As cat_store_check, and CAT_EINVAL when s is empty. */
@@ -18,5 +20,15 @@ int cat_store_check_key(const char *s, size_t max, const char *what);
  * row can have it.
  */
 int cat_store_parse_id(const char *s, int64_t *out, const char *what);
+
+/*
+ * Field checks of the records the store is given: CAT_EINVAL naming the
+ * field that is missing or too long. check_project also parses the org id
+ * into *oid (CAT_ENOTFOUND when it cannot be one of ours) and defaults an
+ * empty type and timezone.
+ */
+int cat_store_check_project(struct cat_project *p, int64_t *oid);
+int cat_store_check_grant(const struct cat_grant *g);
+int cat_store_check_access(const struct cat_access *a);
 
 #endif
