@@ -64,8 +64,11 @@ class RefreshTest(ServerCase):
         self.assertOAuthError((st, body), 400, ('invalid_grant',
                                                 'unauthorized_client'))
         # unknown but well-formed, mistyped, and an access token
-        for bad in (forge_token('catr'), tok['refresh_token'][:-1] + 'x',
-                    'garbage', tok['access_token']):
+        rt = tok['refresh_token']
+        # the last character changed (never "changed" to itself)
+        mistyped = rt[:-1] + ('x' if rt[-1] != 'x' else 'y')
+        for bad in (forge_token('catr'), mistyped, 'garbage',
+                    tok['access_token']):
             self.assertOAuthError(self.refresh(bad), 400, 'invalid_grant')
         st, _, body = http('POST', self.url + '/oauth/v2/token',
                            data={'client_id': self.demo.device_id,
