@@ -13,11 +13,12 @@ Anything missing raises EnvError: the test fails with the reason, it never
 skips.
 """
 
-import json
 import os
 import shutil
 import subprocess
 import sys
+
+import npm_cache
 
 VERSION = '1.65.1'
 NODE_MIN = 20  # what playwright-core VERSION asks for (engines)
@@ -68,52 +69,22 @@ def node():
     return exe
 
 
-def installed_version(d):
-    try:
-        with open(os.path.join(d, 'node_modules', 'playwright-core',
-                               'package.json')) as f:
-            return json.load(f).get('version')
-    except (OSError, ValueError):
-        return None
-
-
 def ensure_installed(d=None, timeout=300):
     """Installs playwright-core VERSION into d unless it is there already.
     Returns d. Raises EnvError (with npm's output) when node/npm are missing
     or npm fails, e.g. when the registry cannot be reached."""
     d = d or cache_dir()
     node()
-    if installed_version(d) == VERSION:
-        return d
-    npm = shutil.which('npm')
-    if not npm:
-        raise EnvError('npm not found: the browser test installs '
-                       'playwright-core with it (Debian package npm)')
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, 'package.json'), 'w') as f:
-        json.dump(PACKAGE_JSON, f, indent=2)
-        f.write('\n')
-    # playwright-core has no install script; the variable is a guard should
-    # a later version get one: the browser is Debian's, never a download
-    env = dict(os.environ, NO_UPDATE_NOTIFIER='1',
-               PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD='1')
     try:
-        p = subprocess.run([npm, 'install', '--no-audit', '--no-fund',
-                            '--ignore-scripts'],
-                           cwd=d, env=env, stdin=subprocess.DEVNULL,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           timeout=timeout)
-    except subprocess.TimeoutExpired as e:
-        raise EnvError('npm install of playwright-core@%s timed out after '
-                       '%ds (is the npm registry reachable?)\n%s'
-                       % (VERSION, timeout,
-                          (e.output or b'').decode('utf-8', 'replace')))
-    out = p.stdout.decode('utf-8', 'replace')
-    if p.returncode != 0 or installed_version(d) != VERSION:
-        raise EnvError('npm install of playwright-core@%s failed (exit %d);'
-                       ' the browser test needs the npm registry.\n%s'
-                       % (VERSION, p.returncode, out[-6000:]))
-    return d
+        # playwright-core has no install script; the variable is a guard
+        # should a later version get one: the browser is Debian's, never a
+        # download
+        return npm_cache.ensure(
+            d, 'playwright-core', VERSION, PACKAGE_JSON, 'the browser test',
+            timeout=timeout, extra_args=('--ignore-scripts',),
+            extra_env={'PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD': '1'})
+    except npm_cache.NpmError as e:
+        raise EnvError(str(e))
 
 
 if __name__ == '__main__':

@@ -11,12 +11,14 @@ The dependency tags `@zcatalyst/container-plugin@alpha` and
 pin them.
 """
 
-import json
 import os
 import re
 import shutil
-import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                '..', 'lib'))
+import npm_cache  # noqa: E402
 
 VERSION = '1.25.3'
 PACKAGE_JSON = {
@@ -52,49 +54,21 @@ def cli_path(d=None):
     return os.path.join(d or cache_dir(), 'node_modules', '.bin', 'catalyst')
 
 
-def installed_version(d):
-    try:
-        with open(os.path.join(d, 'node_modules', 'zcatalyst-cli',
-                               'package.json')) as f:
-            return json.load(f).get('version')
-    except (OSError, ValueError):
-        return None
-
-
 def ensure_installed(d=None, timeout=540):
     """Installs the reference CLI into d unless it is there already.
     Returns the path of its `catalyst` executable. Raises InstallError
     (with npm's output) when node/npm are missing or npm fails, e.g. when
     the registry cannot be reached."""
     d = d or cache_dir()
-    exe = cli_path(d)
-    if installed_version(d) == VERSION and os.access(exe, os.X_OK):
-        return exe
-    npm = shutil.which('npm')
-    if not npm or not shutil.which('node'):
-        raise InstallError('node and npm are needed for the interop test '
-                           '(Debian packages nodejs and npm)')
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, 'package.json'), 'w') as f:
-        json.dump(PACKAGE_JSON, f, indent=2)
-        f.write('\n')
-    env = dict(os.environ, NO_UPDATE_NOTIFIER='1')
+    if not shutil.which('node'):
+        raise InstallError('node is needed for the interop test (Debian '
+                           'package nodejs)')
     try:
-        p = subprocess.run([npm, 'install', '--no-audit', '--no-fund'],
-                           cwd=d, env=env, stdin=subprocess.DEVNULL,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           timeout=timeout)
-    except subprocess.TimeoutExpired as e:
-        raise InstallError('npm install of zcatalyst-cli@%s timed out after '
-                           '%ds (is the npm registry reachable?)\n%s'
-                           % (VERSION, timeout,
-                              (e.output or b'').decode('utf-8', 'replace')))
-    out = p.stdout.decode('utf-8', 'replace')
-    if p.returncode != 0 or installed_version(d) != VERSION:
-        raise InstallError('npm install of zcatalyst-cli@%s failed (exit %d);'
-                           ' the interop test needs the npm registry.\n%s'
-                           % (VERSION, p.returncode, out[-6000:]))
-    return exe
+        npm_cache.ensure(d, 'zcatalyst-cli', VERSION, PACKAGE_JSON,
+                         'the interop test', timeout=timeout)
+    except npm_cache.NpmError as e:
+        raise InstallError(str(e))
+    return cli_path(d)
 
 
 def cli_env(home, server_url, device_client, browser_client):
