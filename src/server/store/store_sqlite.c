@@ -99,16 +99,14 @@ static int sq_open(struct cat_store **out, const char *url)
 	 * directly, shared by every handle, instead of each handle paging
 	 * its own 2 MB cache in and out.
 	 */
-	rc = sqlite3_exec(h->db,
-			  "PRAGMA journal_mode = WAL;"
-			  "PRAGMA synchronous = NORMAL;"
-			  "PRAGMA foreign_keys = ON;"
-			  "PRAGMA mmap_size = 1073741824;",
-			  NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		err = sq_fail(h, rc);
+	err = sq_setup(h,
+		       "PRAGMA journal_mode = WAL;"
+		       "PRAGMA synchronous = NORMAL;"
+		       "PRAGMA foreign_keys = ON;"
+		       "PRAGMA mmap_size = 1073741824;",
+		       BUSY_TIMEOUT_MS);
+	if (err < 0)
 		goto done;
-	}
 	*out = &h->base;
 	h = NULL;
 done:

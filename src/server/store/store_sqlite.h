@@ -68,6 +68,8 @@ enum sq_id {
 	SQ_SESSION_DELETE,
 	SQ_RATELIMIT_HIT,
 	SQ_RATELIMIT_COUNT,
+	SQ_KEY_ADD,
+	SQ_KEY_GET,
 	SQ_PURGE_DEVICE,
 	SQ_PURGE_ACCESS,
 	SQ_PURGE_CODE,
@@ -90,6 +92,12 @@ static inline struct sq *sq_of(struct cat_store *s)
 
 /* Maps a failed SQLite call to a CAT_E* code and sets the message. */
 int sq_fail(struct sq *h, int rc);
+
+/*
+ * Runs the PRAGMAs that set up a new handle, retrying for up to
+ * timeout_ms while the file is busy. Returns 0 or <0 (sq_fail's code).
+ */
+int sq_setup(struct sq *h, const char *sql, int timeout_ms);
 
 /*
  * Values bound to ?1, ?2, ... in order. The macros let the compiler check
@@ -182,6 +190,8 @@ int sq_ratelimit_hit(struct cat_store *s, int *allowed, const char *key,
 		     int64_t now, int window, int limit);
 int sq_ratelimit_count(struct cat_store *s, int64_t *count, const char *key,
 		       int64_t now, int window);
+int sq_key_get_or_add(struct cat_store *s, const char *name,
+		      const char *fresh_hex, char out[CAT_KEY_HEX]);
 int sq_purge(struct cat_store *s, int64_t now);
 
 #endif

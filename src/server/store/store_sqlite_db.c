@@ -5,9 +5,12 @@
  */
 #include "store_sqlite.h"
 
+#include <errno.h>
 #include <pthread.h>
 
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "banned.h"
 
@@ -45,6 +48,36 @@ int sq_fail(struct sq *h, int rc)
 	default:
 		return cat_error_set(CAT_ERROR, "store: %s", msg);
 	}
+}
+
+/*
+ * The first handles on a brand-new file race to switch it to WAL, which
+ * needs an exclusive lock that SQLite does not wait for in its busy
+ * handler: the loser gets SQLITE_BUSY at once. The PRAGMAs are idempotent,
+ * so running them again once the winner is done is safe. The sleeps are
+ * short and jittered so that racing handles do not retry in lockstep.
+ */
+int sq_setup(struct sq *h, const char *sql, int timeout_ms)
+{
+	struct timespec ts;
+	long waited_ms = 0, step_ms;
+	unsigned attempt;
+	int rc;
+
+	for (attempt = 0;; attempt++) {
+		rc = sqlite3_exec(h->db, sql, NULL, NULL, NULL);
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			break;
+		if (waited_ms >= timeout_ms)
+			break;
+		step_ms = 5 + (long)((attempt * 7u + (unsigned)getpid()) % 16u);
+		ts.tv_sec = 0;
+		ts.tv_nsec = step_ms * 1000000L;
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+		waited_ms += step_ms;
+	}
+	return rc == SQLITE_OK ? 0 : sq_fail(h, rc);
 }
 
 static int prep(struct sq *h, sqlite3_stmt **out, enum sq_id id,
