@@ -147,39 +147,27 @@ static int pick_org(struct cat_req *req, struct cat_resp *resp,
 }
 
 /*
- * Loads project id and checks the caller may see it: 404 when unknown, 403
- * when its org is not the CATALYST-ORG given or not one of the caller's.
- * Returns 0, ANSWERED or <0.
+ * Loads project id and checks the caller may see it. A project of an org
+ * the caller cannot see (or not of the CATALYST-ORG given) gets the very
+ * same 404 as an id that does not exist: project ids are sequential, so a
+ * different answer would let anyone enumerate every org's projects. The
+ * message names no id for the same reason. Returns 0, ANSWERED or <0.
  */
 static int load_project(struct cat_req *req, struct cat_resp *resp,
 			struct cat_project *p)
 {
-	const char *id = req->path_arg[0];
 	const char *h = cat_req_header(req, "CATALYST-ORG");
-	char msg[200];
 	int err;
 
-	err = cat_store_project_get(req->store, p, id);
-	if (err == CAT_ENOTFOUND || err == CAT_EINVAL) {
-		snprintf(msg, sizeof(msg), "no project with id '%s'", id);
-		return answer(resp, 404, "PROJECT_NOT_FOUND", msg);
-	}
-	if (err < 0)
-		return err;
-	if (h && strcmp(h, p->org_id) != 0) {
-		snprintf(msg, sizeof(msg),
-			 "project '%s' does not belong to org '%.64s'", id, h);
-		return answer(resp, 403, "ORG_FORBIDDEN", msg);
-	}
-	err = cat_store_member_check(req->store, req->principal.account_id,
-				     p->org_id);
-	if (err == CAT_ENOTFOUND) {
-		snprintf(msg, sizeof(msg),
-			 "project '%s' belongs to an org this account is "
-			 "not a member of",
-			 id);
-		return answer(resp, 403, "ORG_FORBIDDEN", msg);
-	}
+	err = cat_store_project_get(req->store, p, req->path_arg[0]);
+	if (err == 0 && h && strcmp(h, p->org_id) != 0)
+		err = CAT_ENOTFOUND;
+	if (err == 0)
+		err = cat_store_member_check(
+			req->store, req->principal.account_id, p->org_id);
+	if (err == CAT_ENOTFOUND || err == CAT_EINVAL)
+		return answer(resp, 404, "PROJECT_NOT_FOUND",
+			      "no such project in the orgs of this account");
 	return err;
 }
 

@@ -1,7 +1,9 @@
 """The Catalyst admin API (/baas/v1) the reference CLI's project commands
 call."""
 
+import http.client as httpclient
 import unittest
+import urllib.parse
 
 from common import CLI_HEADERS, ServerCase, bearer, forge_token
 from harness import admin_json, admin, db_snapshot, http
@@ -88,15 +90,43 @@ class AdminApiTest(ServerCase):
         self.assertAdminError(
             self.get('/baas/v1/project/999999999999/environment'), 404)
         self.assertAdminError(
-            self.get('/baas/v1/project/' + self.foreign_project), 403)
+            self.get('/baas/v1/project/' + self.foreign_project), 404)
         self.assertAdminError(
             self.get('/baas/v1/project/%s/environment'
-                     % self.foreign_project), 403)
+                     % self.foreign_project), 404)
         self.assertAdminError(
             self.get('/baas/v1/project',
                      {'CATALYST-ORG': self.foreign_org}), 403)
         self.assertAdminError(
             self.get('/baas/v1/project', {'CATALYST-ORG': '123456789'}), 403)
+
+    def raw_get(self, path, headers):
+        """(status, content type, body bytes) of a GET, undecoded."""
+        h = dict(self.h)
+        h.update(headers)
+        u = urllib.parse.urlsplit(self.url)
+        conn = httpclient.HTTPConnection(u.hostname, u.port, timeout=10)
+        try:
+            conn.request('GET', path, headers=h)
+            r = conn.getresponse()
+            return r.status, r.getheader('Content-Type'), r.read()
+        finally:
+            conn.close()
+
+    def test_foreign_project_same_as_unknown(self):
+        """Issue 7, finding 9: project ids are sequential, so a project of
+        another org must answer exactly what an id that does not exist
+        answers, or the difference tells which ids exist."""
+        unknown = str(int(self.foreign_project) + 100000)
+        self.assertEqual(self.get('/baas/v1/project/' + unknown)[0], 404)
+        for fmt in ('/baas/v1/project/%s', '/baas/v1/project/%s/environment'):
+            for extra in ({}, {'CATALYST-ORG': self.demo.org_id},
+                          {'CATALYST-ORG': self.foreign_org}):
+                foreign = self.raw_get(fmt % self.foreign_project, extra)
+                missing = self.raw_get(fmt % unknown, extra)
+                self.assertEqual(foreign[0], 404, (fmt, extra, foreign))
+                self.assertEqual(foreign, missing, (fmt, extra))
+                self.assertNotIn(self.foreign_project.encode(), foreign[2])
 
     def test_auth_required(self):
         for path in ('/baas/v1/orgs', '/baas/v1/project',
