@@ -309,3 +309,15 @@ int cat_api_error(const struct cat_resp *r)
 				     msg);
 	return cat_error_set(err, "server answered %ld", r->status);
 }
+
+long cat_json_seconds(const json_t *v, long dflt, long max)
+{
+	json_int_t n;
+
+	if (!json_is_integer(v))
+		return dflt;
+	n = json_integer_value(v);
+	if (n < 1)
+		return dflt;
+	return n > (json_int_t)max ? max : (long)n;
+}

@@ -44,6 +44,17 @@ const char *cat_resp_oauth_error(const struct cat_resp *r);
  */
 int cat_api_error(const struct cat_resp *r);
 
+/*
+ * A duration in seconds from a server's answer (expires_in, interval):
+ * dflt when it is missing, not a JSON integer, or below 1; max when above
+ * it. A huge value would overflow the sums the CLI makes with it, and
+ * would make the CLI wait for ever.
+ */
+long cat_json_seconds(const json_t *v, long dflt, long max);
+
+/* The longest an access token is cached, whatever the server says. */
+#define CAT_MAX_ACCESS_TTL 86400L
+
 /* origin + path into out; path segments from users must be escaped first. */
 int cat_api_url(char *out, size_t n, const char *origin, const char *path);
 /* URL-escapes s (curl_easy_escape); caller frees with cat_api_free. */

@@ -43,21 +43,39 @@ int cat_auth_client(struct cat_ctx *ctx, char salt, struct cat_client *out)
 			     flow);
 }
 
-int cat_cred_parse(struct cat_cred *cred, const char *text, const char *source)
+const char *cat_trim_space(const char *s, size_t *len)
+{
+	static const char space[] = " \t\r\n\v\f";
+	size_t n;
+
+	s += strspn(s, space);
+	n = strlen(s);
+	while (n > 0 && strchr(space, s[n - 1]))
+		n--;
+	*len = n;
+	return s;
+}
+
+int cat_cred_parse(struct cat_cred *cred, const char *raw, const char *source)
 {
 	enum cat_token_kind kind;
-	size_t len = strlen(text);
+	char text[sizeof(cred->token)];
+	size_t len;
 	int err;
 
 	memset(cred, 0, sizeof(*cred));
 	cred->source = source;
 	cat_hint_set("copy the whole token: it looks like m_catr_us_... and "
 		     "'catalyst token:generate' prints it");
+	/* $(cat file), a heredoc or a copy from a terminal add a newline */
+	raw = cat_trim_space(raw, &len);
 	if (len >= sizeof(cred->token))
 		return cat_error_set(CAT_EINVAL,
 				     "the token from %s is malformed "
 				     "(too long)",
 				     source);
+	memcpy(text, raw, len);
+	text[len] = '\0';
 	if (cat_token_parse(text, &kind, cred->dc) == 0 &&
 	    kind == CAT_TOK_ACCESS) {
 		cred->kind = CAT_CRED_ACCESS;
@@ -241,7 +259,7 @@ static int refresh(struct cat_ctx *ctx, char **out)
 			       NULL,
 			       NULL };
 	struct cat_req req = { "POST", url, NULL, NULL, form };
-	json_int_t expires;
+	long expires;
 	int err;
 
 	if ((err = cat_auth_client(ctx, ctx->cred.salt, &client)) < 0 ||
@@ -278,7 +296,8 @@ static int refresh(struct cat_ctx *ctx, char **out)
 		goto done;
 	}
 	at = cat_resp_str(&resp, "access_token");
-	expires = json_integer_value(json_object_get(resp.json, "expires_in"));
+	expires = cat_json_seconds(json_object_get(resp.json, "expires_in"), 0,
+				   CAT_MAX_ACCESS_TTL);
 	if (!at) {
 		err = cat_error_set(CAT_ERROR, "the refresh answer has no "
 					       "access_token");

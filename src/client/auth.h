@@ -23,10 +23,17 @@ int cat_auth_client(struct cat_ctx *ctx, char salt, struct cat_client *out);
 
 /*
  * Checks a token offline (shape, DC, checksum) and fills cred. Accepts
- * "m_"/"w_" + refresh token, or a bare access token. CAT_EINVAL with a
- * message saying what is wrong, never echoing the token.
+ * "m_"/"w_" + refresh token, or a bare access token, with any whitespace
+ * around it dropped. CAT_EINVAL with a message saying what is wrong, never
+ * echoing the token.
  */
 int cat_cred_parse(struct cat_cred *cred, const char *text, const char *source);
+
+/*
+ * s without the whitespace around it: returns its first character and sets
+ * *len to the length up to the last non-space one. Borrowed from s.
+ */
+const char *cat_trim_space(const char *s, size_t *len);
 
 /*
  * Picks the credential into ctx->cred. login_only: only this device's

@@ -68,8 +68,7 @@ int cmd_project_list(struct cat_ctx *ctx)
 		json_array_append_new(out, p);
 	}
 	if (ctx->opts.json) {
-		json_dumpf(out, stdout, JSON_INDENT(2));
-		printf("\n");
+		cat_print_json(stdout, out);
 	} else if (json_array_size(rows) == 0) {
 		cat_note("No projects found.");
 	} else {

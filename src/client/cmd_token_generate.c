@@ -39,7 +39,7 @@ int cmd_token_generate(struct cat_ctx *ctx)
 	int err, code = CAT_EXIT_OK;
 
 	if (ctx->opts.given & CO_CURRENT) {
-		printf("%s\n", ctx->cred.token);
+		cat_term_line(stdout, "%s", ctx->cred.token);
 		return CAT_EXIT_OK;
 	}
 	if ((err = cat_ctx_config(ctx, &cfg)) < 0)
@@ -75,7 +75,7 @@ int cmd_token_generate(struct cat_ctx *ctx)
 		goto done;
 	}
 	cat_auth_cache(ctx, g.refresh_token, g.access_token, g.expires_in);
-	printf("%s\n", token);
+	cat_term_line(stdout, "%s", token);
 	cat_note("Token %s generated; revoke it on this device with "
 		 "'catalyst token:revoke %s'.",
 		 sa.id, sa.id);

@@ -97,8 +97,7 @@ int cmd_token_list(struct cat_ctx *ctx)
 	if (ctx->opts.json) {
 		json_t *doc = json_pack("{s:O}", "tokens", out);
 
-		json_dumpf(doc, stdout, JSON_INDENT(2));
-		printf("\n");
+		cat_print_json(stdout, doc);
 		json_decref(doc);
 	} else if (json_array_size(rows) == 0) {
 		cat_note("No tokens yet; create one with 'catalyst "

@@ -25,16 +25,15 @@ static int print_user(struct cat_ctx *ctx, const json_t *user)
 				"name", name, "dc", ctx->cred.dc, "source",
 				ctx->cred.source);
 		if (out)
-			json_dumpf(out, stdout, JSON_INDENT(2));
+			cat_print_json(stdout, out);
 		json_decref(out);
-		printf("\n");
 		return CAT_EXIT_OK;
 	}
-	printf("%s (data center %s)\n",
-	       email  ? email
-	       : name ? name
-		      : "unknown",
-	       ctx->cred.dc);
+	cat_term_line(stdout, "%s (data center %s)",
+		      email  ? email
+		      : name ? name
+			     : "unknown",
+		      ctx->cred.dc);
 	return CAT_EXIT_OK;
 }
 

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "buf.h"
 #include "cli.h"
 #include "io.h"
@@ -471,6 +472,8 @@ void cat_state_cache_put(json_t *state, const char *rt, const char *access,
 		json_object_del(cache, key);
 		return;
 	}
+	if (expires_in > CAT_MAX_ACCESS_TTL) /* now + it must not overflow */
+		expires_in = CAT_MAX_ACCESS_TTL;
 	json_object_set_new(cache, key,
 			    json_pack("{s:s, s:I}", "access_token", access,
 				      "expires_at",

@@ -275,9 +275,10 @@ int cat_flow_browser(struct cat_ctx *ctx, const char *dc, struct cat_grant *out)
 				    params)) < 0)
 			goto done;
 	}
-	cat_note("To sign in, open this page in a browser on this device:\n\n"
-		 "    %s\n",
-		 url);
+	cat_note("To sign in, open this page in a browser on this device:");
+	cat_note("%s", "");
+	cat_note("    %s", url);
+	cat_note("%s", "");
 	open_browser(url);
 	cat_wait_start(&wait, "waiting for the browser");
 	waiting = 1;

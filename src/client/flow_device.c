@@ -16,9 +16,11 @@
 #include "io.h"
 #include "banned.h"
 
-#define GRANT_DEVICE     "urn:ietf:params:oauth:grant-type:device_code"
-#define DEFAULT_INTERVAL 5
-#define MAX_INTERVAL     60
+#define GRANT_DEVICE       "urn:ietf:params:oauth:grant-type:device_code"
+#define DEFAULT_INTERVAL   5
+#define MAX_INTERVAL       60
+#define DEFAULT_EXPIRES_IN 300
+#define MAX_EXPIRES_IN     3600
 
 void cat_grant_release(struct cat_grant *g)
 {
@@ -44,8 +46,8 @@ int cat_grant_from_json(struct cat_grant *out, json_t *body)
 	out->refresh_token = strdup(rt);
 	out->access_token = strdup(at);
 	out->token_id = id ? strdup(id) : NULL;
-	out->expires_in =
-		json_integer_value(json_object_get(body, "expires_in"));
+	out->expires_in = cat_json_seconds(json_object_get(body, "expires_in"),
+					   0, CAT_MAX_ACCESS_TTL);
 	if (!out->refresh_token || !out->access_token ||
 	    (id && !out->token_id)) {
 		cat_grant_release(out);
@@ -146,14 +148,12 @@ static int request_code(struct cat_ctx *ctx, const char *dc, int bind,
 	out->device_code = strdup(dcode);
 	out->user_code = strdup(ucode);
 	out->url = strdup(vurl);
-	out->expires_in = (long)json_integer_value(
-		json_object_get(resp.json, "expires_in"));
-	out->interval = (long)json_integer_value(
-		json_object_get(resp.json, "interval"));
-	if (out->expires_in <= 0)
-		out->expires_in = 300;
-	if (out->interval <= 0)
-		out->interval = DEFAULT_INTERVAL;
+	/* a hostile or broken server must not make the CLI wait for ever */
+	out->expires_in =
+		cat_json_seconds(json_object_get(resp.json, "expires_in"),
+				 DEFAULT_EXPIRES_IN, MAX_EXPIRES_IN);
+	out->interval = cat_json_seconds(json_object_get(resp.json, "interval"),
+					 DEFAULT_INTERVAL, MAX_INTERVAL);
 	if (!out->device_code || !out->user_code || !out->url)
 		err = cat_error_set(CAT_ERROR, "out of memory");
 done:
@@ -221,9 +221,14 @@ int cat_flow_device(struct cat_ctx *ctx, const char *dc, int bind,
 	if ((err = cat_auth_client(ctx, 'm', &client)) < 0 ||
 	    (err = request_code(ctx, dc, bind, &client, &code)) < 0)
 		goto done;
-	cat_note("To %s, open this page on any device:\n\n    %s\n\n"
-		 "and enter the code  %s  (it expires in %ld %s).",
-		 purpose, code.url, code.user_code,
+	/* one note per line: a message's newlines are escaped like a server's
+	 */
+	cat_note("To %s, open this page on any device:", purpose);
+	cat_note("%s", "");
+	cat_note("    %s", code.url);
+	cat_note("%s", "");
+	cat_note("and enter the code  %s  (it expires in %ld %s).",
+		 code.user_code,
 		 code.expires_in >= 120 ? code.expires_in / 60
 					: code.expires_in,
 		 code.expires_in >= 120 ? "minutes" : "seconds");

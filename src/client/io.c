@@ -41,18 +41,207 @@ void cat_signals_install(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/*
+ * Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong
+ * forms, no surrogates, nothing past U+10FFFF) with its code point in *cp,
+ * or 0 when p does not start one.
+ */
+static size_t utf8_seq(const unsigned char *p, size_t left, unsigned *cp)
+{
+	unsigned lo = 0x80, hi = 0xbf, c = p[0];
+	size_t n, i;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		c &= 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		lo = c == 0xe0 ? 0xa0 : 0x80;
+		hi = c == 0xed ? 0x9f : 0xbf;
+		c &= 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		lo = c == 0xf0 ? 0x90 : 0x80;
+		hi = c == 0xf4 ? 0x8f : 0xbf;
+		c &= 0x07;
+	} else {
+		return 0;
+	}
+	if (left < n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	*cp = c;
+	return n;
+}
+
+/* True for what a terminal would act on rather than show. */
+static int term_control(unsigned cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
+	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+typedef int (*emit_fn)(void *arg, const char *p, size_t n);
+
+static int escape_to(const char *s, size_t len, emit_fn emit, void *arg)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0, n;
+	char esc[16];
+	unsigned cp;
+	int err;
+
+	while (i < len) {
+		n = utf8_seq(p + i, len - i, &cp);
+		if (n && !term_control(cp)) {
+			i += n;
+			continue;
+		}
+		if (i > run && (err = emit(arg, s + run, i - run)) < 0)
+			return err;
+		if (!n)
+			snprintf(esc, sizeof(esc), "\\x%02x", p[i]);
+		else if (cp == '\n')
+			snprintf(esc, sizeof(esc), "\\n");
+		else if (cp == '\r')
+			snprintf(esc, sizeof(esc), "\\r");
+		else if (cp == '\t')
+			snprintf(esc, sizeof(esc), "\\t");
+		else if (cp < 0x80)
+			snprintf(esc, sizeof(esc), "\\x%02x", cp);
+		else
+			snprintf(esc, sizeof(esc), "\\u%04x", cp);
+		if ((err = emit(arg, esc, strlen(esc))) < 0)
+			return err;
+		i += n ? n : 1;
+		run = i;
+	}
+	return i > run ? emit(arg, s + run, i - run) : 0;
+}
+
+static int emit_buf(void *arg, const char *p, size_t n)
+{
+	return cat_buf_add(arg, p, n);
+}
+
+static int emit_file(void *arg, const char *p, size_t n)
+{
+	return fwrite(p, 1, n, arg) == n ? 0 : -1;
+}
+
+int cat_term_escape(struct cat_buf *out, const char *s, size_t len)
+{
+	return escape_to(s, len, emit_buf, out);
+}
+
+void cat_term_puts(FILE *f, const char *s)
+{
+	if (s)
+		(void)escape_to(s, strlen(s), emit_file, f);
+}
+
+/*
+ * Formats into a stack buffer (the heap only for a longer message) and
+ * writes it escaped with a newline. No cat_buf here: its failure would
+ * overwrite the last error message, which is often one of the arguments.
+ */
+static void vline(FILE *f, const char *prefix, const char *fmt, va_list ap)
+{
+	char stack[4096], *text = stack;
+	va_list cp;
+	int n;
+
+	va_copy(cp, ap);
+	n = vsnprintf(stack, sizeof(stack), fmt, cp);
+	va_end(cp);
+	if (n < 0) {
+		n = 0;
+		stack[0] = '\0';
+	}
+	if ((size_t)n >= sizeof(stack)) {
+		text = malloc((size_t)n + 1);
+		if (text)
+			vsnprintf(text, (size_t)n + 1, fmt, ap);
+		else
+			text = stack; /* cut rather than lost */
+	}
+	fputs(prefix, f);
+	cat_term_puts(f, text);
+	fputc('\n', f);
+	if (text != stack)
+		free(text);
+}
+
+void cat_term_line(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vline(f, "", fmt, ap);
+	va_end(ap);
+}
+
+int cat_print_json(FILE *f, const json_t *doc)
+{
+	char *text = json_dumps(doc, JSON_INDENT(2));
+	const unsigned char *p;
+	size_t i = 0, run = 0, len, n;
+	unsigned cp;
+	int err = 0;
+
+	if (!text)
+		return cat_error_set(CAT_ERROR, "out of memory");
+	p = (const unsigned char *)text;
+	len = strlen(text);
+	/* jansson wrote valid UTF-8 and escaped C0; only strings hold the rest
+	 */
+	while (i < len && err == 0) {
+		cp = 0;
+		n = utf8_seq(p + i, len - i, &cp);
+		if (!n)
+			n = 1;
+		if (n > 1 || cp == 0x7f) {
+			if (term_control(cp)) {
+				char esc[16];
+
+				err = emit_file(f, text + run, i - run);
+				snprintf(esc, sizeof(esc), "\\u%04x", cp);
+				if (err == 0)
+					err = emit_file(f, esc, strlen(esc));
+				run = i + n;
+			}
+		}
+		i += n;
+	}
+	if (err == 0)
+		err = emit_file(f, text + run, len - run);
+	free(text);
+	if (err == 0 && fputc('\n', f) == EOF)
+		err = -1;
+	return err < 0 ? cat_error_set(CAT_ERROR, "cannot write the output")
+		       : 0;
+}
+
 /* Straight to stderr: a message may carry a long URL that must not be cut. */
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
-	fputs(prefix, stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vline(stderr, prefix, fmt, ap);
 }
 
 static void flush_hint(void)
 {
 	if (hint[0]) {
-		fprintf(stderr, "hint: %s\n", hint);
+		fputs("hint: ", stderr);
+		cat_term_puts(stderr, hint);
+		fputc('\n', stderr);
 		hint[0] = '\0';
 	}
 }
@@ -253,9 +442,9 @@ int cat_prompt_choice(const char *title, const char *const *items, size_t n,
 	long v;
 
 	for (;;) {
-		fprintf(stderr, "%s\n", title);
+		cat_term_line(stderr, "%s", title);
 		for (i = 0; i < n; i++)
-			fprintf(stderr, "  %zu) %s\n", i + 1, items[i]);
+			cat_term_line(stderr, "  %zu) %s", i + 1, items[i]);
 		fprintf(stderr, "Enter a number [1-%zu]: ", n);
 		fflush(stderr);
 		if (!fgets(line, sizeof(line), stdin) || cat_interrupted) {

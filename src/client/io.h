@@ -8,7 +8,11 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 
+#include <jansson.h>
+
+#include "buf.h"
 #include "err.h"
 
 /* Set by the SIGINT/SIGTERM handler; every wait loop checks it. */
@@ -16,6 +20,32 @@ extern volatile sig_atomic_t cat_interrupted;
 
 /* Installs the handler without SA_RESTART, so sleeps and polls wake up. */
 void cat_signals_install(void);
+
+/*
+ * Terminal safety. Anything a server sends (error descriptions, device and
+ * project names, a token, an email) can carry escape sequences that would
+ * retitle the window, clear the screen or hide text. Everything the CLI
+ * prints goes through cat_term_escape, so no control character reaches the
+ * terminal, whatever path the text took:
+ *   C0 (0x00-0x1f), DEL       -> \n \r \t, else \xNN
+ *   C1 (U+0080-U+009F)        -> \u0080 ... \u009f (0x9b is CSI)
+ *   bidi overrides and isolates (U+202A-E, U+2066-9) -> \u202e etc.
+ *   a byte that is not valid UTF-8 -> \xNN
+ * Printable text, UTF-8 included, is copied as is; the result never holds a
+ * control character, so escaping twice changes nothing.
+ */
+/* Appends the escaped form of s[0..len) to out; <0 when out is full. */
+int cat_term_escape(struct cat_buf *out, const char *s, size_t len);
+/* Writes s escaped (no newline added); NULL writes nothing. */
+void cat_term_puts(FILE *f, const char *s);
+/* Formats, escapes the whole result, then writes it and a newline. */
+void cat_term_line(FILE *f, const char *fmt, ...) CAT_PRINTF(2, 3);
+/*
+ * Writes a JSON document (2-space indent) and a newline. jansson escapes
+ * C0 inside strings but not DEL, C1 or bidi controls: those become \uXXXX,
+ * which keeps the document valid and its values unchanged.
+ */
+int cat_print_json(FILE *f, const json_t *doc);
 
 /* Prints "catalyst: <msg>" on stderr (and a pending hint); returns code. */
 int cat_err(int code, const char *fmt, ...) CAT_PRINTF(2, 3);
