@@ -133,6 +133,15 @@ class TestStory(CliCase):
         # CATALYST_TOKEN works the same; B still has no sign-in
         r = self.b.run('token:list', env={'CATALYST_TOKEN': self.token})
         self.assertEqual(r.returncode, 0, r.stderr)
+        # with the whitespace a file, a heredoc or a paste leaves around it
+        # (issue 7, finding 10: a trailing newline made it "malformed")
+        r = self.b.run('token:list',
+                       env={'CATALYST_TOKEN': self.token + '\n'})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(self.token_id, r.stdout)
+        r = self.b.run('token:list', '--token', ' \t%s\r\n' % self.token)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(self.token_id, r.stdout)
         self.assertNotIn('login', self.b.state().get('dcs', {}).get('us', {}))
 
     def test_05_project_list_with_token_on_b(self):
