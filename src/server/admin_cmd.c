@@ -582,6 +582,9 @@ static const char client_usage[] =
 	"  --kind KIND         device (CLI tokens m_...) or browser (w_...)\n"
 	"  --id ID             client id (default 1000. + 30 random "
 	"characters)\n"
+	"  --public            a public client (RFC 6749 2.1): no secret; "
+	"browser\n"
+	"                      clients then must use PKCE S256\n"
 	"  --secret-stdin      read the secret from stdin instead of minting "
 	"one\n"
 	"  --dc CODE           data center of a minted secret (default "
@@ -589,7 +592,7 @@ static const char client_usage[] =
 
 struct client_opts {
 	const char *name, *kind, *id, *dc;
-	int secret_stdin;
+	int secret_stdin, is_public;
 };
 
 static int client_opt(void *p, int c, const char *arg)
@@ -611,6 +614,9 @@ static int client_opt(void *p, int c, const char *arg)
 		break;
 	case O_SECSTDIN:
 		o->secret_stdin = 1;
+		break;
+	case O_PUBLIC:
+		o->is_public = 1;
 		break;
 	default:
 		return EXIT_USAGE;
@@ -639,7 +645,9 @@ static int client_add_run(const struct client_opts *o,
 		memcpy(c.id, "1000.", 5);
 		cat_random_chars(c.id + 5, 30, CLIENT_ID_ALPHABET);
 	}
-	if (o->secret_stdin) {
+	if (o->is_public) {
+		secret[0] = '\0';
+	} else if (o->secret_stdin) {
 		n = isatty(STDIN_FILENO)
 			    ? cat_secret_prompt("Client secret: ", secret,
 						SECRET_BUF, &why)
@@ -659,7 +667,9 @@ static int client_add_run(const struct client_opts *o,
 	if ((rc = adm_open_store(&st, co->db)) != 0)
 		goto done;
 	rc = EXIT_ERR;
-	cat_token_hash(c.secret_hash, secret);
+	if (!o->is_public)
+		cat_token_hash(c.secret_hash, secret);
+	c.is_public = o->is_public;
 	snprintf(c.name, sizeof(c.name), "%s", o->name);
 	c.kind = kind;
 	c.created_at = (int64_t)time(NULL);
@@ -668,15 +678,23 @@ static int client_add_run(const struct client_opts *o,
 					 : cat_error_last();
 		goto done;
 	}
-	if (co->json)
+	if (co->json && o->is_public)
 		adm_print_json(json_pack("{s:s, s:s, s:s, s:s}", "client_id",
-					 c.id, "client_secret", secret, "kind",
+					 c.id, "client_type", "public", "kind",
 					 o->kind, "name", c.name));
+	else if (co->json)
+		adm_print_json(json_pack("{s:s, s:s, s:s, s:s, s:s}",
+					 "client_id", c.id, "client_secret",
+					 secret, "client_type", "confidential",
+					 "kind", o->kind, "name", c.name));
+	else if (o->is_public)
+		printf("client_id: %s\nclient_type: public\n", c.id);
 	else
 		printf("client_id: %s\nclient_secret: %s\n", c.id, secret);
 	rc = adm_finish(EXIT_OK);
 	/* only for a person: a script capturing stdout knows */
-	if (rc == EXIT_OK && !o->secret_stdin && isatty(STDOUT_FILENO))
+	if (rc == EXIT_OK && !o->secret_stdin && !o->is_public &&
+	    isatty(STDOUT_FILENO))
 		fprintf(stderr, "catalystd: store the secret now; it cannot be "
 				"shown again\n");
 done:
@@ -697,6 +715,7 @@ int cmd_client_add(int argc, char **argv)
 		{ "id", required_argument, NULL, O_ID },
 		{ "secret-stdin", no_argument, NULL, O_SECSTDIN },
 		{ "dc", required_argument, NULL, O_DC },
+		{ "public", no_argument, NULL, O_PUBLIC },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct common_opts co = { 0 };
@@ -725,6 +744,10 @@ int cmd_client_add(int argc, char **argv)
 		return adm_usage_err(
 			client_usage,
 			"--id is 1-63 characters of A-Z a-z 0-9 . _ -");
+	if (o.is_public && (o.secret_stdin || o.dc))
+		return adm_usage_err(client_usage,
+				     "a --public client has no secret: drop "
+				     "--secret-stdin and --dc");
 	if (!(dc = cat_dc_find(o.dc ? o.dc : "us")))
 		return adm_usage_err(
 			client_usage,

@@ -35,6 +35,7 @@ enum {
 	O_ID,
 	O_SECSTDIN,
 	O_DC,
+	O_PUBLIC,
 };
 
 #define COMMON_OPTS                                                            \

@@ -451,6 +451,38 @@ static void test_store__client(void **state)
 	uniq(bad.id, sizeof(bad.id), "1000.");
 	bad.kind = 'x';
 	assert_int_equal(cat_store_client_add(s, &bad), CAT_EINVAL);
+	assert_int_equal(out.is_public, 0);
+}
+
+/* RFC 6749 2.1: public exactly when there is no secret. */
+static void test_store__client_public(void **state)
+{
+	struct cat_store *s = *state;
+	struct cat_client c, out, bad;
+
+	memset(&c, 0, sizeof(c));
+	uniq(c.id, sizeof(c.id), "1000.");
+	memcpy(c.name, "public client", 14);
+	c.kind = CAT_CLIENT_BROWSER;
+	c.is_public = 1;
+	c.created_at = g_now;
+	assert_ok(cat_store_client_add(s, &c));
+	assert_ok(cat_store_client_get(s, &out, c.id));
+	assert_int_equal(out.is_public, 1);
+	assert_string_equal(out.secret_hash, "");
+	assert_int_equal(out.kind, CAT_CLIENT_BROWSER);
+
+	/* a public client with a secret, a confidential one without */
+	bad = c;
+	uniq(bad.id, sizeof(bad.id), "1000.");
+	new_hash(bad.secret_hash);
+	assert_int_equal(cat_store_client_add(s, &bad), CAT_EINVAL);
+	bad.is_public = 0;
+	bad.secret_hash[0] = '\0';
+	assert_int_equal(cat_store_client_add(s, &bad), CAT_EINVAL);
+	bad.is_public = 2;
+	assert_int_equal(cat_store_client_add(s, &bad), CAT_EINVAL);
+	assert_int_equal(cat_store_client_get(s, &out, bad.id), CAT_ENOTFOUND);
 }
 
 int contract_directory_tests(void)
@@ -466,6 +498,7 @@ int contract_directory_tests(void)
 		CONTRACT_TEST(test_store__project_errors),
 		CONTRACT_TEST(test_store__project_list),
 		CONTRACT_TEST(test_store__client),
+		CONTRACT_TEST(test_store__client_public),
 	};
 
 	return cmocka_run_group_tests_name("store: directory", tests, NULL,

@@ -30,6 +30,9 @@
 #define CAT_URI_MAX         511
 #define CAT_PWHASH_MAX      255
 #define CAT_RL_KEY_MAX      127
+#define CAT_ADDR_MAX        63 /* a client address as text (IPv6 fits) */
+#define CAT_KEY_NAME_MAX    63
+#define CAT_KEY_HEX         65 /* 32-byte server key in hex, and its NUL */
 
 struct cat_account {
 	int64_t id; /* also shown as ZUID */
@@ -71,11 +74,17 @@ enum cat_client_kind {
 	CAT_CLIENT_BROWSER = 'w', /* browser + loopback redirect: "w_..." */
 };
 
+/*
+ * RFC 6749 2.1 client types. A confidential client authenticates with its
+ * secret on every grant; a public one has none (secret_hash is "") and
+ * must use PKCE S256 for authorization codes.
+ */
 struct cat_client {
 	char id[CAT_ID_MAX + 1];
-	char secret_hash[CAT_HASH_HEX];
+	char secret_hash[CAT_HASH_HEX]; /* "" exactly when is_public */
 	char name[CAT_NAME_MAX + 1];
-	int kind; /* enum cat_client_kind */
+	int kind;      /* enum cat_client_kind */
+	int is_public; /* 0 confidential, 1 public */
 	int64_t created_at;
 };
 
@@ -212,7 +221,8 @@ struct cat_store_ops {
 	int (*env_list)(struct cat_store *s, const char *project_id,
 			cat_env_cb cb, void *ctx);
 
-	/* OAuth clients. CAT_EEXISTS on a duplicate id. */
+	/* OAuth clients. CAT_EEXISTS on a duplicate id; CAT_EINVAL when a
+	 * public client has a secret hash or a confidential one none. */
 	int (*client_add)(struct cat_store *s, const struct cat_client *c);
 	int (*client_get)(struct cat_store *s, struct cat_client *out,
 			  const char *id);

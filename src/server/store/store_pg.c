@@ -516,19 +516,16 @@ static int pg_client_add(struct cat_store *s, const struct cat_client *c)
 {
 	int err;
 
-	if ((err = cat_store_check_key(c->id, CAT_ID_MAX, "client id")) < 0 ||
-	    (err = cat_store_check(c->secret_hash, CAT_HASH_HEX - 1,
-				   "client secret hash")) < 0 ||
-	    (err = cat_store_check(c->name, CAT_NAME_MAX, "client name")) < 0)
+	if ((err = cat_store_check_client(c)) < 0)
 		return err;
-	if (c->kind != CAT_CLIENT_DEVICE && c->kind != CAT_CLIENT_BROWSER)
-		return cat_error_set(CAT_EINVAL, "unknown client kind");
-	err = pg_query(pg_of(s), NULL, PQ_CLIENT_ADD,
-		       "INSERT INTO clients(id, secret_hash, name, kind,"
-		       " created_at) VALUES ($1, $2, $3, $4, $5)",
-		       PG_ARGS(PG_TEXT(c->id), PG_TEXT(c->secret_hash),
-			       PG_TEXT(c->name), PG_INT((int64_t)c->kind),
-			       PG_INT(now_or(c->created_at))));
+	err = pg_query(
+		pg_of(s), NULL, PQ_CLIENT_ADD,
+		"INSERT INTO clients(id, secret_hash, name, kind,"
+		" created_at, is_public) VALUES ($1, $2, $3, $4, $5, $6)",
+		PG_ARGS(PG_TEXT(c->id), PG_TEXT(c->secret_hash),
+			PG_TEXT(c->name), PG_INT((int64_t)c->kind),
+			PG_INT(now_or(c->created_at)),
+			PG_INT((int64_t)c->is_public)));
 	if (err == CAT_EEXISTS)
 		return cat_error_set(CAT_EEXISTS,
 				     "a client with this id already exists");
@@ -545,6 +542,7 @@ static int row_client(const PGresult *r, struct cat_client *out)
 	pg_col(r, 0, 2, out->name, sizeof(out->name), &bad);
 	out->kind = (int)pg_int(r, 0, 3);
 	out->created_at = pg_int(r, 0, 4);
+	out->is_public = pg_int(r, 0, 5) != 0;
 	return bad ? cat_error_set(CAT_ERROR, "store: client row too long") : 0;
 }
 
@@ -557,8 +555,8 @@ static int pg_client_get(struct cat_store *s, struct cat_client *out,
 	if ((err = cat_store_check(id, CAT_ID_MAX, "client id")) < 0)
 		return err;
 	err = pg_query(pg_of(s), &r, PQ_CLIENT_GET,
-		       "SELECT id, secret_hash, name, kind, created_at"
-		       " FROM clients WHERE id = $1",
+		       "SELECT id, secret_hash, name, kind, created_at,"
+		       " is_public FROM clients WHERE id = $1",
 		       PG_ARGS(PG_TEXT(id)));
 	if (err < 0)
 		return err;

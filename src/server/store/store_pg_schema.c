@@ -156,6 +156,11 @@ static const char *const migrations[] = {
 	" count BIGINT NOT NULL,"
 	" PRIMARY KEY (key, window_start));"
 	"CREATE INDEX ratelimits_end ON ratelimits (window_end);",
+
+	/* 2: RFC 6749 2.1 client types; a client stored without a secret
+	 * could only ever be used without one, so it is public */
+	"ALTER TABLE clients ADD COLUMN is_public SMALLINT NOT NULL DEFAULT 0;"
+	"UPDATE clients SET is_public = 1 WHERE secret_hash = '';",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

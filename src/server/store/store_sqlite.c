@@ -532,19 +532,15 @@ static int sq_client_add(struct cat_store *s, const struct cat_client *c)
 	struct sq *h = sq_of(s);
 	int err;
 
-	if ((err = cat_store_check_key(c->id, CAT_ID_MAX, "client id")) < 0 ||
-	    (err = cat_store_check(c->secret_hash, CAT_HASH_HEX - 1,
-				   "client secret hash")) < 0 ||
-	    (err = cat_store_check(c->name, CAT_NAME_MAX, "client name")) < 0)
+	if ((err = cat_store_check_client(c)) < 0)
 		return err;
-	if (c->kind != CAT_CLIENT_DEVICE && c->kind != CAT_CLIENT_BROWSER)
-		return cat_error_set(CAT_EINVAL, "unknown client kind");
-	err = sq_write(h, SQ_CLIENT_ADD,
-		       "INSERT INTO clients(id, secret_hash, name, kind,"
-		       " created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-		       SQ_ARGS(SQ_TEXT(c->id), SQ_TEXT(c->secret_hash),
-			       SQ_TEXT(c->name), SQ_INT(c->kind),
-			       SQ_INT(now_or(c->created_at))));
+	err = sq_write(
+		h, SQ_CLIENT_ADD,
+		"INSERT INTO clients(id, secret_hash, name, kind,"
+		" created_at, is_public) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		SQ_ARGS(SQ_TEXT(c->id), SQ_TEXT(c->secret_hash),
+			SQ_TEXT(c->name), SQ_INT(c->kind),
+			SQ_INT(now_or(c->created_at)), SQ_INT(c->is_public)));
 	if (err == CAT_EEXISTS)
 		return cat_error_set(CAT_EEXISTS,
 				     "a client with this id already exists");
@@ -561,8 +557,8 @@ static int sq_client_get(struct cat_store *s, struct cat_client *out,
 	if ((err = cat_store_check(id, CAT_ID_MAX, "client id")) < 0)
 		return err;
 	err = sq_read(h, &st, SQ_CLIENT_GET,
-		      "SELECT id, secret_hash, name, kind, created_at"
-		      " FROM clients WHERE id = ?1",
+		      "SELECT id, secret_hash, name, kind, created_at,"
+		      " is_public FROM clients WHERE id = ?1",
 		      SQ_ARGS(SQ_TEXT(id)));
 	if (err == 0)
 		return cat_error_set(CAT_ENOTFOUND, "unknown client");
@@ -574,6 +570,7 @@ static int sq_client_get(struct cat_store *s, struct cat_client *out,
 	sq_col(st, 2, out->name, sizeof(out->name), &bad);
 	out->kind = sqlite3_column_int(st, 3);
 	out->created_at = sqlite3_column_int64(st, 4);
+	out->is_public = sqlite3_column_int(st, 5) != 0;
 	sq_done(st);
 	return bad ? cat_error_set(CAT_ERROR, "store: client row too long") : 0;
 }

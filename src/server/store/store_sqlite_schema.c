@@ -140,6 +140,11 @@ static const char *const migrations[] = {
 	"INSERT INTO sqlite_sequence(name, seq) VALUES"
 	" ('accounts', 70000000), ('orgs', 60001233),"
 	" ('projects', 4000000000000);",
+
+	/* 2: RFC 6749 2.1 client types; a client stored without a secret
+	 * could only ever be used without one, so it is public */
+	"ALTER TABLE clients ADD COLUMN is_public INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE clients SET is_public = 1 WHERE secret_hash = '';",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -103,3 +103,27 @@ int cat_store_check_access(const struct cat_access *a)
 		return err;
 	return 0;
 }
+
+int cat_store_check_client(const struct cat_client *c)
+{
+	int err;
+
+	if ((err = cat_store_check_key(c->id, CAT_ID_MAX, "client id")) < 0 ||
+	    (err = cat_store_check(c->secret_hash, CAT_HASH_HEX - 1,
+				   "client secret hash")) < 0 ||
+	    (err = cat_store_check(c->name, CAT_NAME_MAX, "client name")) < 0)
+		return err;
+	if (c->kind != CAT_CLIENT_DEVICE && c->kind != CAT_CLIENT_BROWSER)
+		return cat_error_set(CAT_EINVAL, "unknown client kind");
+	if (c->is_public != 0 && c->is_public != 1)
+		return cat_error_set(CAT_EINVAL, "unknown client type");
+	/* a confidential client without a secret could never authenticate,
+	 * and a public one with a secret would be half of each */
+	if (c->is_public != !c->secret_hash[0])
+		return cat_error_set(CAT_EINVAL,
+				     c->is_public ? "a public client has no "
+						    "secret"
+						  : "a confidential client "
+						    "needs a secret hash");
+	return 0;
+}
