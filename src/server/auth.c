@@ -66,54 +66,164 @@ int cat_auth_bearer(struct cat_req *req, const char **error_code)
 	return 0;
 }
 
-int cat_auth_client(struct cat_req *req, struct cat_client *out,
-		    const char *client_id, const char *secret, int allow_public)
+/* what a Basic header may decode to: an id and a secret, both escaped */
+#define BASIC_MAX 1024
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Form-urldecodes s in place; -1 on a bad %-escape, a NUL or bad UTF-8. */
+static int form_decode(char *s)
+{
+	char *o = s, *start = s;
+
+	for (; *s; s++) {
+		char c = *s;
+
+		if (c == '+') {
+			c = ' ';
+		} else if (c == '%') {
+			/* hexval('\0') is -1: never reads past the end */
+			int hi = hexval(s[1]), lo = hi < 0 ? -1 : hexval(s[2]);
+
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+				return -1;
+			c = (char)(hi * 16 + lo);
+			s += 2;
+		}
+		*o++ = c;
+	}
+	*o = '\0';
+	return cat_utf8_valid(start, (size_t)(o - start)) ? 0 : -1;
+}
+
+int cat_auth_is_basic(const char *h)
+{
+	return strncasecmp(h, "Basic", 5) == 0 && (h[5] == ' ' || !h[5]);
+}
+
+/* Splits "Basic base64(urlenc(id):urlenc(secret))" into buf. */
+static int basic_credentials(const char *h, char *buf, size_t n,
+			     const char **id, const char **secret)
+{
+	const char *b64 = h + 5, *end;
+	size_t len = 0;
+	char *colon;
+
+	while (*b64 == ' ')
+		b64++;
+	end = b64 + strlen(b64);
+	while (end > b64 && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	if (end == b64 ||
+	    sodium_base642bin((unsigned char *)buf, n - 1, b64,
+			      (size_t)(end - b64), NULL, &len, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) != 0)
+		return cat_error_set(CAT_EAUTH, "malformed Basic credentials");
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len) || !(colon = strchr(buf, ':')))
+		return cat_error_set(CAT_EAUTH, "malformed Basic credentials");
+	*colon = '\0';
+	if (form_decode(buf) < 0 || form_decode(colon + 1) < 0 || !buf[0])
+		return cat_error_set(CAT_EAUTH,
+				     "malformed Basic credentials (RFC 6749 "
+				     "2.3.1: form-urlencoded id and secret)");
+	*id = buf;
+	*secret = colon + 1;
+	return 0;
+}
+
+static int check_client(struct cat_req *req, struct cat_client *out,
+			const char *id, const char *secret, int flags)
 {
 	char hash[CAT_HASH_HEX];
 	int err;
 
-	if (!client_id || !*client_id)
-		return cat_error_set(CAT_EAUTH, "client_id is required");
-	err = cat_store_client_get(req->store, out, client_id);
+	err = cat_store_client_get(req->store, out, id);
 	if (err == CAT_ENOTFOUND || err == CAT_EINVAL)
 		return cat_error_set(CAT_EAUTH, "unknown client_id");
 	if (err < 0)
 		return err;
-	if (!secret) {
-		if (allow_public)
-			return 0;
-		return cat_error_set(CAT_EAUTH, "client_secret is required");
-	}
+	/* a secret sent by a public client is a misconfiguration that would
+	 * otherwise pass silently; refusing it is the same on every endpoint
+	 */
+	if (out->is_public)
+		return secret ? cat_error_set(CAT_EAUTH,
+					      "this client is public: it has "
+					      "no secret to send")
+			      : 0;
+	if (!secret)
+		return flags & CAT_CLIENT_IDENTIFY
+			       ? 0
+			       : cat_error_set(
+					 CAT_EAUTH,
+					 "client authentication is required: "
+					 "send the client secret with HTTP "
+					 "Basic or client_secret");
 	cat_token_hash(hash, secret);
 	if (!cat_secret_eq(hash, out->secret_hash))
 		return cat_error_set(CAT_EAUTH, "client authentication failed");
 	return 0;
 }
 
-int cat_auth_client_from_req(struct cat_req *req, struct cat_client *out,
-			     char *buf, size_t bufsize)
+int cat_auth_client_req(struct cat_req *req, struct cat_client *out, int flags)
 {
 	const char *h = cat_req_header(req, "Authorization");
 	const char *id = cat_req_param(req, "client_id");
 	const char *secret = cat_req_param(req, "client_secret");
+	const char *bid = NULL, *bsecret = NULL;
+	char buf[BASIC_MAX];
+	int err;
 
-	if (h && strncasecmp(h, "Basic ", 6) == 0) {
-		size_t len = 0;
-		const char *b64 = h + 6;
-		char *colon;
-
-		if (sodium_base642bin((unsigned char *)buf, bufsize - 1, b64,
-				      strlen(b64), NULL, &len, NULL,
-				      sodium_base64_VARIANT_ORIGINAL) != 0)
-			return cat_error_set(CAT_EAUTH,
-					     "malformed Basic credentials");
-		buf[len] = '\0';
-		if (!(colon = strchr(buf, ':')))
-			return cat_error_set(CAT_EAUTH,
-					     "malformed Basic credentials");
-		*colon = '\0';
-		id = buf;
-		secret = colon + 1;
+	if (h && cat_auth_is_basic(h)) {
+		if ((err = basic_credentials(h, buf, sizeof(buf), &bid,
+					     &bsecret)) < 0)
+			goto done;
+		/* RFC 6749 2.3: one authentication method per request */
+		if (secret) {
+			err = cat_error_set(CAT_EAUTH,
+					    "send the client secret once: "
+					    "HTTP Basic or client_secret, not "
+					    "both");
+			goto done;
+		}
+		if (id && strcmp(id, bid) != 0) {
+			err = cat_error_set(CAT_EAUTH,
+					    "client_id differs from the client "
+					    "of the HTTP Basic credentials");
+			goto done;
+		}
+		id = bid;
+		secret = bsecret;
 	}
-	return cat_auth_client(req, out, id, secret, 0);
+	if (!id && !secret && (flags & CAT_CLIENT_OPTIONAL))
+		err = 1;
+	else if (!id || !*id)
+		err = cat_error_set(CAT_EAUTH, "client_id is required");
+	else
+		err = check_client(req, out, id, secret, flags);
+done:
+	sodium_memzero(buf, sizeof(buf));
+	return err;
+}
+
+int cat_auth_client_error(struct cat_resp *resp, int err)
+{
+	if (err != CAT_EAUTH)
+		return err;
+	/* RFC 6749 5.2: a 401 names the scheme a client may authenticate
+	 * with, whichever it tried */
+	if ((err = cat_resp_header(resp, "WWW-Authenticate",
+				   "Basic realm=\"catalystd\"")) < 0)
+		return err;
+	return cat_resp_oauth_error(resp, 401, "invalid_client",
+				    cat_error_last());
 }

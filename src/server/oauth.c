@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "server.h"
+#include "textclean.h"
 #include "banned.h"
 
 #define TOKEN_ID_TRIES 4
@@ -59,8 +60,9 @@ int cat_oauth_prepare(struct cat_req *req, struct cat_issued *out,
 		    0 ||
 	    (err = copy_field(g->scope, sizeof(g->scope), scope ? scope : "")) <
 		    0 ||
-	    (err = copy_field(g->device_name, sizeof(g->device_name),
-			      device_name ? device_name : "")) < 0)
+	    /* every grant passes here, whichever flow named the device */
+	    (err = cat_text_clean(g->device_name, sizeof(g->device_name),
+				  device_name ? device_name : "")) < 0)
 		return err;
 	return mint_access(req, out, g->token_id);
 }

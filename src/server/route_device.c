@@ -15,6 +15,7 @@
 #include "device.h"
 #include "oauth.h"
 #include "server.h"
+#include "textclean.h"
 #include "banned.h"
 
 #define USER_CODE_TRIES 5
@@ -54,6 +55,8 @@ static int device_start(struct cat_req *req, struct cat_resp *resp, int v3)
 	struct cat_device_auth d = { 0 };
 	struct cat_client client;
 	const char *grant_type = cat_req_param(req, "grant_type");
+	const char *authz = cat_req_header(req, "Authorization");
+	const char *name = cat_req_param(req, "device_name");
 	const char *err_code = NULL;
 	char device_code[CAT_TOKEN_MAX], display[CAT_USER_CODE_LEN + 2];
 	char verify[600], complete[700];
@@ -63,13 +66,8 @@ static int device_start(struct cat_req *req, struct cat_resp *resp, int v3)
 		return cat_resp_oauth_error(
 			resp, 400, "unsupported_grant_type",
 			"grant_type must be device_request");
-	err = cat_auth_client(req, &client, cat_req_param(req, "client_id"),
-			      NULL, 1);
-	if (err == CAT_EAUTH)
-		return cat_resp_oauth_error(resp, 401, "invalid_client",
-					    cat_error_last());
-	if (err < 0)
-		return err;
+	if ((err = cat_auth_client_req(req, &client, CAT_CLIENT_IDENTIFY)) < 0)
+		return cat_auth_client_error(resp, err);
 	if (client.kind != CAT_CLIENT_DEVICE)
 		return cat_resp_oauth_error(
 			resp, 400, "unauthorized_client",
@@ -79,13 +77,15 @@ static int device_start(struct cat_req *req, struct cat_resp *resp, int v3)
 			      &handled)) < 0 ||
 	    handled)
 		return err;
-	if ((err = copy_param(d.device_name, sizeof(d.device_name),
-			      cat_req_param(req, "device_name"), "device_name",
-			      resp, &handled)) < 0 ||
-	    handled)
-		return err;
-	/* a bearer token on the request binds the approval to its account */
-	if (cat_req_header(req, "Authorization")) {
+	/* the person approving reads the name: it must show what it is */
+	if (cat_text_clean(d.device_name, sizeof(d.device_name),
+			   name ? name : "") < 0)
+		return cat_resp_oauth_error(resp, 400, "invalid_request",
+					    "'device_name' is too long");
+	/* Basic is the client authenticating itself (RFC 8628 3.1); any
+	 * other scheme is a bearer token binding the approval to its
+	 * account (token:generate) */
+	if (authz && !cat_auth_is_basic(authz)) {
 		err = cat_auth_bearer(req, &err_code);
 		if (err == CAT_EAUTH)
 			return cat_resp_oauth_error(resp, 401, "invalid_token",
@@ -215,13 +215,8 @@ int route_device_token_v3(struct cat_req *req, struct cat_resp *resp)
 	if (gt && strcmp(gt, "device_token") != 0)
 		return cat_resp_oauth_error(resp, 400, "unsupported_grant_type",
 					    "grant_type must be device_token");
-	err = cat_auth_client(req, &client, cat_req_param(req, "client_id"),
-			      cat_req_param(req, "client_secret"), 1);
-	if (err == CAT_EAUTH)
-		return cat_resp_oauth_error(resp, 401, "invalid_client",
-					    cat_error_last());
-	if (err < 0)
-		return err;
+	if ((err = cat_auth_client_req(req, &client, 0)) < 0)
+		return cat_auth_client_error(resp, err);
 	err = cat_device_poll(req, &issued, cat_req_param(req, "code"), &client,
 			      0);
 	switch (err) {

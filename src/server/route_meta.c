@@ -25,7 +25,7 @@ int route_metadata(struct cat_req *req, struct cat_resp *resp)
 		resp, 200,
 		json_pack(
 			"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s,s,s], s:[s], "
-			"s:[s], s:[s,s], s:[s,s], s:s}",
+			"s:[s], s:[s,s,s], s:[s,s,s], s:[s,s], s:s}",
 			"issuer", iss, "authorization_endpoint", authz,
 			"token_endpoint", tok, "device_authorization_endpoint",
 			dev, "revocation_endpoint", rev,
@@ -35,11 +35,15 @@ int route_metadata(struct cat_req *req, struct cat_resp *resp)
 			"urn:ietf:params:oauth:grant-type:device_code",
 			"response_types_supported", "code",
 			"code_challenge_methods_supported", "S256",
+			/* what auth.c accepts: "none" is a public client;
+			 * introspection needs one that can authenticate */
 			"token_endpoint_auth_methods_supported",
-			"client_secret_post", "client_secret_basic",
-			"revocation_endpoint_auth_methods_supported", "none",
-			"client_secret_post", "catalyst_data_center",
-			req->srv->cfg.dc));
+			"client_secret_basic", "client_secret_post", "none",
+			"revocation_endpoint_auth_methods_supported",
+			"client_secret_basic", "client_secret_post", "none",
+			"introspection_endpoint_auth_methods_supported",
+			"client_secret_basic", "client_secret_post",
+			"catalyst_data_center", req->srv->cfg.dc));
 }
 
 int route_healthz(struct cat_req *req, struct cat_resp *resp)

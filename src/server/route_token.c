@@ -13,6 +13,7 @@
 #include "device.h"
 #include "oauth.h"
 #include "server.h"
+#include "textclean.h"
 #include "banned.h"
 
 typedef int (*grant_fn)(struct cat_req *req, struct cat_resp *resp,
@@ -91,9 +92,10 @@ static int grant_code(struct cat_req *req, struct cat_resp *resp,
 	const char *code = cat_req_param(req, "code");
 	const char *redirect = cat_req_param(req, "redirect_uri");
 	const char *verifier = cat_req_param(req, "code_verifier");
+	const char *device_name_in = cat_req_param(req, "device_name");
 	struct cat_auth_code c;
 	struct cat_issued issued;
-	char hash[CAT_HASH_HEX];
+	char hash[CAT_HASH_HEX], device_name[CAT_DEVICE_NAME_MAX + 1];
 	int err;
 
 	if (!code || !*code)
@@ -105,6 +107,11 @@ static int grant_code(struct cat_req *req, struct cat_resp *resp,
 			err == CAT_ECONFLICT
 				? cat_error_last()
 				: "code is not a valid authorization code");
+	/* checked before the code is used up */
+	if (cat_text_clean(device_name, sizeof(device_name),
+			   device_name_in ? device_name_in : "") < 0)
+		return cat_resp_oauth_error(resp, 400, "invalid_request",
+					    "'device_name' is too long");
 	cat_token_hash(hash, code);
 	err = cat_store_code_redeem(req->store, &c, hash, req->now);
 	if (err == CAT_ENOTFOUND)
@@ -117,11 +124,21 @@ static int grant_code(struct cat_req *req, struct cat_resp *resp,
 	if (!redirect || strcmp(redirect, c.redirect_uri) != 0)
 		return invalid_grant(resp, "redirect_uri does not match the "
 					   "authorization request");
+	/* RFC 7636 and RFC 9700 2.1.1: PKCE is what stands in for a public
+	 * client's secret, and a verifier for a code requested without a
+	 * challenge proves nothing */
+	if (!c.code_challenge[0] && client->is_public)
+		return invalid_grant(resp, "a public client must use PKCE: "
+					   "send a code_challenge (S256) to "
+					   "the authorization endpoint");
+	if (!c.code_challenge[0] && verifier)
+		return invalid_grant(resp, "code_verifier given, but the "
+					   "authorization request had no "
+					   "code_challenge");
 	if (c.code_challenge[0] && !pkce_ok(verifier, c.code_challenge))
 		return invalid_grant(resp, "code_verifier does not match");
 	if ((err = cat_oauth_prepare(req, &issued, c.account_id, client,
-				     c.scope,
-				     cat_req_param(req, "device_name"))) < 0 ||
+				     c.scope, device_name)) < 0 ||
 	    (err = cat_oauth_store(req, &issued)) < 0) {
 		cat_oauth_issued_clear(&issued);
 		return err;
@@ -147,11 +164,10 @@ static int grant_device(struct cat_req *req, struct cat_resp *resp,
 static const struct {
 	const char *grant_type;
 	grant_fn fn;
-	int public_ok; /* may omit the client secret */
 } grants[] = {
-	{ "refresh_token", grant_refresh, 1 },
-	{ "authorization_code", grant_code, 0 },
-	{ "urn:ietf:params:oauth:grant-type:device_code", grant_device, 1 },
+	{ "refresh_token", grant_refresh },
+	{ "authorization_code", grant_code },
+	{ "urn:ietf:params:oauth:grant-type:device_code", grant_device },
 };
 
 /* Answers invalid_grant when the grant's credential belongs to another DC;
@@ -181,7 +197,6 @@ static int other_dc(struct cat_req *req, struct cat_resp *resp)
 int route_token(struct cat_req *req, struct cat_resp *resp)
 {
 	const char *gt = cat_req_param(req, "grant_type");
-	const char *secret = cat_req_param(req, "client_secret");
 	struct cat_client client;
 	size_t i;
 	int err;
@@ -199,15 +214,10 @@ int route_token(struct cat_req *req, struct cat_resp *resp)
 	 * that server's clients are not registered here */
 	if ((err = other_dc(req, resp)) != 0)
 		return err < 0 ? err : 0;
-	/* a PKCE verifier authenticates a public browser client */
-	err = cat_auth_client(
-		req, &client, cat_req_param(req, "client_id"), secret,
-		grants[i].public_ok || cat_req_param(req, "code_verifier"));
-	if (err == CAT_EAUTH)
-		return cat_resp_oauth_error(resp, 401, "invalid_client",
-					    cat_error_last());
-	if (err < 0)
-		return err;
+	/* every grant: a confidential client proves its secret, whatever
+	 * else the request carries (a code_verifier is no substitute) */
+	if ((err = cat_auth_client_req(req, &client, 0)) < 0)
+		return cat_auth_client_error(resp, err);
 	return grants[i].fn(req, resp, &client);
 }
 
@@ -238,33 +248,24 @@ static int grant_for_token(struct cat_req *req, struct cat_grant *out,
 int route_revoke(struct cat_req *req, struct cat_resp *resp)
 {
 	const char *token = cat_req_param(req, "token");
-	const char *client_id = cat_req_param(req, "client_id");
 	struct cat_client client;
 	struct cat_grant g;
-	int err;
+	int err, named;
 
 	if (!token || !*token)
 		return cat_resp_oauth_error(resp, 400, "invalid_request",
 					    "token is required");
-	/* the token is its own authority; client credentials, when sent,
-	 * must still be right (RFC 7009 §2.1) */
-	if (client_id || cat_req_header(req, "Authorization")) {
-		char buf[512];
-
-		err = cat_auth_client_from_req(req, &client, buf, sizeof(buf));
-		sodium_memzero(buf, sizeof(buf));
-		if (err == CAT_EAUTH)
-			return cat_resp_oauth_error(resp, 401, "invalid_client",
-						    cat_error_last());
-		if (err < 0)
-			return err;
-	}
+	/* the token is its own authority (the reference CLI sends nothing
+	 * else); a client that names itself authenticates as on every grant
+	 * (RFC 7009 2.1) */
+	if ((err = cat_auth_client_req(req, &client, CAT_CLIENT_OPTIONAL)) < 0)
+		return cat_auth_client_error(resp, err);
+	named = err == 0;
 	err = grant_for_token(req, &g, token);
 	if (err == CAT_ECONFLICT)
 		return cat_resp_oauth_error(resp, 400, "invalid_request",
 					    cat_error_last());
-	if (err == 0 && (client_id || cat_req_header(req, "Authorization")) &&
-	    strcmp(g.client_id, client.id) != 0)
+	if (err == 0 && named && strcmp(g.client_id, client.id) != 0)
 		return cat_resp_oauth_error(
 			resp, 400, "unauthorized_client",
 			"the token was issued to another client");
@@ -289,19 +290,18 @@ int route_introspect(struct cat_req *req, struct cat_resp *resp)
 	struct cat_grant g;
 	struct cat_principal p;
 	enum cat_token_kind kind;
-	char buf[512], hash[CAT_HASH_HEX], dc[3];
+	char hash[CAT_HASH_HEX], dc[3], device_name[CAT_DEVICE_NAME_MAX + 1];
 	int64_t exp = 0;
 	int err;
 
-	err = cat_auth_client_from_req(req, &client, buf, sizeof(buf));
-	sodium_memzero(buf, sizeof(buf));
-	if (err == CAT_EAUTH) {
-		cat_resp_header(resp, "WWW-Authenticate", "Basic");
-		return cat_resp_oauth_error(resp, 401, "invalid_client",
-					    cat_error_last());
-	}
+	/* RFC 7662 2.1: only a client that can authenticate may ask */
+	err = cat_auth_client_req(req, &client, 0);
+	if (err == 0 && client.is_public)
+		err = cat_error_set(CAT_EAUTH, "a public client cannot "
+					       "authenticate to introspect "
+					       "tokens");
 	if (err < 0)
-		return err;
+		return cat_auth_client_error(resp, err);
 	if (!token || !*token)
 		return cat_resp_oauth_error(resp, 400, "invalid_request",
 					    "token is required");
@@ -328,6 +328,8 @@ int route_introspect(struct cat_req *req, struct cat_resp *resp)
 			       ? cat_resp_json(resp, 200,
 					       json_pack("{s:b}", "active", 0))
 			       : err;
+	/* rows stored before names were cleaned on the way in */
+	(void)cat_text_clean(device_name, sizeof(device_name), g.device_name);
 	{
 		json_t *o = json_pack(
 			"{s:b, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s}",
@@ -337,7 +339,7 @@ int route_introspect(struct cat_req *req, struct cat_resp *resp)
 			"scope", g.scope, "client_id", g.client_id, "username",
 			acct.email, "sub", (json_int_t)acct.id, "iat",
 			(json_int_t)g.created_at, "token_id", g.token_id, "dc",
-			g.dc, "device_name", g.device_name);
+			g.dc, "device_name", device_name);
 
 		if (o && exp)
 			json_object_set_new(o, "exp", json_integer(exp));
@@ -379,15 +381,17 @@ struct list_ctx {
 static int list_one(const struct cat_grant *g, void *arg)
 {
 	struct list_ctx *ctx = arg;
-	char created[32], used[32];
+	char created[32], used[32], device_name[CAT_DEVICE_NAME_MAX + 1];
 	json_t *o;
 
+	/* rows stored before names were cleaned on the way in */
+	(void)cat_text_clean(device_name, sizeof(device_name), g->device_name);
 	cat_iso_time(created, g->created_at);
 	cat_iso_time(used, g->last_used_at);
 	o = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:b}", "token_id",
 		      g->token_id, "created_at", created, "last_used_at",
 		      g->last_used_at ? json_string(used) : json_null(),
-		      "device_name", g->device_name, "dc", g->dc, "client_id",
+		      "device_name", device_name, "dc", g->dc, "client_id",
 		      g->client_id, "flow",
 		      g->kind == CAT_CLIENT_BROWSER ? "browser" : "device",
 		      "current", strcmp(g->token_id, ctx->current) == 0);

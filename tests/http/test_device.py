@@ -272,10 +272,14 @@ class DeviceRfcTest(ServerCase):
         self.assertOAuthError(self.poll_rfc(code['device_code']), 400,
                               'invalid_grant')
 
-    def test_public_client_poll_without_secret(self):
+    def test_confidential_client_poll_needs_its_secret(self):
         code = self.rfc_code()
         self.browser().approve(code['user_code'])
-        st, tok = self.poll_rfc(code['device_code'], with_secret=False)
+        self.assertOAuthError(
+            self.poll_rfc(code['device_code'], with_secret=False), 401,
+            'invalid_client')
+        # the refusal did not use the code up
+        st, tok = self.poll_rfc(code['device_code'])
         self.assertEqual(st, 200, tok)
 
     def test_access_denied(self):
@@ -291,7 +295,8 @@ class DeviceRfcTest(ServerCase):
     def test_missing_device_code(self):
         st, _, body = http('POST', self.url + '/oauth/v2/token',
                            data={'grant_type': DEVICE_GRANT,
-                                 'client_id': self.demo.device_id})
+                                 'client_id': self.demo.device_id,
+                                 'client_secret': self.demo.device_secret})
         self.assertOAuthError((st, body), 400, 'invalid_request')
 
     def test_racing_pollers_one_winner(self):

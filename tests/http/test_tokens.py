@@ -43,13 +43,15 @@ class RefreshTest(ServerCase):
         self.assertEqual(st, 200, body)
         self.assertIn('access_token', body)
 
-    def test_refresh_without_secret_is_allowed(self):
+    def test_refresh_without_secret_is_refused(self):
+        # a confidential client authenticates on every grant (RFC 6749
+        # 2.3.1); public clients are in test_client_auth
         tok = self.tokens()
         st, _, body = http('POST', self.url + '/oauth/v2/token',
                            data={'refresh_token': tok['refresh_token'],
                                  'client_id': self.demo.device_id,
                                  'grant_type': 'refresh_token'})
-        self.assertEqual(st, 200, body)
+        self.assertOAuthError((st, body), 401, 'invalid_client')
 
     def test_refresh_errors(self):
         tok = self.tokens()
@@ -72,6 +74,7 @@ class RefreshTest(ServerCase):
             self.assertOAuthError(self.refresh(bad), 400, 'invalid_grant')
         st, _, body = http('POST', self.url + '/oauth/v2/token',
                            data={'client_id': self.demo.device_id,
+                                 'client_secret': self.demo.device_secret,
                                  'grant_type': 'refresh_token'})
         self.assertOAuthError((st, body), 400, 'invalid_request')
         # the grant still works after all that
