@@ -163,7 +163,19 @@ static json_int_t next_idx(const json_t *arr)
 		if (json_integer_value(json_object_get(e, "idx")) > max)
 			max = json_integer_value(json_object_get(e, "idx"));
 	}
-	return max + 1;
+	if (max < LLONG_MAX)
+		return max + 1;
+	/* a hand-edited file holds the largest idx: take the first free one */
+	for (max = 1;; max++) {
+		json_array_foreach(arr, i, e)
+		{
+			if (json_integer_value(json_object_get(e, "idx")) ==
+			    max)
+				break;
+		}
+		if (i == json_array_size(arr))
+			return max;
+	}
 }
 
 static json_t *find_id(json_t *arr, const char *id, size_t *pos)
