@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "token.h"
 #include "banned.h"
 
 int cat_resp_json(struct cat_resp *resp, int status, json_t *obj)
@@ -28,22 +29,67 @@ int cat_resp_json(struct cat_resp *resp, int status, json_t *obj)
 	return err;
 }
 
+/*
+ * A copy of s with every byte that is not part of valid UTF-8 as '?'.
+ * Error messages quote what the client sent (a header, jansson's view of a
+ * bad body, cut at a byte count), and json_pack refuses invalid UTF-8: the
+ * client would get a 500 instead of its 4xx. NULL when out of memory.
+ */
+static char *utf8_or_qmark(const char *s)
+{
+	size_t n = strlen(s), i = 0, len;
+	char *out = malloc(n + 1);
+	unsigned char c;
+
+	if (!out)
+		return NULL;
+	while (i < n) {
+		c = (unsigned char)s[i];
+		len = c < 0x80             ? 1
+		      : (c & 0xE0) == 0xC0 ? 2
+		      : (c & 0xF0) == 0xE0 ? 3
+		      : (c & 0xF8) == 0xF0 ? 4
+					   : 0;
+		if (len && len <= n - i && cat_utf8_valid(s + i, len)) {
+			memcpy(out + i, s + i, len);
+			i += len;
+		} else {
+			out[i++] = '?';
+		}
+	}
+	out[n] = '\0';
+	return out;
+}
+
 int cat_resp_oauth_error(struct cat_resp *resp, int status, const char *error,
 			 const char *description)
 {
-	return cat_resp_json(resp, status,
-			     json_pack("{s:s, s:s}", "error", error,
-				       "error_description",
-				       description ? description : error));
+	char *d = utf8_or_qmark(description ? description : error);
+	int err;
+
+	if (!d)
+		return cat_error_set(CAT_ERROR, "out of memory");
+	err = cat_resp_json(resp, status,
+			    json_pack("{s:s, s:s}", "error", error,
+				      "error_description", d));
+	free(d);
+	return err;
 }
 
 int cat_resp_admin_error(struct cat_resp *resp, int status,
 			 const char *error_code, const char *message)
 {
-	return cat_resp_json(resp, status,
-			     json_pack("{s:s, s:{s:s, s:s}}", "status",
-				       "failure", "data", "message", message,
-				       "error_code", error_code));
+	char *m = utf8_or_qmark(message);
+	int err;
+
+	if (!m)
+		return cat_error_set(CAT_ERROR, "out of memory");
+	err = cat_resp_json(resp, status,
+			    json_pack("{s:s, s:{s:s, s:s}}", "status",
+				      "failure", "data", "message", m,
+				      "error_code", error_code));
+	free(m);
+	return err;
 }
 
 int cat_resp_admin_data(struct cat_resp *resp, json_t *data)
