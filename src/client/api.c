@@ -181,6 +181,16 @@ static int transport_error(CURLcode rc, const char *url, const char *detail,
 	}
 }
 
+/* A CR or LF in a header value would start a header (or a request) of its
+ * own; the bearer comes from a server, the org from the command line. */
+static int header_safe(const char *v)
+{
+	for (; v && *v; v++)
+		if ((unsigned char)*v < 0x20 || *v == 0x7f)
+			return 0;
+	return 1;
+}
+
 int cat_api_send(const struct cat_req *req, struct cat_resp *out)
 {
 	struct sink sink = { CAT_BUF_INIT(CAT_RESP_MAX), 0 };
@@ -195,6 +205,14 @@ int cat_api_send(const struct cat_req *req, struct cat_resp *out)
 
 	out->status = 0;
 	out->json = NULL;
+	if (!header_safe(req->bearer) || !header_safe(req->org)) {
+		err = cat_error_set(CAT_EINVAL,
+				    "refusing to send a control character in "
+				    "the %s header",
+				    header_safe(req->bearer) ? "CATALYST-ORG"
+							     : "Authorization");
+		goto done;
+	}
 	if ((err = get_handle(&h)) < 0)
 		goto done;
 	tmp = C->slist_append(headers, "Accept: application/json");

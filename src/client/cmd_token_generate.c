@@ -36,6 +36,7 @@ int cmd_token_generate(struct cat_ctx *ctx)
 	struct cat_config *cfg = NULL;
 	char token[CAT_CLI_TOKEN_MAX], created[32], host[128];
 	char local_id[CAT_TOKEN_ID_LEN + 1];
+	struct cat_cred cred;
 	int err, code = CAT_EXIT_OK;
 
 	if (ctx->opts.given & CO_CURRENT) {
@@ -48,8 +49,11 @@ int cmd_token_generate(struct cat_ctx *ctx)
 			      &g);
 	if (err < 0)
 		return cat_fail(err, "token:generate");
+	/* as login does: what goes to stdout and the store must be a token */
 	if (snprintf(token, sizeof(token), "m_%s", g.refresh_token) >=
-	    (int)sizeof(token)) {
+		    (int)sizeof(token) ||
+	    cat_cred_parse(&cred, token, "the server") < 0) {
+		cat_hint_clear();
 		code = cat_err(CAT_EXIT_ERROR,
 			       "token:generate: the server "
 			       "issued a malformed refresh token");

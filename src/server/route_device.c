@@ -99,6 +99,7 @@ static int device_start(struct cat_req *req, struct cat_resp *resp, int v3)
 	d.interval = req->srv->cfg.device_interval;
 	d.created_at = req->now;
 	d.expires_at = req->now + req->srv->cfg.device_ttl;
+	snprintf(d.client_addr, sizeof(d.client_addr), "%s", req->client_ip);
 	if ((err = cat_token_new(device_code, CAT_TOK_DEVICE,
 				 req->srv->cfg.dc)) < 0)
 		return err;

@@ -122,6 +122,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.answer(200, doc)
         if path == '/oauth/v2/token':
             if f.get('grant_type') == 'refresh_token':
+                if srv.mode == 'crlf-access':
+                    return self.answer(200, {
+                        'access_token': 'cata\r\nX-Injected: yes',
+                        'expires_in': 60, 'token_type': 'Bearer'})
                 if srv.mode == 'refresh-fails':
                     return self.answer(400, {
                         'error': 'invalid_grant',
@@ -139,7 +143,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     'error_description': EVIL})
             return self.answer(200, {
                 'access_token': well_formed('cata'),
-                'refresh_token': well_formed('catr'),
+                # bad-tokens: the right length, an escape sequence inside
+                'refresh_token': (well_formed('catr')[:-3] + '\x1b[J'
+                                  if srv.mode == 'bad-tokens'
+                                  else well_formed('catr')),
                 'token_id': '0a1b2c3d4e5f', 'expires_in': HUGE,
                 'token_type': 'Bearer'})
         if path == '/oauth/v2/token/revoke':
@@ -151,7 +158,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         srv = self.server
         path = self.path.split('?')[0]
-        srv.requests.append(('GET', path, None))
+        srv.requests.append(('GET', path, dict(self.headers.items())))
         if path == '/oauth/user/info':
             return self.answer(200, {'Email': 'mallory' + EVIL + '@x.test',
                                      'Display_Name': EVIL})
@@ -274,6 +281,24 @@ class HostileServerTest(unittest.TestCase):
         st, out, err = self.run_inert('token:list', ok=False,
                                       env={'CATALYST_TOKEN': tok})
         self.assertIn('refused', err)
+
+    def test_malformed_tokens_refused(self):
+        """A refresh token that is not one is neither printed nor stored;
+        an access token with a line break never becomes a header."""
+        self.login()
+        self.srv.mode = 'bad-tokens'
+        st, out, err = self.run_inert('token:generate', ok=False)
+        self.assertEqual(out, '')
+        self.assertIn('malformed refresh token', err)
+        self.assertNotIn('tokens', self.dev.state()['dcs']['us'])
+        self.srv.mode = 'crlf-access'
+        tok = 'm_' + well_formed('catr')
+        st, out, err = self.run_inert('project:list',
+                                      env={'CATALYST_TOKEN': tok})
+        for method, path, headers in self.srv.requests:
+            self.assertNotIn('X-Injected', headers or {}, path)
+        self.assertNotEqual(st, 0, err)
+        self.assertIn('control character', err)
 
     def test_device_flow_denied_with_escapes(self):
         self.srv.mode = 'deny'

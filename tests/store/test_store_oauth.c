@@ -1,7 +1,7 @@
 /*
  * The store contract, OAuth part: device authorizations (including two
  * handles racing to redeem one), grants and access tokens, codes, sessions,
- * rate limits and purging.
+ * rate limits, server keys and purging.
  */
 #include <pthread.h>
 #include <string.h>
@@ -37,6 +37,18 @@ static void test_store__device_insert_and_lookup(void **state)
 	assert_true(out.created_at == g_now);
 	assert_true(out.expires_at == g_now + 300);
 	assert_true(out.last_poll_at == 0);
+	assert_string_equal(out.client_addr, "");
+
+	/* where the request came from is kept as given */
+	d2 = d;
+	new_hash(d2.device_hash);
+	cat_user_code_new(d2.user_code);
+	memcpy(d2.client_addr, "2001:db8::7", 12);
+	assert_ok(cat_store_device_insert(s, &d2));
+	assert_ok(cat_store_device_by_user_code(s, &out, d2.user_code, g_now));
+	assert_string_equal(out.client_addr, "2001:db8::7");
+	assert_ok(cat_store_device_by_hash(s, &out, d2.device_hash));
+	assert_string_equal(out.client_addr, "2001:db8::7");
 
 	/* expired: not found by user code, still found by hash */
 	assert_int_equal(cat_store_device_by_user_code(s, &out, d.user_code,
@@ -90,6 +102,9 @@ static void test_store__device_insert_and_lookup(void **state)
 	memset(bad.device_name, 'n', sizeof(bad.device_name));
 	assert_int_equal(cat_store_device_insert(s, &bad), CAT_EINVAL);
 	bad.device_name[0] = '\0';
+	memset(bad.client_addr, '1', sizeof(bad.client_addr));
+	assert_int_equal(cat_store_device_insert(s, &bad), CAT_EINVAL);
+	bad.client_addr[0] = '\0';
 	memset(bad.client_id, 'c', sizeof(bad.client_id));
 	assert_int_equal(cat_store_device_insert(s, &bad), CAT_EINVAL);
 }
@@ -681,6 +696,45 @@ static void test_store__ratelimit_count(void **state)
 			 CAT_EINVAL);
 }
 
+/* Server keys */
+
+static void test_store__server_key(void **state)
+{
+	struct cat_store *s = *state, *s2 = NULL;
+	char name[48], other[48], out[CAT_KEY_HEX], out2[CAT_KEY_HEX];
+	char a[CAT_KEY_HEX], b[CAT_KEY_HEX], big[CAT_KEY_HEX + 1];
+
+	uniq(name, sizeof(name), "key-");
+	uniq(other, sizeof(other), "key-");
+	fill(a, CAT_KEY_HEX - 1);
+	memset(b, 'b', CAT_KEY_HEX - 1);
+	b[CAT_KEY_HEX - 1] = '\0';
+	/* the first key proposed is kept; later proposals get it back */
+	assert_ok(cat_store_key_get_or_add(s, name, a, out));
+	assert_string_equal(out, a);
+	assert_ok(cat_store_key_get_or_add(s, name, b, out));
+	assert_string_equal(out, a);
+	/* another handle (another instance) reads the same key */
+	assert_ok(cat_store_open(&s2, g_url));
+	assert_ok(cat_store_key_get_or_add(s2, name, b, out2));
+	assert_string_equal(out2, a);
+	/* names are apart */
+	assert_ok(cat_store_key_get_or_add(s2, other, b, out2));
+	assert_string_equal(out2, b);
+	cat_store_close(s2);
+	/* purging never drops a key */
+	assert_ok(cat_store_purge(s, g_now + 10 * 86400));
+	assert_ok(cat_store_key_get_or_add(s, name, b, out));
+	assert_string_equal(out, a);
+
+	fill(big, CAT_KEY_HEX);
+	assert_int_equal(cat_store_key_get_or_add(s, name, big, out),
+			 CAT_EINVAL);
+	assert_int_equal(cat_store_key_get_or_add(s, name, "", out),
+			 CAT_EINVAL);
+	assert_int_equal(cat_store_key_get_or_add(s, "", a, out), CAT_EINVAL);
+}
+
 /* Purge */
 
 static void test_store__purge(void **state)
@@ -766,6 +820,7 @@ int contract_oauth_tests(void)
 		CONTRACT_TEST(test_store__session),
 		CONTRACT_TEST(test_store__ratelimit),
 		CONTRACT_TEST(test_store__ratelimit_count),
+		CONTRACT_TEST(test_store__server_key),
 		CONTRACT_TEST(test_store__purge),
 	};
 

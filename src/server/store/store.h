@@ -109,6 +109,8 @@ struct cat_device_auth {
 	int64_t created_at;
 	int64_t expires_at;
 	int64_t last_poll_at;
+	/* who asked: shown on the confirmation page ("" when unknown) */
+	char client_addr[CAT_ADDR_MAX + 1];
 };
 
 /* A refresh grant: the server side of a CLI token (or login credential). */
@@ -307,6 +309,13 @@ struct cat_store_ops {
 	 * failure (wrong codes, wrong passwords). */
 	int (*ratelimit_count)(struct cat_store *s, int64_t *count,
 			       const char *key, int64_t now, int window);
+
+	/* Server keys every instance must share (the web pages' MAC key).
+	 * Atomic: stores fresh_hex under name when name has no key yet, then
+	 * returns the stored key in out, so racing instances all end up with
+	 * the first one stored. Keys are never changed or purged. */
+	int (*key_get_or_add)(struct cat_store *s, const char *name,
+			      const char *fresh_hex, char out[CAT_KEY_HEX]);
 
 	/* Deletes expired device authorizations, access tokens, codes,
 	 * sessions and rate-limit windows. Never touches grants. */
@@ -529,6 +538,13 @@ static inline int cat_store_ratelimit_count(struct cat_store *s, int64_t *count,
 					    int window)
 {
 	return s->ops->ratelimit_count(s, count, key, now, window);
+}
+static inline int cat_store_key_get_or_add(struct cat_store *s,
+					   const char *name,
+					   const char *fresh_hex,
+					   char out[CAT_KEY_HEX])
+{
+	return s->ops->key_get_or_add(s, name, fresh_hex, out);
 }
 static inline int cat_store_purge(struct cat_store *s, int64_t now)
 {

@@ -608,5 +608,6 @@ const struct cat_store_ops cat_store_pg_ops = {
 	.session_delete = pg_session_delete,
 	.ratelimit_hit = pg_ratelimit_hit,
 	.ratelimit_count = pg_ratelimit_count,
+	.key_get_or_add = pg_key_get_or_add,
 	.purge = pg_purge,
 };

@@ -68,6 +68,8 @@ enum pq_id {
 	PQ_SESSION_DELETE,
 	PQ_RATELIMIT_HIT,
 	PQ_RATELIMIT_COUNT,
+	PQ_KEY_ADD,
+	PQ_KEY_GET,
 	PQ_PURGE_DEVICE,
 	PQ_PURGE_ACCESS,
 	PQ_PURGE_CODE,
@@ -188,6 +190,8 @@ int pg_ratelimit_hit(struct cat_store *s, int *allowed, const char *key,
 		     int64_t now, int window, int limit);
 int pg_ratelimit_count(struct cat_store *s, int64_t *count, const char *key,
 		       int64_t now, int window);
+int pg_key_get_or_add(struct cat_store *s, const char *name,
+		      const char *fresh_hex, char out[CAT_KEY_HEX]);
 int pg_purge(struct cat_store *s, int64_t now);
 
 #endif

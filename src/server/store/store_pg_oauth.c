@@ -26,7 +26,7 @@
 #define DEVICE_COLS                                                            \
 	"id, device_hash, user_code, client_id, scope, device_name,"           \
 	" bound_account_id, account_id, status, poll_interval, created_at,"    \
-	" expires_at, last_poll_at"
+	" expires_at, last_poll_at, client_addr"
 
 static int row_device(const PGresult *r, struct cat_device_auth *out)
 {
@@ -46,6 +46,7 @@ static int row_device(const PGresult *r, struct cat_device_auth *out)
 	out->created_at = pg_int(r, 0, 10);
 	out->expires_at = pg_int(r, 0, 11);
 	out->last_poll_at = pg_int(r, 0, 12);
+	pg_col(r, 0, 13, out->client_addr, sizeof(out->client_addr), &bad);
 	return bad ? cat_error_set(CAT_ERROR,
 				   "store: device authorization row too long")
 		   : 0;
@@ -65,7 +66,9 @@ int pg_device_insert(struct cat_store *s, struct cat_device_auth *d)
 		    0 ||
 	    (err = cat_store_check(d->scope, CAT_SCOPE_MAX, "scope")) < 0 ||
 	    (err = cat_store_check(d->device_name, CAT_DEVICE_NAME_MAX,
-				   "device name")) < 0)
+				   "device name")) < 0 ||
+	    (err = cat_store_check(d->client_addr, CAT_ADDR_MAX,
+				   "client address")) < 0)
 		return err;
 	if (!d->created_at)
 		d->created_at = time(NULL);
@@ -86,10 +89,11 @@ int pg_device_insert(struct cat_store *s, struct cat_device_auth *d)
 		"INSERT INTO device_auths(device_hash, user_code,"
 		" client_id, scope, device_name, bound_account_id,"
 		" account_id, status, poll_interval, created_at,"
-		" expires_at, last_poll_at)"
+		" expires_at, last_poll_at, client_addr)"
 		" SELECT $1::text, $2::text, $3::text, $4::text,"
 		" $5::text, $6::bigint, $7::bigint, $8::integer,"
-		" $9::integer, $10::bigint, $11::bigint, $12::bigint"
+		" $9::integer, $10::bigint, $11::bigint, $12::bigint,"
+		" $13::text"
 		" WHERE NOT EXISTS (SELECT 1 FROM device_auths"
 		"  WHERE user_code = $2::text AND expires_at > $10::bigint)"
 		" RETURNING id",
@@ -98,7 +102,8 @@ int pg_device_insert(struct cat_store *s, struct cat_device_auth *d)
 			PG_TEXT(d->device_name), PG_INT(d->bound_account_id),
 			PG_INT(d->account_id), PG_INT((int64_t)d->status),
 			PG_INT((int64_t)d->interval), PG_INT(d->created_at),
-			PG_INT(d->expires_at), PG_INT(d->last_poll_at)));
+			PG_INT(d->expires_at), PG_INT(d->last_poll_at),
+			PG_TEXT(d->client_addr)));
 	if (err == 0 || err == CAT_EEXISTS)
 		err = cat_error_set(CAT_EEXISTS,
 				    "the user code or device code is in use");
@@ -715,6 +720,50 @@ int pg_ratelimit_count(struct cat_store *s, int64_t *count, const char *key,
 		*count = pg_int(r, 0, 0);
 	PQclear(r);
 	return 0;
+}
+
+/* Server keys */
+
+/* 1 with out filled when name has a key, 0 when not, or CAT_E*. */
+static int key_read(struct pg *h, const char *name, char out[CAT_KEY_HEX])
+{
+	PGresult *r;
+	int err, bad = 0;
+
+	err = pg_query(h, &r, PQ_KEY_GET,
+		       "SELECT key_hex FROM server_keys WHERE name = $1",
+		       PG_ARGS(PG_TEXT(name)));
+	if (err < 0)
+		return err;
+	if (err == 1)
+		pg_col(r, 0, 0, out, CAT_KEY_HEX, &bad);
+	PQclear(r);
+	if (bad)
+		return cat_error_set(CAT_ERROR, "store: server key too long");
+	return err;
+}
+
+int pg_key_get_or_add(struct cat_store *s, const char *name,
+		      const char *fresh_hex, char out[CAT_KEY_HEX])
+{
+	struct pg *h = pg_of(s);
+	int err;
+
+	if ((err = cat_store_check_key(name, CAT_KEY_NAME_MAX, "key name")) <
+		    0 ||
+	    (err = cat_store_check_key(fresh_hex, CAT_KEY_HEX - 1, "key")) < 0)
+		return err;
+	if ((err = key_read(h, name, out)) != 0)
+		return err < 0 ? err : 0;
+	/* the first instance to get here wins; the rest read its key */
+	err = pg_query(h, NULL, PQ_KEY_ADD,
+		       "INSERT INTO server_keys(name, key_hex, created_at)"
+		       " VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
+		       PG_ARGS(PG_TEXT(name), PG_TEXT(fresh_hex),
+			       PG_INT((int64_t)time(NULL))));
+	if (err < 0 || (err = key_read(h, name, out)) < 0)
+		return err;
+	return err ? 0 : cat_error_set(CAT_ERROR, "store: server key vanished");
 }
 
 /* Purge */

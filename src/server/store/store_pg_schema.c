@@ -161,6 +161,15 @@ static const char *const migrations[] = {
 	 * could only ever be used without one, so it is public */
 	"ALTER TABLE clients ADD COLUMN is_public SMALLINT NOT NULL DEFAULT 0;"
 	"UPDATE clients SET is_public = 1 WHERE secret_hash = '';",
+
+	/* 3: the confirmation page shows where a device request came from;
+	 * keys every instance shares (the web pages' MAC key) */
+	"ALTER TABLE device_auths ADD COLUMN client_addr TEXT NOT NULL"
+	" DEFAULT '';"
+	"CREATE TABLE server_keys ("
+	" name TEXT COLLATE \"C\" PRIMARY KEY,"
+	" key_hex TEXT NOT NULL,"
+	" created_at BIGINT NOT NULL);",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

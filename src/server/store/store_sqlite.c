@@ -617,5 +617,6 @@ const struct cat_store_ops cat_store_sqlite_ops = {
 	.session_delete = sq_session_delete,
 	.ratelimit_hit = sq_ratelimit_hit,
 	.ratelimit_count = sq_ratelimit_count,
+	.key_get_or_add = sq_key_get_or_add,
 	.purge = sq_purge,
 };

@@ -24,7 +24,7 @@
 #define DEVICE_COLS                                                            \
 	"id, device_hash, user_code, client_id, scope, device_name,"           \
 	" bound_account_id, account_id, status, interval, created_at,"         \
-	" expires_at, last_poll_at"
+	" expires_at, last_poll_at, client_addr"
 
 static int row_device(sqlite3_stmt *st, struct cat_device_auth *out)
 {
@@ -44,6 +44,7 @@ static int row_device(sqlite3_stmt *st, struct cat_device_auth *out)
 	out->created_at = sqlite3_column_int64(st, 10);
 	out->expires_at = sqlite3_column_int64(st, 11);
 	out->last_poll_at = sqlite3_column_int64(st, 12);
+	sq_col(st, 13, out->client_addr, sizeof(out->client_addr), &bad);
 	return bad ? cat_error_set(CAT_ERROR,
 				   "store: device authorization row too long")
 		   : 0;
@@ -62,7 +63,9 @@ int sq_device_insert(struct cat_store *s, struct cat_device_auth *d)
 		    0 ||
 	    (err = cat_store_check(d->scope, CAT_SCOPE_MAX, "scope")) < 0 ||
 	    (err = cat_store_check(d->device_name, CAT_DEVICE_NAME_MAX,
-				   "device name")) < 0)
+				   "device name")) < 0 ||
+	    (err = cat_store_check(d->client_addr, CAT_ADDR_MAX,
+				   "client address")) < 0)
 		return err;
 	if (!d->created_at)
 		d->created_at = time(NULL);
@@ -75,8 +78,8 @@ int sq_device_insert(struct cat_store *s, struct cat_device_auth *d)
 		"INSERT INTO device_auths(device_hash, user_code,"
 		" client_id, scope, device_name, bound_account_id,"
 		" account_id, status, interval, created_at, expires_at,"
-		" last_poll_at)"
-		" SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12"
+		" last_poll_at, client_addr)"
+		" SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13"
 		" WHERE NOT EXISTS (SELECT 1 FROM device_auths"
 		"  WHERE user_code = ?2 AND expires_at > ?10)",
 		SQ_ARGS(SQ_TEXT(d->device_hash), SQ_TEXT(d->user_code),
@@ -84,7 +87,8 @@ int sq_device_insert(struct cat_store *s, struct cat_device_auth *d)
 			SQ_TEXT(d->device_name), SQ_INT(d->bound_account_id),
 			SQ_INT(d->account_id), SQ_INT(d->status),
 			SQ_INT(d->interval), SQ_INT(d->created_at),
-			SQ_INT(d->expires_at), SQ_INT(d->last_poll_at)));
+			SQ_INT(d->expires_at), SQ_INT(d->last_poll_at),
+			SQ_TEXT(d->client_addr)));
 	if (err == 0 || err == CAT_EEXISTS)
 		return cat_error_set(CAT_EEXISTS,
 				     "the user code or device code is in use");
@@ -730,6 +734,47 @@ int sq_ratelimit_count(struct cat_store *s, int64_t *count, const char *key,
 }
 
 /* Purge */
+
+/* Server keys */
+
+/* 1 with out filled when name has a key, 0 when not, or CAT_E*. */
+static int key_read(struct sq *h, const char *name, char out[CAT_KEY_HEX])
+{
+	sqlite3_stmt *st;
+	int err, bad = 0;
+
+	err = sq_read(h, &st, SQ_KEY_GET,
+		      "SELECT key_hex FROM server_keys WHERE name = ?1",
+		      SQ_ARGS(SQ_TEXT(name)));
+	if (err <= 0)
+		return err;
+	sq_col(st, 0, out, CAT_KEY_HEX, &bad);
+	sq_done(st);
+	return bad ? cat_error_set(CAT_ERROR, "store: server key too long") : 1;
+}
+
+int sq_key_get_or_add(struct cat_store *s, const char *name,
+		      const char *fresh_hex, char out[CAT_KEY_HEX])
+{
+	struct sq *h = sq_of(s);
+	int err;
+
+	if ((err = cat_store_check_key(name, CAT_KEY_NAME_MAX, "key name")) <
+		    0 ||
+	    (err = cat_store_check_key(fresh_hex, CAT_KEY_HEX - 1, "key")) < 0)
+		return err;
+	if ((err = key_read(h, name, out)) != 0)
+		return err < 0 ? err : 0;
+	/* the first instance to get here wins; the rest read its key */
+	err = sq_write(h, SQ_KEY_ADD,
+		       "INSERT OR IGNORE INTO server_keys(name, key_hex,"
+		       " created_at) VALUES (?1, ?2, ?3)",
+		       SQ_ARGS(SQ_TEXT(name), SQ_TEXT(fresh_hex),
+			       SQ_INT((int64_t)time(NULL))));
+	if (err < 0 || (err = key_read(h, name, out)) < 0)
+		return err;
+	return err ? 0 : cat_error_set(CAT_ERROR, "store: server key vanished");
+}
 
 int sq_purge(struct cat_store *s, int64_t now)
 {

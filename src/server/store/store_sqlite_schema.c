@@ -145,6 +145,15 @@ static const char *const migrations[] = {
 	 * could only ever be used without one, so it is public */
 	"ALTER TABLE clients ADD COLUMN is_public INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE clients SET is_public = 1 WHERE secret_hash = '';",
+
+	/* 3: the confirmation page shows where a device request came from;
+	 * keys every instance shares (the web pages' MAC key) */
+	"ALTER TABLE device_auths ADD COLUMN client_addr TEXT NOT NULL"
+	" DEFAULT '';"
+	"CREATE TABLE server_keys ("
+	" name TEXT PRIMARY KEY,"
+	" key_hex TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
