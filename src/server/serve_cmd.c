@@ -46,7 +46,21 @@ static const char serve_usage[] =
 	"  --secure-cookies       mark cookies Secure (behind a TLS proxy)\n"
 	"  --trust-proxy          take client addresses from X-Forwarded-For\n"
 	"  --port-file PATH       write the bound port to PATH once "
-	"listening\n";
+	"listening\n"
+	"  --login-hashes N       password hashes run at once; more sign-ins "
+	"wait\n"
+	"                         for a 503 (default: half the cores, fewer "
+	"than\n"
+	"                         the worker threads)\n"
+	"  --login-limit-addr N   wrong passwords per client address in 5 "
+	"minutes\n"
+	"                         (default 30)\n"
+	"  --login-limit-account N  wrong passwords per account in 5 minutes "
+	"(20)\n"
+	"  --code-limit-account N   wrong device codes per account in 5 "
+	"minutes (20)\n"
+	"  --code-limit-global N  wrong device codes of everyone in 5 minutes\n"
+	"                         (default 1000)\n";
 
 /* Parses a positive integer option; -1 when not a number in [min, max]. */
 static long parse_num(const char *s, long min, long max)
@@ -112,6 +126,11 @@ int cmd_serve(int argc, char **argv)
 		O_PROXY,
 		O_PORTFILE,
 		O_POOL,
+		O_LOGIN_HASHES,
+		O_LOGIN_ADDR,
+		O_LOGIN_ACCOUNT,
+		O_CODE_ACCOUNT,
+		O_CODE_GLOBAL,
 		O_HELP
 	};
 	static const struct option opts[] = {
@@ -128,6 +147,13 @@ int cmd_serve(int argc, char **argv)
 		{ "trust-proxy", no_argument, NULL, O_PROXY },
 		{ "port-file", required_argument, NULL, O_PORTFILE },
 		{ "db-pool", required_argument, NULL, O_POOL },
+		{ "login-hashes", required_argument, NULL, O_LOGIN_HASHES },
+		{ "login-limit-addr", required_argument, NULL, O_LOGIN_ADDR },
+		{ "login-limit-account", required_argument, NULL,
+		  O_LOGIN_ACCOUNT },
+		{ "code-limit-account", required_argument, NULL,
+		  O_CODE_ACCOUNT },
+		{ "code-limit-global", required_argument, NULL, O_CODE_GLOBAL },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -221,6 +247,29 @@ int cmd_serve(int argc, char **argv)
 						"number from 1 to 256\n");
 				return 129;
 			}
+			break;
+		case O_LOGIN_HASHES:
+		case O_LOGIN_ADDR:
+		case O_LOGIN_ACCOUNT:
+		case O_CODE_ACCOUNT:
+		case O_CODE_GLOBAL:
+			if ((v = parse_num(optarg, 1, 1000000)) < 0) {
+				fprintf(stderr,
+					"catalystd: %s wants a number from 1 "
+					"to 1000000\n",
+					argv[optind - 1]);
+				return 129;
+			}
+			if (c == O_LOGIN_HASHES)
+				cfg.login_hashes = (int)v;
+			else if (c == O_LOGIN_ADDR)
+				cfg.login_limit_addr = (int)v;
+			else if (c == O_LOGIN_ACCOUNT)
+				cfg.login_limit_account = (int)v;
+			else if (c == O_CODE_ACCOUNT)
+				cfg.code_limit_account = (int)v;
+			else
+				cfg.code_limit_global = (int)v;
 			break;
 		case O_SECURE:
 			cfg.secure_cookies = 1;

@@ -25,6 +25,12 @@ struct cat_server_config {
 	int secure_cookies;   /* Secure attribute on cookies */
 	int trust_proxy;      /* take the client address from X-Forwarded-For */
 	char port_file[512];  /* write the bound port here, for tests */
+	/* web sign-in and code entry limits (web.h has the defaults) */
+	int login_hashes;        /* concurrent password hashes, 0: auto */
+	int login_limit_addr;    /* wrong passwords per address */
+	int login_limit_account; /* wrong passwords per account */
+	int code_limit_account;  /* wrong codes per account */
+	int code_limit_global;   /* wrong codes, everyone together */
 };
 
 enum cat_metric {

@@ -3,6 +3,10 @@
  * catalyst_session cookie, CSRF and password checks, rate limits, and the
  * HTML layout every page is rendered through. Route handlers are declared
  * in routes.h; nothing here is used outside web_*.c.
+ *
+ * Before sign-in the cookie holds no session ID but a CSRF value signed
+ * with a key every instance shares (in the store): an anonymous visitor
+ * costs no store write. A session row exists only once someone signs in.
  */
 #ifndef CAT_WEB_H
 #define CAT_WEB_H
@@ -15,11 +19,20 @@
 #define WEB_COOKIE "catalyst_session"
 /* Rate-limit window for wrong codes and wrong passwords, seconds. */
 #define WEB_RL_WINDOW 300
-/* Offset of the second, staggered window (see web_session.c). */
-#define WEB_RL_STAGGER      (WEB_RL_WINDOW / 2)
-#define WEB_RL_CODE_SESSION 10
-#define WEB_RL_CODE_ADDR    30
-#define WEB_RL_PASSWORD     10
+/* Wrong answers allowed per window (the serve flags can change some). */
+#define WEB_RL_CODE_SESSION     10
+#define WEB_RL_CODE_ADDR        30
+#define WEB_RL_CODE_ACCOUNT     20   /* --code-limit-account */
+#define WEB_RL_CODE_GLOBAL      1000 /* --code-limit-global */
+#define WEB_RL_PASSWORD         10   /* one email from one address */
+#define WEB_RL_PASSWORD_ADDR    30   /* --login-limit-addr */
+#define WEB_RL_PASSWORD_ACCOUNT 20   /* --login-limit-account */
+/* The per-account back-off's second step: wrong passwords per hour, in
+ * multiples of the 5-minute limit, so a slow guesser from many addresses
+ * is held back for an hour rather than five minutes. */
+#define WEB_RL_ACCOUNT_HOURLY 3
+/* Retry-After of a sign-in refused because every hash slot is busy. */
+#define WEB_BUSY_RETRY 2
 /* Longest "next" (return-to) path we carry through the sign-in form. */
 #define WEB_NEXT_MAX 8192
 /* Scopes named on a page before "and N more". */
@@ -27,26 +40,35 @@
 
 /* The browser session of this request. */
 struct web_session {
-	int valid;                  /* a stored session was found or made */
-	struct cat_session s;       /* the stored row (hash, csrf, account) */
+	int valid;                  /* s.csrf holds this browser's CSRF value */
+	int stored;                 /* s is a stored (signed-in) session row */
+	struct cat_session s;       /* the row, or just the csrf before it */
 	struct cat_account account; /* filled when s.account_id != 0 */
+};
+
+/* One limit on wrong answers: limit per window seconds, counted under
+ * keys named by kind. */
+struct web_limit {
+	const char *kind;
+	int limit;
+	int window;
 };
 
 /* web_session.c */
 
 /*
- * Finds the session named by the request's cookie. When there is none (or
- * it expired) and create is set, starts an anonymous one holding a fresh
- * CSRF token and adds its Set-Cookie header to resp; otherwise ws->valid
- * stays 0. A session whose account vanished counts as signed out.
- * Returns 0 or a store error.
+ * Finds the session named by the request's cookie: a stored session, or
+ * an anonymous signed CSRF value. When there is neither (or it expired)
+ * and create is set, signs a fresh CSRF value into a new cookie on resp
+ * (no store write); otherwise ws->valid stays 0. A session whose account
+ * vanished counts as signed out. Returns 0 or a store error.
  */
 int web_session_load(struct web_session *ws, struct cat_req *req,
 		     struct cat_resp *resp, int create);
 /*
- * Signs account in: deletes the current session (if any) and starts a
- * new one under a new ID and CSRF token, so an ID planted before sign-in
- * is worthless after it. Returns 0 or a store error.
+ * Signs account in: deletes the current session (if any) and stores a
+ * new one under a new ID and CSRF token, so a cookie planted before
+ * sign-in is worthless after it. Returns 0 or a store error.
  */
 int web_session_start(struct web_session *ws, struct cat_req *req,
 		      struct cat_resp *resp, const struct cat_account *account);
@@ -69,21 +91,23 @@ int web_form_session(struct web_session *ws, struct cat_req *req,
  */
 int web_password_ok(const struct cat_account *account, const char *password);
 /*
- * Limits on wrong answers (codes, passwords) per kind and subject within
- * WEB_RL_WINDOW seconds; the subject is hashed, so no key carries an
- * email or a session ID. Only wrong answers count (right ones must never
- * lock a person out), but a subject that used up its limit is refused
- * whatever it sends, before any lookup or hashing, until the window ends.
+ * Limits on wrong answers (codes, passwords) per limit and subject; the
+ * subject is hashed, so no key carries an email or a session ID. Only
+ * wrong answers count (right ones must never lock a person out), but a
+ * subject that used up its limit is refused whatever it sends, before any
+ * lookup or hashing, until the window ends.
  *
- * web_limit_blocked sets *blocked when subject has no wrong answer left
- * (a read only). web_limit_wrong counts one wrong answer and sets
- * *blocked when it went over limit (concurrent requests). Both return 0
- * or a store error.
+ * web_limit_blocked sets *retry_after to the seconds until subject has a
+ * wrong answer left, 0 when it has one now (a read only). web_limit_wrong
+ * counts one wrong answer and sets *retry_after when that went over the
+ * limit (concurrent requests). Both return 0 or a store error.
  */
-int web_limit_blocked(struct cat_req *req, int *blocked, const char *kind,
-		      const char *subject, int limit);
-int web_limit_wrong(struct cat_req *req, int *blocked, const char *kind,
-		    const char *subject, int limit);
+int web_limit_blocked(struct cat_req *req, int64_t *retry_after,
+		      const struct web_limit *l, const char *subject);
+int web_limit_wrong(struct cat_req *req, int64_t *retry_after,
+		    const struct web_limit *l, const char *subject);
+/* The configured limit, or def when the serve flag was not given. */
+int web_limit_value(int configured, int def);
 
 /* web_page.c */
 
@@ -119,9 +143,13 @@ int web_signin_page(struct cat_req *req, struct cat_resp *resp, int status,
 /* 403 page for a missing or wrong CSRF token / missing session. */
 int web_csrf_page(struct cat_req *req, struct cat_resp *resp,
 		  const struct web_session *ws);
-/* 429 page with Retry-After until both windows have ended. */
+/* 429 page with Retry-After: retry_after seconds. */
 int web_too_many_page(struct cat_req *req, struct cat_resp *resp,
-		      const struct web_session *ws);
+		      const struct web_session *ws, int64_t retry_after);
+/* 503 page with Retry-After: the server is too busy to check a password
+ * now (every hash slot is taken). */
+int web_busy_page(struct cat_req *req, struct cat_resp *resp,
+		  const struct web_session *ws);
 /*
  * Turns an internal failure (err < 0) into an HTML 500/503 page and logs
  * it, so the browser never sees a JSON error body. Returns 0 when the page

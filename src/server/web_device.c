@@ -1,8 +1,10 @@
 /*
  * The device verification pages (RFC 8628 §3.3): code entry, a confirmation
- * saying exactly what is authorized, then Verify/Deny. Wrong codes are
- * rate-limited per session and per address (§5.1); a code bound to the
- * account that ran catalyst token:generate can be approved by it only.
+ * saying exactly what is authorized, and where and when it was asked for,
+ * then Verify/Deny. Wrong codes are rate-limited per session, address and
+ * account, and for everyone together (§5.1: the code space is small); a
+ * code bound to the account that ran catalyst token:generate can be
+ * approved by it only.
  */
 #include "web.h"
 
@@ -13,6 +15,7 @@
 #include "log.h"
 #include "routes.h"
 #include "server.h"
+#include "timefmt.h"
 #include "banned.h"
 
 /* Longer input is not worth echoing back into the form. */
@@ -85,6 +88,26 @@ static int code_form(struct cat_req *req, struct cat_resp *resp, int status,
 	return err;
 }
 
+/* "2026-11-30 06:41:03 UTC (2 minutes ago)": when a request was made. */
+static void asked_when(char *out, size_t n, const struct cat_req *req,
+		       int64_t at)
+{
+	char iso[CAT_ISO_TIME_LEN];
+	int64_t ago = req->now - at;
+
+	cat_iso_time(iso, at);
+	if (strlen(iso) >= 19) {
+		iso[10] = ' ';  /* "T" */
+		iso[19] = '\0'; /* "Z" */
+	}
+	if (ago < 60)
+		snprintf(out, n, "%s UTC (%s)", iso,
+			 ago < 2 ? "just now" : "seconds ago");
+	else
+		snprintf(out, n, "%s UTC (%lld minute%s ago)", iso,
+			 (long long)(ago / 60), ago < 120 ? "" : "s");
+}
+
 static int confirm_page(struct cat_req *req, struct cat_resp *resp,
 			const struct web_session *ws,
 			const struct cat_device_auth *d)
@@ -92,10 +115,11 @@ static int confirm_page(struct cat_req *req, struct cat_resp *resp,
 	struct cat_buf body = CAT_BUF_INIT(CAT_MAX_PAGE);
 	const struct cat_dc *dc = cat_dc_find(req->srv->cfg.dc);
 	struct cat_client client;
-	char disp[CAT_USER_CODE_LEN + 2];
+	char disp[CAT_USER_CODE_LEN + 2], when[96];
 	int err;
 
 	cat_user_code_display(disp, d->user_code);
+	asked_when(when, sizeof(when), req, d->created_at);
 	err = cat_store_client_get(req->store, &client, d->client_id);
 	if (err == CAT_ENOTFOUND) {
 		/* a client removed since: still say which one asked */
@@ -112,12 +136,15 @@ static int confirm_page(struct cat_req *req, struct cat_resp *resp,
 		       "<dt>Application</dt><dd>%s "
 		       "<span class=\"muted\">(%s)</span></dd>"
 		       "<dt>Device</dt><dd>%s</dd>"
+		       "<dt>Requested from</dt><dd id=\"asked-from\">%s</dd>"
+		       "<dt>Requested at</dt><dd id=\"asked-at\">%s</dd>"
 		       "<dt>Account</dt><dd>%s</dd>"
 		       "<dt>Data center</dt><dd>%s (%s)</dd>"
 		       "<dt>Access</dt><dd>",
 		       disp, client.name[0] ? client.name : "Unknown client",
 		       d->client_id,
 		       d->device_name[0] ? d->device_name : "not named",
+		       d->client_addr[0] ? d->client_addr : "unknown", when,
 		       ws->account.email, dc ? dc->name : req->srv->cfg.dc,
 		       req->srv->cfg.dc);
 	if (err == 0)
@@ -129,8 +156,9 @@ static int confirm_page(struct cat_req *req, struct cat_resp *resp,
 			"<p class=\"note\">This token does not expire "
 			"unless you revoke it (<b>catalyst "
 			"token:revoke</b>). Verify only if you started "
-			"this request yourself; never enter a code "
-			"that someone sent you.</p>"
+			"this request yourself, from that address and at "
+			"that time; never enter a code that someone sent "
+			"you.</p>"
 			"<form method=\"post\" action=\"/device/decide\">");
 	if (err == 0)
 		err = web_csrf_field(&body, ws);
@@ -154,26 +182,43 @@ done:
 }
 
 /* web_limit_blocked (a read) or web_limit_wrong (counts one). */
-typedef int (*limit_fn)(struct cat_req *req, int *blocked, const char *kind,
-			const char *subject, int limit);
+typedef int (*limit_fn)(struct cat_req *req, int64_t *retry_after,
+			const struct web_limit *l, const char *subject);
 
 /*
- * Applies limit to both subjects a wrong code counts against, the session
- * and the address: one place names their keys and limits, so the check
- * before a lookup and the count after a miss cannot drift apart.
- * *blocked when either is.
+ * Applies fn to every limit a wrong code counts against: the session, the
+ * address, the account (signing in again must not buy more guesses) and
+ * everyone together (guessers spread over accounts and addresses). One
+ * place names their keys and limits, so the check before a lookup and the
+ * count after a miss cannot drift apart. *retry_after: the longest wait.
  */
 static int code_limits(struct cat_req *req, const struct web_session *ws,
-		       limit_fn limit, int *blocked)
+		       limit_fn fn, int64_t *retry_after)
 {
-	int by_session = 0, by_addr = 0, err;
+	const struct cat_server_config *cfg = &req->srv->cfg;
+	const struct web_limit limits[] = {
+		{ "code-s", WEB_RL_CODE_SESSION, WEB_RL_WINDOW },
+		{ "code-a", WEB_RL_CODE_ADDR, WEB_RL_WINDOW },
+		{ "code-u",
+		  web_limit_value(cfg->code_limit_account, WEB_RL_CODE_ACCOUNT),
+		  WEB_RL_WINDOW },
+		{ "code-g",
+		  web_limit_value(cfg->code_limit_global, WEB_RL_CODE_GLOBAL),
+		  WEB_RL_WINDOW },
+	};
+	char account[32];
+	const char *subjects[] = { ws->s.id_hash, req->client_ip, account,
+				   "everyone" };
+	int64_t r;
+	size_t i;
+	int err = 0;
 
-	err = limit(req, &by_session, "code-s", ws->s.id_hash,
-		    WEB_RL_CODE_SESSION);
-	if (err == 0)
-		err = limit(req, &by_addr, "code-a", req->client_ip,
-			    WEB_RL_CODE_ADDR);
-	*blocked = by_session || by_addr;
+	snprintf(account, sizeof(account), "%lld", (long long)ws->s.account_id);
+	*retry_after = 0;
+	for (i = 0; i < sizeof(limits) / sizeof(limits[0]) && err == 0; i++)
+		if ((err = fn(req, &r, &limits[i], subjects[i])) == 0 &&
+		    r > *retry_after)
+			*retry_after = r;
 	return err;
 }
 
@@ -189,25 +234,26 @@ static int find_code(struct cat_req *req, struct cat_resp *resp,
 		     struct cat_device_auth *d, int *ok)
 {
 	char code[CAT_USER_CODE_LEN + 1];
-	int err, blocked, valid;
+	int64_t retry;
+	int err, valid;
 
 	*ok = 0;
 	/* before the lookup: a blocked client learns nothing, not even
 	 * that a guess was right */
-	if ((err = code_limits(req, ws, web_limit_blocked, &blocked)) < 0)
+	if ((err = code_limits(req, ws, web_limit_blocked, &retry)) < 0)
 		return err;
-	if (blocked)
-		return web_too_many_page(req, resp, ws);
+	if (retry > 0)
+		return web_too_many_page(req, resp, ws, retry);
 	valid = typed && cat_user_code_normalize(code, typed) == 0;
 	cat_error_clear();
 	err = valid ? cat_store_device_by_user_code(req->store, d, code,
 						    req->now)
 		    : CAT_ENOTFOUND;
 	if (err == CAT_ENOTFOUND) {
-		if ((err = code_limits(req, ws, web_limit_wrong, &blocked)) < 0)
+		if ((err = code_limits(req, ws, web_limit_wrong, &retry)) < 0)
 			return err;
-		if (blocked)
-			return web_too_many_page(req, resp, ws);
+		if (retry > 0)
+			return web_too_many_page(req, resp, ws, retry);
 		return code_form(req, resp, 400, ws, typed, MSG_NOT_FOUND);
 	}
 	if (err < 0)

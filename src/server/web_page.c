@@ -324,23 +324,47 @@ int web_csrf_page(struct cat_req *req, struct cat_resp *resp,
 			   "/device", "Start again");
 }
 
-int web_too_many_page(struct cat_req *req, struct cat_resp *resp,
-		      const struct web_session *ws)
+/* The page of a refusal to retry later, with its Retry-After. */
+static int retry_page(struct cat_req *req, struct cat_resp *resp, int status,
+		      const struct web_session *ws, const char *title,
+		      const char *text, int64_t retry_after)
 {
-	/* seconds left in each of the two windows (web_session.c) */
-	int64_t a = WEB_RL_WINDOW - req->now % WEB_RL_WINDOW;
-	int64_t b = WEB_RL_WINDOW - (req->now + WEB_RL_STAGGER) % WEB_RL_WINDOW;
 	char secs[24];
 	int err;
 
-	snprintf(secs, sizeof(secs), "%lld", (long long)(a > b ? a : b));
-	err = web_message(req, resp, 429, ws, "Too many attempts",
-			  "There were too many wrong attempts. Wait a few "
-			  "minutes, then try again.",
-			  NULL, NULL);
+	snprintf(secs, sizeof(secs), "%lld",
+		 (long long)(retry_after > 0 ? retry_after : 1));
+	err = web_message(req, resp, status, ws, title, text, NULL, NULL);
 	if (err == 0)
 		err = cat_resp_header(resp, "Retry-After", secs);
 	return err;
+}
+
+int web_too_many_page(struct cat_req *req, struct cat_resp *resp,
+		      const struct web_session *ws, int64_t retry_after)
+{
+	struct cat_buf text = CAT_BUF_INIT(256);
+	int64_t minutes = (retry_after + 59) / 60;
+	int err;
+
+	err = cat_buf_printf(&text,
+			     "There were too many wrong attempts. Try again "
+			     "in %lld minute%s.",
+			     (long long)minutes, minutes == 1 ? "" : "s");
+	if (err == 0)
+		err = retry_page(req, resp, 429, ws, "Too many attempts",
+				 cat_buf_cstr(&text), retry_after);
+	cat_buf_release(&text);
+	return err;
+}
+
+int web_busy_page(struct cat_req *req, struct cat_resp *resp,
+		  const struct web_session *ws)
+{
+	return retry_page(req, resp, 503, ws, "Busy",
+			  "Too many people are signing in right now. Wait a "
+			  "moment, then send the form again.",
+			  WEB_BUSY_RETRY);
 }
 
 int web_fail(struct cat_req *req, struct cat_resp *resp, int err)

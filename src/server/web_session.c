@@ -1,12 +1,18 @@
 /*
- * Browser sessions: the catalyst_session cookie names a session that the
- * store keeps only as the hash of its ID, and every session (signed in or
- * not) holds the CSRF token its forms must echo. Also the checks guarding
- * sign-in and code entry: Argon2id passwords and store-backed rate limits.
+ * Browser sessions. Signed in, the catalyst_session cookie names a session
+ * that the store keeps only as the hash of its ID, with the CSRF token its
+ * forms must echo. Before that the cookie carries the CSRF value itself,
+ * with the time it was issued and a MAC (crypto_auth) under a key kept in
+ * the store: a visitor who never signs in costs no store write, and any
+ * instance sharing the store accepts the cookie another one signed. Also
+ * the checks guarding sign-in and code entry: Argon2id passwords and
+ * store-backed rate limits.
  */
 #include "web.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -17,6 +23,20 @@
 
 #define BASE62   "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 #define CSRF_LEN 32 /* 190 bits */
+
+/* "csrf.<issued>.<csrf>.<mac hex>": the cookie before sign-in. */
+#define ANON_PREFIX "csrf."
+#define ANON_MAX                                                               \
+	(sizeof(ANON_PREFIX) + 20 + 1 + CSRF_LEN + 1 + 2 * crypto_auth_BYTES + \
+	 1)
+/* Name of the MAC key in the store; change it to retire every cookie. */
+#define ANON_KEY_NAME "web-csrf-v1"
+/* Seconds an instance's clock may run ahead of the one that signed. */
+#define ANON_SKEW 300
+
+static pthread_mutex_t key_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned char anon_key[crypto_auth_KEYBYTES];
+static int anon_key_loaded;
 
 /*
  * crypto_pwhash_str of a random password nobody kept. Checked when the
@@ -46,7 +66,136 @@ static int set_cookie(struct cat_req *req, struct cat_resp *resp,
 	return err;
 }
 
-/* Stores a new session for account_id (0: anonymous) and sets its cookie. */
+/*
+ * The MAC key of anonymous cookies. The store keeps the first key any
+ * instance proposed, so every instance signs and checks with the same
+ * one; it never changes, so one read per process is enough.
+ */
+static int mac_key(struct cat_req *req, unsigned char key[crypto_auth_KEYBYTES])
+{
+	unsigned char fresh[crypto_auth_KEYBYTES];
+	char fresh_hex[CAT_KEY_HEX], stored[CAT_KEY_HEX];
+	size_t n = 0;
+	int err = 0;
+
+	pthread_mutex_lock(&key_lock);
+	if (!anon_key_loaded) {
+		crypto_auth_keygen(fresh);
+		sodium_bin2hex(fresh_hex, sizeof(fresh_hex), fresh,
+			       sizeof(fresh));
+		err = cat_store_key_get_or_add(req->store, ANON_KEY_NAME,
+					       fresh_hex, stored);
+		if (err == 0 &&
+		    (sodium_hex2bin(anon_key, sizeof(anon_key), stored,
+				    strlen(stored), NULL, &n, NULL) != 0 ||
+		     n != sizeof(anon_key)))
+			err = cat_error_set(CAT_ERROR,
+					    "store: the web key is malformed");
+		anon_key_loaded = err == 0;
+		sodium_memzero(fresh, sizeof(fresh));
+		sodium_memzero(fresh_hex, sizeof(fresh_hex));
+		sodium_memzero(stored, sizeof(stored));
+	}
+	if (err == 0)
+		memcpy(key, anon_key, crypto_auth_KEYBYTES);
+	pthread_mutex_unlock(&key_lock);
+	return err;
+}
+
+/* The MAC of "<issued>.<csrf>" in hex. */
+static int anon_mac(struct cat_req *req, char hex[2 * crypto_auth_BYTES + 1],
+		    int64_t issued, const char *csrf)
+{
+	unsigned char key[crypto_auth_KEYBYTES], mac[crypto_auth_BYTES];
+	char msg[64];
+	int n, err;
+
+	n = snprintf(msg, sizeof(msg), "%lld.%s", (long long)issued, csrf);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		return cat_error_set(CAT_EINVAL, "CSRF value too long");
+	if ((err = mac_key(req, key)) < 0)
+		return err;
+	crypto_auth(mac, (const unsigned char *)msg, (size_t)n, key);
+	sodium_bin2hex(hex, 2 * crypto_auth_BYTES + 1, mac, sizeof(mac));
+	sodium_memzero(key, sizeof(key));
+	return 0;
+}
+
+/* Signs csrf (issued now) into the cookie; ws then carries it. */
+static int anon_set(struct web_session *ws, struct cat_req *req,
+		    struct cat_resp *resp, const char *csrf)
+{
+	char mac[2 * crypto_auth_BYTES + 1], value[ANON_MAX];
+	int err;
+
+	if ((err = anon_mac(req, mac, req->now, csrf)) < 0)
+		return err;
+	snprintf(value, sizeof(value), ANON_PREFIX "%lld.%s.%s",
+		 (long long)req->now, csrf, mac);
+	if ((err = set_cookie(req, resp, value, req->srv->cfg.session_ttl)) < 0)
+		return err;
+	memset(&ws->s, 0, sizeof(ws->s));
+	snprintf(ws->s.csrf, sizeof(ws->s.csrf), "%s", csrf);
+	ws->valid = 1;
+	ws->stored = 0;
+	return 0;
+}
+
+static int base62_only(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strchr(BASE62, s[i]) || !s[i])
+			return 0;
+	return 1;
+}
+
+/*
+ * Checks an anonymous cookie: its shape, its MAC (in constant time) and
+ * its age. Sets ws->valid and ws->s.csrf, and *issued, when it holds.
+ * Returns 0 (whether or not it held) or a store error (the key).
+ */
+static int anon_check(struct web_session *ws, struct cat_req *req,
+		      const char *cookie, int64_t *issued)
+{
+	unsigned char key[crypto_auth_KEYBYTES], mac[crypto_auth_BYTES];
+	const char *p = cookie + sizeof(ANON_PREFIX) - 1, *csrf, *hex;
+	char *end;
+	long long t;
+	size_t n = 0;
+	int err, ok;
+
+	if (strlen(cookie) >= ANON_MAX || *p < '1' || *p > '9')
+		return 0;
+	t = strtoll(p, &end, 10);
+	if (*end != '.' || t <= 0)
+		return 0;
+	csrf = end + 1;
+	hex = csrf + CSRF_LEN;
+	if (strlen(csrf) != CSRF_LEN + 1 + 2 * crypto_auth_BYTES ||
+	    !base62_only(csrf, CSRF_LEN) || *hex != '.' ||
+	    sodium_hex2bin(mac, sizeof(mac), hex + 1, 2 * crypto_auth_BYTES,
+			   NULL, &n, NULL) != 0 ||
+	    n != sizeof(mac))
+		return 0;
+	if ((err = mac_key(req, key)) < 0)
+		return err;
+	/* the MAC covers "<issued>.<csrf>", which runs up to the last dot */
+	ok = crypto_auth_verify(mac, (const unsigned char *)p,
+				(size_t)(hex - p), key) == 0;
+	sodium_memzero(key, sizeof(key));
+	if (!ok || t > req->now + ANON_SKEW ||
+	    req->now - t >= req->srv->cfg.session_ttl)
+		return 0;
+	memcpy(ws->s.csrf, csrf, CSRF_LEN);
+	ws->s.csrf[CSRF_LEN] = '\0';
+	ws->valid = 1;
+	*issued = t;
+	return 0;
+}
+
+/* Stores a new signed-in session for account_id and sets its cookie. */
 static int session_new(struct web_session *ws, struct cat_req *req,
 		       struct cat_resp *resp, int64_t account_id)
 {
@@ -55,7 +204,7 @@ static int session_new(struct web_session *ws, struct cat_req *req,
 	int err;
 
 	memset(&ws->s, 0, sizeof(ws->s));
-	ws->valid = 0;
+	ws->valid = ws->stored = 0;
 	if ((err = cat_token_new(id, CAT_TOK_SESSION, cfg->dc)) < 0)
 		goto done;
 	cat_token_hash(ws->s.id_hash, id);
@@ -67,7 +216,7 @@ static int session_new(struct web_session *ws, struct cat_req *req,
 		goto done;
 	if ((err = set_cookie(req, resp, id, cfg->session_ttl)) < 0)
 		goto done;
-	ws->valid = 1;
+	ws->valid = ws->stored = 1;
 done:
 	sodium_memzero(id, sizeof(id));
 	return err;
@@ -78,7 +227,8 @@ int web_session_load(struct web_session *ws, struct cat_req *req,
 {
 	const char *cookie = cat_req_cookie(req, WEB_COOKIE);
 	enum cat_token_kind kind;
-	char dc[3], hash[CAT_HASH_HEX];
+	char dc[3], hash[CAT_HASH_HEX], csrf[CSRF_LEN + 1];
+	int64_t issued = 0;
 	int err;
 
 	memset(ws, 0, sizeof(*ws));
@@ -88,12 +238,16 @@ int web_session_load(struct web_session *ws, struct cat_req *req,
 		cat_token_hash(hash, cookie);
 		err = cat_store_session_get(req->store, &ws->s, hash, req->now);
 		if (err == 0)
-			ws->valid = 1;
+			ws->valid = ws->stored = 1;
 		else if (err != CAT_ENOTFOUND)
+			return err;
+	} else if (cookie &&
+		   strncmp(cookie, ANON_PREFIX, sizeof(ANON_PREFIX) - 1) == 0) {
+		if ((err = anon_check(ws, req, cookie, &issued)) < 0)
 			return err;
 	}
 	cat_error_clear();
-	if (ws->valid && ws->s.account_id) {
+	if (ws->stored && ws->s.account_id) {
 		err = cat_store_account_by_id(req->store, &ws->account,
 					      ws->s.account_id);
 		if (err == CAT_ENOTFOUND)
@@ -104,8 +258,18 @@ int web_session_load(struct web_session *ws, struct cat_req *req,
 		sodium_memzero(ws->account.pw_hash,
 			       sizeof(ws->account.pw_hash));
 	}
-	if (!ws->valid && create)
-		return session_new(ws, req, resp, 0);
+	if (!create || ws->stored)
+		return 0;
+	if (!ws->valid) {
+		cat_random_chars(csrf, CSRF_LEN, BASE62);
+		return anon_set(ws, req, resp, csrf);
+	}
+	/* re-signed with the same value while pages are being viewed, so a
+	 * form open in another tab stays good */
+	if (req->now - issued > req->srv->cfg.session_ttl / 2) {
+		memcpy(csrf, ws->s.csrf, sizeof(csrf));
+		return anon_set(ws, req, resp, csrf);
+	}
 	return 0;
 }
 
@@ -114,7 +278,7 @@ int web_session_start(struct web_session *ws, struct cat_req *req,
 {
 	int err;
 
-	if (ws->valid) {
+	if (ws->stored) {
 		err = cat_store_session_delete(req->store, ws->s.id_hash);
 		if (err < 0 && err != CAT_ENOTFOUND)
 			return err;
@@ -131,7 +295,7 @@ int web_session_end(struct web_session *ws, struct cat_req *req,
 {
 	int err = 0;
 
-	if (ws->valid) {
+	if (ws->stored) {
 		err = cat_store_session_delete(req->store, ws->s.id_hash);
 		if (err == CAT_ENOTFOUND)
 			err = 0;
@@ -158,8 +322,8 @@ int web_form_session(struct web_session *ws, struct cat_req *req,
 	int err;
 
 	*ok = 0;
-	/* no new session: a form posted without one cannot carry its CSRF
-	 * token, and is refused below like any other forged form */
+	/* no new CSRF value: a form posted without one cannot carry it, and
+	 * is refused below like any other forged form */
 	if ((err = web_session_load(ws, req, resp, 0)) < 0)
 		return err;
 	if (!web_csrf_ok(ws, req))
@@ -204,43 +368,61 @@ static int limit_key(char key[CAT_RL_KEY_MAX + 1], const char *kind,
 
 /* The store aligns windows on the time it is given: shifting the time
  * staggers the window. */
-static int64_t window_now(int64_t now, int w)
+static int64_t window_now(int64_t now, const struct web_limit *l, int w)
 {
-	return now + (w ? WEB_RL_STAGGER : 0);
+	return now + (w ? l->window / 2 : 0);
 }
 
-int web_limit_blocked(struct cat_req *req, int *blocked, const char *kind,
-		      const char *subject, int limit)
+/* Seconds until window w of l (the one holding now) ends. */
+static int64_t window_left(int64_t now, const struct web_limit *l, int w)
+{
+	int64_t t = window_now(now, l, w), r = t % l->window;
+
+	return l->window - (r < 0 ? r + l->window : r);
+}
+
+int web_limit_blocked(struct cat_req *req, int64_t *retry_after,
+		      const struct web_limit *l, const char *subject)
 {
 	char key[CAT_RL_KEY_MAX + 1];
-	int64_t count;
+	int64_t count, left;
 	int err = 0, w;
 
-	*blocked = 0;
-	for (w = 0; w < RL_WINDOWS && !*blocked && err == 0; w++) {
-		if ((err = limit_key(key, kind, subject, w)) == 0 &&
+	*retry_after = 0;
+	/* both windows: the later end of the full ones is when to retry */
+	for (w = 0; w < RL_WINDOWS && err == 0; w++) {
+		if ((err = limit_key(key, l->kind, subject, w)) == 0 &&
 		    (err = cat_store_ratelimit_count(req->store, &count, key,
-						     window_now(req->now, w),
-						     WEB_RL_WINDOW)) == 0)
-			*blocked = count >= limit;
+						     window_now(req->now, l, w),
+						     l->window)) == 0 &&
+		    count >= l->limit &&
+		    (left = window_left(req->now, l, w)) > *retry_after)
+			*retry_after = left;
 	}
 	return err;
 }
 
-int web_limit_wrong(struct cat_req *req, int *blocked, const char *kind,
-		    const char *subject, int limit)
+int web_limit_wrong(struct cat_req *req, int64_t *retry_after,
+		    const struct web_limit *l, const char *subject)
 {
 	char key[CAT_RL_KEY_MAX + 1];
+	int64_t left;
 	int err = 0, w, allowed;
 
-	*blocked = 0;
+	*retry_after = 0;
 	for (w = 0; w < RL_WINDOWS && err == 0; w++) {
-		if ((err = limit_key(key, kind, subject, w)) == 0 &&
-		    (err = cat_store_ratelimit_hit(
-			     req->store, &allowed, key, window_now(req->now, w),
-			     WEB_RL_WINDOW, limit)) == 0 &&
-		    !allowed)
-			*blocked = 1; /* racing requests got in first */
+		if ((err = limit_key(key, l->kind, subject, w)) == 0 &&
+		    (err = cat_store_ratelimit_hit(req->store, &allowed, key,
+						   window_now(req->now, l, w),
+						   l->window, l->limit)) == 0 &&
+		    !allowed && /* racing requests got in first */
+		    (left = window_left(req->now, l, w)) > *retry_after)
+			*retry_after = left;
 	}
 	return err;
+}
+
+int web_limit_value(int configured, int def)
+{
+	return configured > 0 ? configured : def;
 }
