@@ -6,11 +6,13 @@
 //        --email=<account> --action=approve|deny --device=<device name shown>
 //        --dc='United States (us)' --client=<client id> --shots=<path prefix>
 //        --profile=<fresh user-data dir> [--modules=<dir with node_modules>]
+//        [--from=<address the device request came from, 127.0.0.1>]
 //   password in env CATALYST_BROWSER_PASSWORD
 //
 // Steps: open the link from the terminal -> sign-in form, fill and submit ->
 // code entry page with the code pre-filled, submit -> confirmation page
-// (code, device, account, data center, "does not expire" warning) -> Verify
+// (code, device, where and when it was requested, account, data center,
+// "does not expire" warning) -> Verify
 // or Deny -> done page. A PNG of each page goes to <shots>-<page>.png.
 // Prints "ok <step>" per step and a last line "RESULT <json>"; exits 0 only
 // when every step matched, no dialog opened, no script error happened and
@@ -33,6 +35,7 @@ const { values: opt } = parseArgs({
     profile: { type: 'string' },
     modules: { type: 'string', default: process.env.CATALYST_BROWSER_DIR },
     chromium: { type: 'string', default: '/usr/bin/chromium' },
+    from: { type: 'string', default: '127.0.0.1' },
   },
 });
 const password = process.env.CATALYST_BROWSER_PASSWORD;
@@ -162,6 +165,12 @@ async function run(page) {
   check(facts['Device'] === opt.device,
         `Device is ${JSON.stringify(facts['Device'])}, expected ` +
         JSON.stringify(opt.device));
+  check(facts['Requested from'] === opt.from,
+        `Requested from is ${JSON.stringify(facts['Requested from'])}, ` +
+        `expected ${JSON.stringify(opt.from)}`);
+  check(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(/.test(
+    facts['Requested at'] || ''),
+  `Requested at is ${JSON.stringify(facts['Requested at'])}`);
   check(facts['Data center'] === opt.dc,
         `Data center is ${JSON.stringify(facts['Data center'])}, ` +
         `expected ${JSON.stringify(opt.dc)}`);
@@ -182,7 +191,9 @@ async function run(page) {
         'Verify and Deny are not both shown');
   await shot(page, 'confirm');
   ok(`confirmation page: device ${JSON.stringify(facts['Device'])}, ` +
-     `data center ${facts['Data center']}, no-expiry warning`);
+     `requested from ${facts['Requested from']} at ` +
+     `${facts['Requested at']}, data center ${facts['Data center']}, ` +
+     'no-expiry warning');
 
   // 4. the decision and the done page
   await (opt.action === 'approve' ? verify : deny).click();

@@ -144,7 +144,8 @@ class DevicePageBrowserTest(FailureFlag, unittest.TestCase):
         code = self.new_code(device_name='someone-else')
         grant = {'grant_type': 'urn:ietf:params:oauth:grant-type:device_code',
                  'device_code': code['device_code'],
-                 'client_id': self.demo.device_id}
+                 'client_id': self.demo.device_id,
+                 'client_secret': self.demo.device_secret}
         st, _, body = http('POST', self.srv.url + '/oauth/v2/token',
                            data=grant)
         self.assertEqual((st, body.get('error')),
@@ -168,7 +169,8 @@ class DevicePageBrowserTest(FailureFlag, unittest.TestCase):
                            data={'grant_type': 'urn:ietf:params:oauth:'
                                  'grant-type:device_code',
                                  'device_code': code['device_code'],
-                                 'client_id': self.demo.device_id})
+                                 'client_id': self.demo.device_id,
+                                 'client_secret': self.demo.device_secret})
         self.assertEqual((st, body.get('error')), (400, 'access_denied'),
                          body)
 
