@@ -8,21 +8,121 @@
  * a token answer that is accepted keeps its tokens exactly and caches an
  * access token that is found again (or, when about to expire, not at all);
  * times from token lists always format; a project answer is recorded in
- * .catalystrc as the active project with the id the server gave.
+ * .catalystrc as the active project with the id the server gave; durations
+ * are clamped as documented. What reaches the terminal (cat_term_escape,
+ * on the raw body and on every string in it) holds no C0, DEL, C1 or bidi
+ * control and no invalid UTF-8, and escaping it again changes nothing;
+ * --json output (cat_print_json) holds none of those either and parses
+ * back to the same document.
  */
 #include "fuzz.h"
 
 #include <limits.h>
+#include <stdio.h>
 
 #include "api.h"
+#include "buf.h"
 #include "config.h"
 #include "err.h"
 #include "flow.h"
 #include "io.h"
 #include "rc.h"
 #include "remote.h"
+#include "token.h"
 
 static const long statuses[] = { 200, 201, 400, 401, 403, 404, 429, 500, 503 };
+
+/* Nothing a terminal acts on: C0, DEL, C1 (U+0080-U+009F), bidi
+ * overrides and isolates (U+202A-E, U+2066-9), invalid UTF-8. */
+static void check_inert(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i;
+
+	FUZZ_CHECK(cat_utf8_valid(s, n));
+	for (i = 0; i < n; i++) {
+		FUZZ_CHECK(p[i] >= 0x20 && p[i] != 0x7f);
+		if (p[i] == 0xC2 && i + 1 < n)
+			FUZZ_CHECK(p[i + 1] < 0x80 || p[i + 1] > 0x9f);
+		if (p[i] == 0xE2 && i + 2 < n && p[i + 1] == 0x80)
+			FUZZ_CHECK(p[i + 2] < 0xAA || p[i + 2] > 0xAE);
+		if (p[i] == 0xE2 && i + 2 < n && p[i + 1] == 0x81)
+			FUZZ_CHECK(p[i + 2] < 0xA6 || p[i + 2] > 0xA9);
+	}
+}
+
+static void check_escape(const char *s, size_t n)
+{
+	struct cat_buf once = CAT_BUF_INIT(1u << 24),
+		       twice = CAT_BUF_INIT(1u << 24);
+
+	FUZZ_CHECK(cat_term_escape(&once, s, n) == 0);
+	check_inert(cat_buf_cstr(&once), once.len);
+	FUZZ_CHECK(cat_term_escape(&twice, cat_buf_cstr(&once), once.len) == 0);
+	FUZZ_CHECK(twice.len == once.len &&
+		   memcmp(cat_buf_cstr(&twice), cat_buf_cstr(&once),
+			  once.len) == 0);
+	cat_buf_release(&once);
+	cat_buf_release(&twice);
+}
+
+/* Every string in the document, as a table or message would print it. */
+static void escape_strings(const json_t *v)
+{
+	const char *k;
+	json_t *e;
+	size_t i;
+
+	if (json_is_string(v)) {
+		check_escape(json_string_value(v), json_string_length(v));
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, e)
+		{
+			escape_strings(e);
+		}
+	} else if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, k, e)
+		{
+			check_escape(k, strlen(k));
+			escape_strings(e);
+		}
+	}
+}
+
+/* --json output: inert, and the same document once parsed back. */
+static void check_print_json(const json_t *doc)
+{
+	char *text = NULL;
+	size_t len = 0;
+	json_t *back;
+	FILE *f = open_memstream(&text, &len);
+
+	FUZZ_CHECK(f != NULL);
+	FUZZ_CHECK(cat_print_json(f, doc) == 0);
+	FUZZ_CHECK(fclose(f) == 0);
+	/* jansson's indentation and the final newline are the only C0 */
+	for (size_t i = 0; i < len; i++)
+		if (text[i] == '\n')
+			text[i] = ' ';
+	check_inert(text, len);
+	back = json_loadb(text, len, 0, NULL);
+	FUZZ_CHECK(back != NULL && json_equal(back, doc));
+	json_decref(back);
+	free(text);
+}
+
+static void check_seconds(const json_t *v)
+{
+	long got = cat_json_seconds(v, 300, 1800);
+	json_int_t i = json_integer_value(v);
+
+	if (!json_is_integer(v) || i < 1)
+		FUZZ_CHECK(got == 300);
+	else if (i > 1800)
+		FUZZ_CHECK(got == 1800);
+	else
+		FUZZ_CHECK(got == (long)i);
+}
 
 static void check_error(const struct cat_resp *r)
 {
@@ -36,6 +136,7 @@ static void check_error(const struct cat_resp *r)
 		want = CAT_EUNAVAIL;
 	FUZZ_CHECK(err == want);
 	FUZZ_CHECK(strncmp(cat_error_last(), "server answered ", 16) == 0);
+	check_escape(cat_error_last(), strlen(cat_error_last()));
 	(void)cat_resp_oauth_error(r);
 }
 
@@ -142,11 +243,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cat_resp_release(&r);
 		return 0;
 	}
+	if (size > 1)
+		check_escape((const char *)data + 1, size - 1);
 	check_error(&r);
 	check_grant(&r);
 	if (r.json) {
 		check_times(r.json);
 		check_project(r.json);
+		check_seconds(json_object_get(r.json, "expires_in"));
+		check_seconds(json_object_get(r.json, "interval"));
+		escape_strings(r.json);
+		check_print_json(r.json);
 	}
 	cat_resp_release(&r);
 	cat_error_clear();
