@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds catalyst twice, normally and with ASan+UBSan, and runs the whole
 # test suite (unit, store contract, HTTP, end-to-end, reference-CLI interop)
-# against each build.
+# against each build; then builds the libFuzzer harnesses with clang and
+# runs each for a bounded time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -25,3 +26,9 @@ echo "== build and test: ASan + UBSan =="
 export ASAN_OPTIONS=abort_on_error=0:detect_leaks=1:strict_string_checks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DCATALYST_SANITIZE=ON -DCATALYST_BUILD_TESTS=ON
+
+echo "== fuzz: libFuzzer harnesses (clang, ASan + UBSan) =="
+# each harness runs its committed seeds once, then fuzzes a copy of them
+# for CATALYST_FUZZ_SECONDS (default 20); see docs/fuzzing.md
+run_suite build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCATALYST_FUZZ=ON
+cat build-fuzz/tests/fuzz/work/*/summary
