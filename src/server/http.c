@@ -15,6 +15,8 @@
 #include <sodium.h>
 
 #include "auth.h"
+#include "http_conn.h"
+#include "http_guard.h"
 #include "httpd.h"
 #include "log.h"
 #include "server.h"
@@ -22,43 +24,104 @@
 
 struct req_ctx {
 	struct cat_req req;
+	struct cat_conn *conn;
 	char *raw_uri;
 	int too_big;
-	int bad_length;
+	/* the head failed cat_head_check: answer and close at once */
+	int reject_status;
+	const char *reject_why;
 };
 
+/* Forgets one request, wiping what may hold secrets: the query string
+ * (device codes) and the body (client secrets, passwords). */
+static void req_reset(struct req_ctx *ctx)
+{
+	struct cat_conn *conn = ctx->conn;
+
+	if (ctx->req.body.ptr)
+		sodium_memzero(ctx->req.body.ptr, ctx->req.body.len);
+	cat_buf_release(&ctx->req.body);
+	cat_params_release(&ctx->req.params);
+	if (ctx->raw_uri)
+		sodium_memzero(ctx->raw_uri, strlen(ctx->raw_uri));
+	free(ctx->raw_uri);
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->conn = conn;
+	cat_buf_init(&ctx->req.body, CAT_MAX_BODY);
+}
+
+void cat_http_notify_connection(void *cls, struct MHD_Connection *c,
+				void **socket_context,
+				enum MHD_ConnectionNotificationCode code)
+{
+	struct cat_server *srv = cls;
+	struct cat_conn *conn = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *fd = MHD_get_connection_info(
+			c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		const union MHD_ConnectionInfo *sa = MHD_get_connection_info(
+			c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+		*socket_context =
+			fd ? cat_conn_open(fd->connect_fd,
+					   sa ? sa->client_addr : NULL,
+					   srv->cfg.request_timeout)
+			   : NULL;
+		return;
+	}
+	if (!conn)
+		return;
+	if (conn->req) {
+		req_reset(conn->req);
+		cat_buf_release(&((struct req_ctx *)conn->req)->req.body);
+		free(conn->req);
+	}
+	cat_conn_close(conn);
+	*socket_context = NULL;
+}
+
+/*
+ * Called once the request line is in, before the headers. The request
+ * state belongs to the connection, not to the request: libmicrohttpd does
+ * not report the end of a request it refused while reading the head (a
+ * 431, say), and state tied to the request would leak then.
+ */
 void *cat_http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
 {
-	struct req_ctx *ctx = calloc(1, sizeof(*ctx));
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct cat_conn *conn = ci ? ci->socket_context : NULL;
+	struct req_ctx *ctx;
 
 	(void)cls;
-	(void)c;
-	if (!ctx)
+	if (!conn)
 		return NULL;
+	if (!conn->req) {
+		if (!(conn->req = calloc(1, sizeof(struct req_ctx))))
+			return NULL;
+		((struct req_ctx *)conn->req)->conn = conn;
+	}
+	ctx = conn->req;
+	/* whatever an aborted previous request left behind */
+	req_reset(ctx);
 	ctx->raw_uri = strdup(uri ? uri : "");
-	cat_buf_init(&ctx->req.body, CAT_MAX_BODY);
-	return ctx;
+	return ctx->raw_uri ? ctx : NULL;
 }
 
 void cat_http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			enum MHD_RequestTerminationCode toe)
 {
+	struct cat_server *srv = cls;
 	struct req_ctx *ctx = *con_cls;
 
-	(void)cls;
 	(void)c;
 	(void)toe;
 	if (!ctx)
 		return;
-	if (ctx->req.body.ptr)
-		sodium_memzero(ctx->req.body.ptr, ctx->req.body.len);
-	cat_buf_release(&ctx->req.body);
-	cat_params_release(&ctx->req.params);
-	/* the query string may hold device codes and secrets */
-	if (ctx->raw_uri)
-		sodium_memzero(ctx->raw_uri, strlen(ctx->raw_uri));
-	free(ctx->raw_uri);
-	free(ctx);
+	req_reset(ctx);
+	if (ctx->conn && srv)
+		cat_conn_arm(ctx->conn, srv->cfg.request_timeout);
 	*con_cls = NULL;
 }
 
@@ -230,6 +293,9 @@ static int dispatch(struct req_ctx *ctx, struct MHD_Connection *c,
 	if (ctx->too_big) {
 		err = error_resp(&resp, route->flags, 413, "invalid_request",
 				 "request body is too large");
+		/* the rest of the body is never read: nothing after it on
+		 * this connection could be framed */
+		cat_resp_header(&resp, "Connection", "close");
 		goto send;
 	}
 	if ((err = parse_params(ctx)) < 0) {
@@ -287,6 +353,55 @@ send:
 	return ret;
 }
 
+static enum MHD_Result head_field(void *cls, enum MHD_ValueKind kind,
+				  const char *key, size_t key_size,
+				  const char *value, size_t value_size)
+{
+	(void)kind;
+	cat_head_field(cls, key, key_size, value, value_size);
+	return MHD_YES;
+}
+
+/* RFC 9112 checks of the whole head; 0 or the status to answer. */
+static int check_head(struct req_ctx *ctx, struct MHD_Connection *c,
+		      const char *method, const char *version)
+{
+	struct cat_head_check h;
+
+	cat_head_begin(&h, method, ctx->raw_uri, strlen(ctx->raw_uri), version);
+	MHD_get_connection_values_n(c, MHD_HEADER_KIND, head_field, &h);
+	ctx->reject_status = cat_head_end(&h);
+	ctx->reject_why = h.why;
+	return ctx->reject_status;
+}
+
+/*
+ * A head we refuse: answered before any body is read, and the connection
+ * closed after the answer, since whatever follows on it cannot be framed
+ * safely (the body of a request smuggled in behind it, for instance).
+ */
+static int reject_head(struct req_ctx *ctx, struct MHD_Connection *c,
+		       const char *url)
+{
+	struct cat_resp resp = { 0 };
+	int ret;
+
+	cat_buf_init(&resp.body, CAT_MAX_RESPONSE);
+	cat_metric_inc(ctx->req.srv, CAT_M_REQUESTS);
+	cat_metric_inc(ctx->req.srv, CAT_M_ERRORS_4XX);
+	error_resp(&resp,
+		   strncmp(url, "/baas/", 6) == 0 ? ROUTE_ADMIN_ERRORS : 0,
+		   ctx->reject_status,
+		   ctx->reject_status == 431 ? "request_header_too_large"
+					     : "invalid_request",
+		   ctx->reject_why);
+	cat_resp_header(&resp, "Connection", "close");
+	cat_log_debug("refused request head: %s", ctx->reject_why);
+	ret = send_resp(c, &resp);
+	resp_release(&resp);
+	return ret;
+}
+
 enum MHD_Result cat_http_handler(void *cls, struct MHD_Connection *c,
 				 const char *url, const char *method,
 				 const char *version, const char *upload_data,
@@ -294,13 +409,14 @@ enum MHD_Result cat_http_handler(void *cls, struct MHD_Connection *c,
 {
 	struct req_ctx *ctx = *con_cls;
 
-	(void)version;
 	if (!ctx)
 		return MHD_NO;
 	if (!ctx->req.srv) {
 		const char *cl;
 
 		ctx->req.srv = cls;
+		if (check_head(ctx, c, method, version))
+			return (enum MHD_Result)reject_head(ctx, c, url);
 		cl = MHD_lookup_connection_value(
 			c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		/* refuse a declared oversized body before reading any of it */
@@ -310,8 +426,8 @@ enum MHD_Result cat_http_handler(void *cls, struct MHD_Connection *c,
 		}
 		return MHD_YES;
 	}
-	if (ctx->too_big && ctx->req.method) {
-		/* the 413 is queued; drop whatever the client still sends */
+	if (ctx->reject_status || (ctx->too_big && ctx->req.method)) {
+		/* the answer is queued; drop whatever the client still sends */
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
@@ -322,5 +438,7 @@ enum MHD_Result cat_http_handler(void *cls, struct MHD_Connection *c,
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (ctx->conn)
+		cat_conn_disarm(ctx->conn);
 	return (enum MHD_Result)dispatch(ctx, c, url, method);
 }

@@ -8,6 +8,9 @@
 
 #include <microhttpd.h>
 
+void cat_http_notify_connection(void *cls, struct MHD_Connection *c,
+				void **socket_context,
+				enum MHD_ConnectionNotificationCode code);
 void *cat_http_uri_log(void *cls, const char *uri, struct MHD_Connection *c);
 void cat_http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			enum MHD_RequestTerminationCode toe);

@@ -18,6 +18,8 @@
 
 #include <microhttpd.h>
 
+#include "http_conn.h"
+#include "http_gate.h"
 #include "httpd.h"
 #include "log.h"
 #include "banned.h"
@@ -146,17 +148,36 @@ static int write_port_file(const char *path, int port)
 	return rename(tmp, path);
 }
 
+/* A listening, non-blocking socket on addr; -1 with errno set. */
+static int listen_on(const struct sockaddr_in *addr)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int one = 1, saved;
+
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0 &&
+	    bind(fd, (const struct sockaddr *)addr, sizeof(*addr)) == 0 &&
+	    listen(fd, 1024) == 0)
+		return fd;
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
 int cat_serve(struct cat_server_config *cfg)
 {
 	static struct cat_server srv;
 	struct purger purger = { .lock = PTHREAD_MUTEX_INITIALIZER,
 				 .cond = PTHREAD_COND_INITIALIZER };
 	struct MHD_Daemon *d = NULL;
+	struct cat_gate *gate = NULL;
 	struct cat_store *s = NULL;
 	struct sockaddr_in addr;
-	const union MHD_DaemonInfo *info;
+	socklen_t addr_len = sizeof(addr);
 	sigset_t sigs;
-	int sig = 0, port, threads, rc = 1, purge_started = 0;
+	int sig = 0, port, threads, rc = 1, purge_started = 0, lfd = -1;
 
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = *cfg;
@@ -194,29 +215,35 @@ int cat_serve(struct cat_server_config *cfg)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	d = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-			MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_USE_TURBO,
-		0, NULL, NULL, cat_http_handler, &srv, MHD_OPTION_SOCK_ADDR,
-		(struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
-		(unsigned int)threads, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned int)15, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned int)4096,
-		/* MHD zeroes the whole pool on every request: keep it just big
-		 * enough for the request line and headers (the reference CLI's
-		 * 81-scope query is ~4 KiB) */
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024),
-		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
-		MHD_OPTION_URI_LOG_CALLBACK, cat_http_uri_log, NULL,
-		MHD_OPTION_NOTIFY_COMPLETED, cat_http_completed, NULL,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
-	if (!d) {
+	if ((lfd = listen_on(&addr)) < 0 ||
+	    getsockname(lfd, (struct sockaddr *)&addr, &addr_len) < 0) {
 		fprintf(stderr, "catalystd: cannot listen on %s:%d: %s\n",
 			cfg->listen_addr, cfg->port, strerror(errno));
 		goto done;
 	}
-	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	port = info ? info->port : cfg->port;
+	port = ntohs(addr.sin_port);
+	/* the gate (http_gate.c) accepts and hands connections over */
+	d = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_USE_TURBO |
+			MHD_USE_NO_LISTEN_SOCKET,
+		0, NULL, NULL, cat_http_handler, &srv,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)15,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
+		/* MHD zeroes the whole pool on every request: keep it just big
+		 * enough for the request line and headers (the reference CLI's
+		 * 81-scope query is ~4 KiB) */
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024),
+		MHD_OPTION_URI_LOG_CALLBACK, cat_http_uri_log, NULL,
+		MHD_OPTION_NOTIFY_COMPLETED, cat_http_completed, &srv,
+		MHD_OPTION_NOTIFY_CONNECTION, cat_http_notify_connection, &srv,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+	if (!d) {
+		fprintf(stderr, "catalystd: cannot start the HTTP server: %s\n",
+			strerror(errno));
+		goto done;
+	}
 	srv.cfg.port = port;
 	if (!srv.cfg.public_url[0])
 		snprintf(srv.cfg.public_url, sizeof(srv.cfg.public_url),
@@ -226,6 +253,15 @@ int cat_serve(struct cat_server_config *cfg)
 			cfg->port_file);
 		goto done;
 	}
+	if (cat_conn_reaper_start() < 0) {
+		fprintf(stderr, "catalystd: cannot start a thread\n");
+		goto done;
+	}
+	if (cat_gate_start(&gate, &srv, d, lfd) < 0) {
+		lfd = -1; /* closed by the gate */
+		goto done;
+	}
+	lfd = -1;
 	purger.srv = &srv;
 	if (pthread_create(&purger.thread, NULL, purge_main, &purger) == 0)
 		purge_started = 1;
@@ -242,14 +278,13 @@ int cat_serve(struct cat_server_config *cfg)
 	cat_log_info("signal %d: finishing in-flight requests", sig);
 	rc = 0;
 done:
-	if (d) {
-		/* stop accepting, let the workers finish what they hold */
-		MHD_socket fd = MHD_quiesce_daemon(d);
-
-		if (fd != MHD_INVALID_SOCKET)
-			close(fd);
+	/* stop accepting, then let the workers finish what they hold */
+	cat_gate_stop(gate);
+	if (lfd >= 0)
+		close(lfd);
+	if (d)
 		MHD_stop_daemon(d);
-	}
+	cat_conn_reaper_stop();
 	if (purge_started) {
 		pthread_mutex_lock(&purger.lock);
 		purger.stop = 1;

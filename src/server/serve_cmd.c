@@ -47,6 +47,15 @@ static const char serve_usage[] =
 	"  --trust-proxy          take client addresses from X-Forwarded-For\n"
 	"  --port-file PATH       write the bound port to PATH once "
 	"listening\n"
+	"  --request-timeout SECONDS  a connection must deliver each whole "
+	"request\n"
+	"                         within this time of opening or of the last "
+	"answer\n"
+	"                         (default 10)\n"
+	"  --max-conns-per-ip N   open connections per client address; 0: no "
+	"limit\n"
+	"                         (default 128, or 0 with --trust-proxy)\n"
+	"  --max-connections N    open connections in all (default 4096)\n"
 	"  --login-hashes N       password hashes run at once; more sign-ins "
 	"wait\n"
 	"                         for a 503 (default: half the cores, fewer "
@@ -131,6 +140,9 @@ int cmd_serve(int argc, char **argv)
 		O_LOGIN_ACCOUNT,
 		O_CODE_ACCOUNT,
 		O_CODE_GLOBAL,
+		O_REQ_TIMEOUT,
+		O_CONNS_PER_IP,
+		O_MAX_CONNS,
 		O_HELP
 	};
 	static const struct option opts[] = {
@@ -154,6 +166,9 @@ int cmd_serve(int argc, char **argv)
 		{ "code-limit-account", required_argument, NULL,
 		  O_CODE_ACCOUNT },
 		{ "code-limit-global", required_argument, NULL, O_CODE_GLOBAL },
+		{ "request-timeout", required_argument, NULL, O_REQ_TIMEOUT },
+		{ "max-conns-per-ip", required_argument, NULL, O_CONNS_PER_IP },
+		{ "max-connections", required_argument, NULL, O_MAX_CONNS },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -167,6 +182,10 @@ int cmd_serve(int argc, char **argv)
 		.access_ttl = 3600,
 		.code_ttl = 120,
 		.session_ttl = 3600,
+		.request_timeout = 10,
+		.max_conns_per_ip =
+			-1, /* decided once --trust-proxy is known */
+		.max_connections = 4096,
 	};
 	const struct cat_dc *dc;
 	long v, pool = 0;
@@ -240,6 +259,32 @@ int cmd_serve(int argc, char **argv)
 			else
 				cfg.access_ttl = (int)v;
 			break;
+		case O_REQ_TIMEOUT:
+			if ((v = parse_num(optarg, 1, 3600)) < 0) {
+				fprintf(stderr, "catalystd: --request-timeout "
+						"wants seconds from 1 to "
+						"3600\n");
+				return 129;
+			}
+			cfg.request_timeout = (int)v;
+			break;
+		case O_CONNS_PER_IP:
+		case O_MAX_CONNS:
+			if ((v = parse_num(optarg, c == O_MAX_CONNS, 100000)) <
+			    0) {
+				fprintf(stderr,
+					"catalystd: %s wants a number from %d "
+					"to 100000\n",
+					c == O_MAX_CONNS ? "--max-connections"
+							 : "--max-conns-per-ip",
+					c == O_MAX_CONNS);
+				return 129;
+			}
+			if (c == O_MAX_CONNS)
+				cfg.max_connections = (int)v;
+			else
+				cfg.max_conns_per_ip = (int)v;
+			break;
 		case O_POOL:
 			/* each worker thread holds one store connection */
 			if ((pool = parse_num(optarg, 1, 256)) < 0) {
@@ -298,6 +343,9 @@ int cmd_serve(int argc, char **argv)
 	}
 	if (pool > 0 && (cfg.threads == 0 || cfg.threads > pool))
 		cfg.threads = (int)pool;
+	/* behind a proxy every connection comes from the proxy's address */
+	if (cfg.max_conns_per_ip < 0)
+		cfg.max_conns_per_ip = cfg.trust_proxy ? 0 : 128;
 	if (strncmp(cfg.public_url, "https://", 8) == 0)
 		cfg.secure_cookies = 1;
 	ensure_var_dir(cfg.db_url);

@@ -31,6 +31,9 @@ struct cat_server_config {
 	int login_limit_account; /* wrong passwords per account */
 	int code_limit_account;  /* wrong codes per account */
 	int code_limit_global;   /* wrong codes, everyone together */
+	int request_timeout;     /* seconds to deliver a whole request (10) */
+	int max_conns_per_ip;    /* open connections per address; 0: no limit */
+	int max_connections;     /* open connections in all (4096) */
 };
 
 enum cat_metric {

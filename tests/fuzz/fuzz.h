@@ -35,6 +35,62 @@ static inline char *fuzz_cstr(const uint8_t *data, size_t size)
 	return s;
 }
 
+/*
+ * Length (1-4) of the well-formed UTF-8 sequence at s[0..n), with its code
+ * point in *cp, or 0: Unicode Table 3-7, written independently of the
+ * project's decoders so the two can be compared.
+ */
+static inline size_t fuzz_utf8_seq(const unsigned char *s, size_t n,
+				   unsigned long *cp)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xBF;
+	size_t k, len;
+	unsigned long v;
+
+	if (c <= 0x7F) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xC2 && c <= 0xDF)
+		len = 2, v = c & 0x1F;
+	else if (c >= 0xE0 && c <= 0xEF)
+		len = 3, v = c & 0x0F;
+	else if (c >= 0xF0 && c <= 0xF4)
+		len = 4, v = c & 0x07;
+	else
+		return 0;
+	if (c == 0xE0)
+		lo = 0xA0;
+	else if (c == 0xED)
+		hi = 0x9F;
+	else if (c == 0xF0)
+		lo = 0x90;
+	else if (c == 0xF4)
+		hi = 0x8F;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (k = 1; k < len; k++) {
+		if (k > 1 && (s[k] < 0x80 || s[k] > 0xBF))
+			return 0;
+		v = (v << 6) | (s[k] & 0x3F);
+	}
+	*cp = v;
+	return len;
+}
+
+static inline int fuzz_utf8_valid(const unsigned char *s, size_t n)
+{
+	unsigned long cp;
+	size_t i = 0, len;
+
+	while (i < n) {
+		if (!(len = fuzz_utf8_seq(s + i, n - i, &cp)))
+			return 0;
+		i += len;
+	}
+	return 1;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 

@@ -15,49 +15,6 @@
 #include "http.h"
 #include "token.h"
 
-/* Unicode Table 3-7 (well-formed UTF-8), written independently of
- * cat_utf8_valid so the two can be compared. */
-static int utf8_ref(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned char c = s[i];
-		unsigned char lo = 0x80, hi = 0xBF;
-		size_t k, len;
-
-		if (c <= 0x7F) {
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF)
-			len = 2;
-		else if (c >= 0xE0 && c <= 0xEF)
-			len = 3;
-		else if (c >= 0xF0 && c <= 0xF4)
-			len = 4;
-		else
-			return 0;
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F;
-		else if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-		if (n - i < len)
-			return 0;
-		if (s[i + 1] < lo || s[i + 1] > hi)
-			return 0;
-		for (k = 2; k < len; k++)
-			if (s[i + k] < 0x80 || s[i + k] > 0xBF)
-				return 0;
-		i += len;
-	}
-	return 1;
-}
-
 static void add(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
 {
 	if (*len + n + 1 > *cap) {
@@ -104,10 +61,10 @@ static void check_list(const struct cat_params *p)
 		int dup = 0, first = 1;
 
 		FUZZ_CHECK(a->key && a->value);
-		FUZZ_CHECK(utf8_ref((const unsigned char *)a->key,
-				    strlen(a->key)));
-		FUZZ_CHECK(utf8_ref((const unsigned char *)a->value,
-				    strlen(a->value)));
+		FUZZ_CHECK(fuzz_utf8_valid((const unsigned char *)a->key,
+					   strlen(a->key)));
+		FUZZ_CHECK(fuzz_utf8_valid((const unsigned char *)a->value,
+					   strlen(a->value)));
 		for (j = 0; j < p->count; j++) {
 			if (j == i || strcmp(p->items[j].key, a->key) != 0)
 				continue;
@@ -165,7 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(body, nul + 1, blen);
 	/* the validator is a parser of its own: compare it on raw bytes */
 	FUZZ_CHECK(cat_utf8_valid((const char *)data, size) ==
-		   utf8_ref(data, size));
+		   fuzz_utf8_valid(data, size));
 
 	memset(&p, 0, sizeof(p));
 	err = cat_params_parse(&p, query, strlen(query));

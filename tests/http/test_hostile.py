@@ -1,0 +1,459 @@
+"""Hostile traffic at the HTTP layer (issue 7, findings 1, 2, 3 and 6).
+
+Every request here is sent as raw bytes on its own socket, because the
+point is what a client library would never send: ambiguous framing, NUL and
+control bytes, oversized heads, connections that trickle or never finish.
+Each refused head must get exactly one answer (a JSON error body) and a
+closed connection, the store must not change, and the server must keep
+answering everyone else.
+"""
+
+import json
+import os
+import re
+import socket
+import threading
+import time
+import unittest
+
+from common import ServerCase
+from harness import db_snapshot, http, wait_until
+
+HEALTHZ = b'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'
+
+
+def exchange(port, data, timeout=10, source=None):
+    """Sends data on a new connection and reads until the server closes it
+    (or timeout). Returns (all bytes received, closed_by_server)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    if source:
+        s.bind((source, 0))
+    s.connect(('127.0.0.1', port))
+    out = b''
+    closed = False
+    try:
+        try:
+            s.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                break
+            except ConnectionResetError:
+                closed = True
+                break
+            if not chunk:
+                closed = True
+                break
+            out += chunk
+    finally:
+        s.close()
+    return out, closed
+
+
+def responses(raw):
+    """Splits raw bytes into [(status, headers dict, body bytes)]."""
+    out = []
+    while raw:
+        m = re.match(rb'HTTP/1\.[01] (\d{3})[^\r\n]*\r\n', raw)
+        if not m:
+            raise AssertionError('not an HTTP response: %r' % raw[:200])
+        head, sep, rest = raw.partition(b'\r\n\r\n')
+        if not sep:
+            raise AssertionError('truncated response: %r' % raw[:200])
+        headers = {}
+        for line in head.split(b'\r\n')[1:]:
+            k, _, v = line.partition(b':')
+            headers[k.strip().lower().decode()] = v.strip().decode()
+        n = int(headers.get('content-length', '0'))
+        out.append((int(m.group(1)), headers, rest[:n]))
+        raw = rest[n:]
+    return out
+
+
+def rss_kib(pid):
+    with open('/proc/%d/status' % pid) as f:
+        for line in f:
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1])
+    raise AssertionError('no VmRSS for %d' % pid)
+
+
+def sanitized(binary):
+    """True for a build with AddressSanitizer, whose allocator keeps freed
+    memory in quarantine (RSS is no measure of a leak there; LeakSanitizer
+    at exit is, and the class cleanup asserts a clean exit)."""
+    with open(binary, 'rb') as f:
+        return b'__asan_init' in f.read()
+
+
+class RefusedHead:
+    """Asserts that raw gets exactly one answer with status and a JSON body
+    of the right shape, and that the server then closes the connection."""
+
+    def assertRefused(self, raw, status, admin=False, prefix=b''):
+        data, closed = exchange(self.srv.port, prefix + raw)
+        resps = responses(data)
+        if prefix:
+            self.assertEqual(resps[0][0], 200, 'the first request failed')
+            resps = resps[1:]
+        self.assertEqual(len(resps), 1, 'expected one answer, got %r'
+                         % data[:600])
+        st, headers, body = resps[0]
+        self.assertEqual(st, status, body)
+        self.assertTrue(closed, 'the connection was left open')
+        self.assertIn('application/json', headers.get('content-type', ''))
+        doc = json.loads(body)
+        if admin:
+            self.assertEqual(doc['status'], 'failure', doc)
+            self.assertTrue(doc['data']['message'], doc)
+        else:
+            self.assertIsInstance(doc['error'], str, doc)
+            self.assertTrue(doc['error_description'], doc)
+        return doc
+
+
+class FramingTest(RefusedHead, ServerCase):
+    """Finding 2: ambiguous framing and lenient parsing (RFC 9112)."""
+
+    def setUp(self):
+        self.before = db_snapshot(self.srv.db)
+
+    def tearDown(self):
+        self.assertServing()
+        self.assertEqual(db_snapshot(self.srv.db), self.before,
+                         'a refused request changed the store')
+
+    # a request smuggled in the body: answered only if framing is ambiguous
+    SMUGGLED = b'0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'
+
+    def smuggle(self, headers):
+        body = self.SMUGGLED
+        return (b'POST /oauth/revoke HTTP/1.1\r\nHost: x\r\n'
+                b'Content-Type: application/x-www-form-urlencoded\r\n'
+                + headers + b'\r\n' + body)
+
+    def test_content_length_and_transfer_encoding(self):
+        cl = b'Content-Length: %d\r\n' % len(self.SMUGGLED)
+        for te in (b'chunked', b'Chunked', b'CHUNKED', b' chunked',
+                   b'chunked ', b'chunked\t', b'\tchunked'):
+            for order in ('cl-first', 'te-first'):
+                with self.subTest(te=te, order=order):
+                    tel = b'Transfer-Encoding:' + te + b'\r\n'
+                    h = cl + tel if order == 'cl-first' else tel + cl
+                    self.assertRefused(self.smuggle(h), 400)
+                    # the same on a kept-alive connection, after a good
+                    # request (checked by the dispatcher, not the gate)
+                    self.assertRefused(self.smuggle(h), 400, prefix=HEALTHZ)
+
+    def test_two_content_lengths(self):
+        for a, b in ((5, 6), (6, 5), (5, 5), (0, 40)):
+            with self.subTest(lengths=(a, b)):
+                h = b'Content-Length: %d\r\nContent-Length: %d\r\n' % (a, b)
+                self.assertRefused(self.smuggle(h), 400)
+                self.assertRefused(self.smuggle(h), 400, prefix=HEALTHZ)
+
+    def test_bad_content_length_and_codings(self):
+        cases = {b'Content-Length: 5, 5\r\n': 400,
+                 b'Content-Length: -1\r\n': 400,
+                 b'Content-Length: 0x10\r\n': 400,
+                 b'Content-Length: +5\r\n': 400,
+                 b'Transfer-Encoding: gzip, chunked\r\n': 501,
+                 b'Transfer-Encoding: identity\r\n': 501,
+                 b'Transfer-Encoding: chunked\r\n'
+                 b'Transfer-Encoding: chunked\r\n': 400}
+        for h, st in cases.items():
+            with self.subTest(header=h):
+                self.assertRefused(self.smuggle(h), st)
+        with self.subTest('chunked in HTTP/1.0'):
+            self.assertRefused(
+                b'POST /oauth/revoke HTTP/1.0\r\nHost: x\r\n'
+                b'Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400)
+
+    def test_strict_heads(self):
+        bad = {
+            'NUL in the target': b'GET /healthz\x00/x HTTP/1.1\r\nHost: x\r\n\r\n',
+            'control byte in the target': b'GET /healthz\x01 HTTP/1.1\r\nHost: x\r\n\r\n',
+            'tab in the target': b'GET /heal\tthz HTTP/1.1\r\nHost: x\r\n\r\n',
+            'raw UTF-8 in the target': 'GET /h\u00e9 HTTP/1.1\r\nHost: x\r\n\r\n'.encode(),
+            'two spaces in the request line': b'GET  /healthz HTTP/1.1\r\nHost: x\r\n\r\n',
+            'NUL in the method': b'G\x00T /healthz HTTP/1.1\r\nHost: x\r\n\r\n',
+            'NUL in a value': b'GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n',
+            'NUL in a name': b'GET /healthz HTTP/1.1\r\nHost: x\r\nX-\x00A: b\r\n\r\n',
+            'control byte in a value': b'GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\x01b\r\n\r\n',
+            'DEL in a value': b'GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\x7fb\r\n\r\n',
+            'bare CR in a value': b'GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n',
+            'space before the colon': b'GET /healthz HTTP/1.1\r\nHost : x\r\n\r\n',
+            'tab before the colon': b'GET /healthz HTTP/1.1\r\nHost\t: x\r\n\r\n',
+            'empty name': b'GET /healthz HTTP/1.1\r\nHost: x\r\n: y\r\n\r\n',
+            'no colon': b'GET /healthz HTTP/1.1\r\nHost: x\r\nX-A\r\n\r\n',
+            'folded line': b'GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n',
+            'HTTP/1.1 without Host': b'GET /healthz HTTP/1.1\r\nX-A: a\r\n\r\n',
+            'two Host': b'GET /healthz HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n',
+            'two Host in HTTP/1.0': b'GET /healthz HTTP/1.0\r\nHost: x\r\nHost: y\r\n\r\n',
+            'two Authorization': b'GET /oauth/user/info HTTP/1.1\r\nHost: x\r\n'
+                                 b'Authorization: Bearer a\r\nAuthorization: Bearer b\r\n\r\n',
+        }
+        for what, raw in bad.items():
+            with self.subTest(what):
+                self.assertRefused(raw, 400)
+        with self.subTest('admin paths answer in the admin shape'):
+            self.assertRefused(b'GET /baas/v1/project HTTP/1.1\r\n'
+                               b'Host: x\r\nHost: y\r\n\r\n', 400, admin=True)
+
+    def test_refused_on_a_kept_alive_connection(self):
+        # what the dispatcher can still see after libmicrohttpd parsed it
+        for what, raw in {
+            'control byte in a value': b'GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\x01b\r\n\r\n',
+            'space before the colon': b'GET /healthz HTTP/1.1\r\nHost : x\r\n\r\n',
+            'HTTP/1.1 without Host': b'GET /healthz HTTP/1.1\r\nX-A: a\r\n\r\n',
+            'two Host': b'GET /healthz HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n',
+            'two Authorization': b'GET /oauth/user/info HTTP/1.1\r\nHost: x\r\n'
+                                 b'Authorization: Bearer a\r\nAuthorization: Bearer b\r\n\r\n',
+        }.items():
+            with self.subTest(what):
+                self.assertRefused(raw, 400, prefix=HEALTHZ)
+
+    def test_good_heads_still_served(self):
+        # what the strict checks must not refuse
+        for what, raw in {
+            'bare LF line ends':
+                b'GET /healthz HTTP/1.1\nHost: x\nConnection: close\n\n',
+            'no space after the colon':
+                b'GET /healthz HTTP/1.1\r\nHost:x\r\nConnection: close\r\n\r\n',
+            'HTTP/1.0 without Host': b'GET /healthz HTTP/1.0\r\n\r\n',
+            'obs-text in a value':
+                b'GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: \xc3\xa9\r\n'
+                b'Connection: close\r\n\r\n',
+            'a tab inside a value':
+                b'GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\tb\r\n'
+                b'Connection: close\r\n\r\n',
+        }.items():
+            with self.subTest(what):
+                data, _ = exchange(self.srv.port, raw)
+                self.assertEqual(responses(data)[0][0], 200, data[:300])
+
+
+class HeadLimitTest(RefusedHead, ServerCase):
+    """Finding 3: every oversized head gets one clean 431 with our JSON."""
+
+    def test_oversized_heads(self):
+        for n in (8 * 1024, 9000, 12000, 15000, 15800, 16000, 16384, 16500,
+                  20000, 64 * 1024, 1024 * 1024):
+            for how in ('one field', 'many fields', 'long target'):
+                with self.subTest(size=n, how=how):
+                    if how == 'one field':
+                        raw = (b'GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: '
+                               + b'a' * n + b'\r\n\r\n')
+                    elif how == 'many fields':
+                        raw = (b'GET /healthz HTTP/1.1\r\nHost: x\r\n'
+                               + b''.join(b'X-%d: %s\r\n' % (i, b'b' * 90)
+                                          for i in range(n // 96 + 1))
+                               + b'\r\n')
+                    else:
+                        raw = (b'GET /oauth/v2/token?q=' + b'c' * n
+                               + b' HTTP/1.1\r\nHost: x\r\n\r\n')
+                    doc = self.assertRefused(raw, 431)
+                    self.assertIn('8 KiB', doc['error_description'])
+                    if n >= 64 * 1024:
+                        continue
+                    # and as the second request of a connection
+                    data, closed = exchange(self.srv.port, HEALTHZ + raw)
+                    resps = responses(data)
+                    self.assertEqual([r[0] for r in resps][:1], [200])
+                    self.assertLessEqual(len(resps), 2, data[:600])
+                    self.assertTrue(closed)
+                    if len(resps) == 2:
+                        self.assertIn(resps[1][0], (431, 414), resps[1])
+        self.assertServing()
+
+    def test_largest_head_accepted(self):
+        pad = 8 * 1024 - len(b'GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: '
+                             b'\r\nConnection: close\r\n\r\n')
+        raw = (b'GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: ' + b'a' * pad
+               + b'\r\nConnection: close\r\n\r\n')
+        self.assertEqual(len(raw), 8 * 1024)
+        data, _ = exchange(self.srv.port, raw)
+        self.assertEqual(responses(data)[0][0], 200)
+        raw = raw.replace(b'X-A: ', b'X-A: a', 1)
+        self.assertRefused(raw, 431)
+
+
+class LeakTest(ServerCase):
+    """Finding 1: nothing allocated for a request outlives its connection,
+    even when libmicrohttpd refuses the request before any handler runs."""
+
+    def test_refused_heads_leak_nothing(self):
+        # a ~15 KiB query: past our limit, and on a kept-alive connection
+        # past libmicrohttpd's memory pool, so it answers by itself
+        leaky = (b'GET /oauth/v2/token?' + b'x=' + b'q' * 15000
+                 + b' HTTP/1.1\r\nHost: x\r\nX-A: 1\r\nX-B: 2\r\n\r\n')
+        kinds = [leaky, HEALTHZ + leaky]
+        port = self.srv.port
+
+        def hammer(count):
+            for i in range(count):
+                s = socket.create_connection(('127.0.0.1', port), timeout=10)
+                try:
+                    s.sendall(kinds[i % 2])
+                except OSError:
+                    pass
+                s.close()  # at once, without reading the answer
+
+        for _ in range(2):  # warm up the allocator before measuring
+            hammer(200)
+        time.sleep(0.5)
+        before = rss_kib(self.srv.pid)
+        threads = [threading.Thread(target=hammer, args=(1500,))
+                   for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        # another address is served at once; this one once the server has
+        # closed what the hammer left open (the per-address limit)
+        data, _ = exchange(port, HEALTHZ[:-2] + b'Connection: close\r\n\r\n',
+                           source='127.0.0.2')
+        self.assertEqual(responses(data)[0][0], 200)
+        wait_until(lambda: exchange(port, HEALTHZ[:-2]
+                                    + b'Connection: close\r\n\r\n')[0]
+                   .startswith(b'HTTP/1.1 200'), 20)
+        self.assertServing()
+        grown = rss_kib(self.srv.pid) - before
+        # 6000 requests leaking their ~15 KiB each would be ~90 MiB
+        if not sanitized(os.environ['CATALYSTD']):
+            self.assertLess(grown, 24 * 1024,
+                            'RSS grew by %d KiB over 6000 refused heads'
+                            % grown)
+
+
+class ExhaustionTest(ServerCase):
+    """Finding 6: one address cannot hold every connection, and a client
+    that trickles its head is cut at an absolute deadline."""
+
+    server_kwargs = {'extra_args': ('--max-conns-per-ip', '40',
+                                    '--request-timeout', '3')}
+    demo_setup = False
+
+    def test_per_address_limit_and_deadline(self):
+        port = self.srv.port
+        socks, refused = [], 0
+        try:
+            for _ in range(120):
+                s = socket.create_connection(('127.0.0.1', port), timeout=5)
+                s.sendall(b'GET /healthz HTTP/1.1\r\nHost: x\r\n')
+                socks.append(s)
+            # the ones past the limit are closed without an answer
+            held = []
+            for s in socks:
+                s.settimeout(0.5)
+                try:
+                    if s.recv(1, socket.MSG_PEEK) == b'':
+                        refused += 1
+                        continue
+                except socket.timeout:
+                    pass
+                except ConnectionResetError:
+                    refused += 1
+                    continue
+                held.append(s)
+            self.assertGreaterEqual(refused, 120 - 40,
+                                    'the per-address limit let more in')
+            # everyone else is still served
+            data, _ = exchange(port, HEALTHZ[:-2] + b'Connection: close\r\n'
+                               b'\r\n', source='127.0.0.2')
+            self.assertEqual(responses(data)[0][0], 200)
+            # the held ones are cut at the deadline with a 408
+            cut = 0
+            for s in held:
+                s.settimeout(20)
+                try:
+                    got = b''
+                    while True:
+                        chunk = s.recv(4096)
+                        if not chunk:
+                            break
+                        got += chunk
+                    cut += 1
+                    if got:
+                        self.assertEqual(responses(got)[0][0], 408)
+                except socket.timeout:
+                    pass
+                except ConnectionResetError:
+                    cut += 1
+            self.assertEqual(cut, len(held), 'a connection outlived the '
+                             'request deadline')
+        finally:
+            for s in socks:
+                s.close()
+        # once they are gone, the address is welcome again
+        st, _, _ = http('GET', self.srv.url + '/healthz')
+        self.assertEqual(st, 200)
+
+    def test_trickled_head_is_cut(self):
+        """One header byte a second keeps libmicrohttpd's idle timeout
+        happy for ever; the request deadline still ends it."""
+        s = socket.create_connection(('127.0.0.1', self.srv.port), timeout=5)
+        try:
+            s.sendall(b'GET /healthz HTTP/1.1\r\nHost: x\r\n')
+            started = time.monotonic()
+            closed = False
+            while time.monotonic() - started < 30:
+                try:
+                    s.sendall(b'X')
+                except (BrokenPipeError, ConnectionResetError):
+                    closed = True
+                    break
+                s.settimeout(1)
+                try:
+                    if s.recv(4096) == b'':
+                        closed = True
+                        break
+                except socket.timeout:
+                    pass
+                except ConnectionResetError:
+                    closed = True
+                    break
+            self.assertTrue(closed, 'a trickling client held its connection'
+                            ' for 30 s')
+        finally:
+            s.close()
+
+    def test_trickled_second_request_is_cut(self):
+        """The same on a kept-alive connection, past the gate."""
+        s = socket.create_connection(('127.0.0.1', self.srv.port), timeout=5)
+        try:
+            s.sendall(HEALTHZ)
+            s.settimeout(5)
+            first = s.recv(4096)
+            self.assertTrue(first.startswith(b'HTTP/1.1 200'), first)
+            s.sendall(b'GET /healthz HTTP/1.1\r\n')
+            started = time.monotonic()
+            closed = False
+            while time.monotonic() - started < 30:
+                try:
+                    s.sendall(b'X-A: 1\r\n')
+                except (BrokenPipeError, ConnectionResetError):
+                    closed = True
+                    break
+                s.settimeout(1)
+                try:
+                    if s.recv(4096) == b'':
+                        closed = True
+                        break
+                except socket.timeout:
+                    pass
+                except ConnectionResetError:
+                    closed = True
+                    break
+            self.assertTrue(closed)
+        finally:
+            s.close()
+
+
+if __name__ == '__main__':
+    unittest.main()
