@@ -43,10 +43,11 @@ int route_web_login_form(struct cat_req *req, struct cat_resp *resp)
 }
 
 /*
- * Password hashes may run at once (a counting semaphore that is only ever
- * tried, never waited on): each costs a core and 64 MiB for ~60 ms, so
- * beyond the slots a sign-in is told to come back (503) instead of
- * queueing, and the worker threads left over keep answering the API.
+ * Only a few password hashes run at once (a counting semaphore that is
+ * only ever tried, never waited on): each costs a core and 64 MiB for
+ * ~60 ms, so beyond the slots a sign-in is told to come back (503)
+ * instead of queueing, and the worker threads left over keep answering
+ * the API.
  */
 static atomic_int hashes_running;
 static atomic_int auto_slots;

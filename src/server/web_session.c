@@ -172,9 +172,10 @@ static int anon_check(struct web_session *ws, struct cat_req *req,
 	if (*end != '.' || t <= 0)
 		return 0;
 	csrf = end + 1;
+	if (strlen(csrf) != CSRF_LEN + 1 + 2 * crypto_auth_BYTES)
+		return 0;
 	hex = csrf + CSRF_LEN;
-	if (strlen(csrf) != CSRF_LEN + 1 + 2 * crypto_auth_BYTES ||
-	    !base62_only(csrf, CSRF_LEN) || *hex != '.' ||
+	if (!base62_only(csrf, CSRF_LEN) || *hex != '.' ||
 	    sodium_hex2bin(mac, sizeof(mac), hex + 1, 2 * crypto_auth_BYTES,
 			   NULL, &n, NULL) != 0 ||
 	    n != sizeof(mac))
