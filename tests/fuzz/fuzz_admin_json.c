@@ -10,7 +10,7 @@
  * spaces, quotes or markup), which then pretends the insert worked so the
  * answer is built too. Every body gets an answer (never an internal error)
  * that is JSON of the admin shape: 200 echoing the name exactly, or 400
- * INVALID_INPUT, or 403/400 for a CATALYST-ORG header naming no org of
+ * INVALID_INPUT, or 400/403/404 for a CATALYST-ORG header naming no org of
  * the account. Without that header the account's default org is used.
  */
 #include "fuzz.h"
@@ -125,7 +125,8 @@ static void check_answer(const struct cat_resp *resp)
 				  added_type) == 0);
 	} else {
 		FUZZ_CHECK(resp->status == 400 ||
-			   (org_header && resp->status == 403));
+			   (org_header &&
+			    (resp->status == 403 || resp->status == 404)));
 		FUZZ_CHECK(strcmp(status, "failure") == 0);
 		FUZZ_CHECK(json_is_string(json_object_get(data, "message")));
 		FUZZ_CHECK(json_is_string(json_object_get(data, "error_code")));
