@@ -127,6 +127,8 @@ void cat_head_field(struct cat_head_check *h, const char *name, size_t name_len,
 		h->hosts++;
 	} else if (name_is(name, name_len, "authorization")) {
 		h->auths++;
+	} else if (name_is(name, name_len, "cookie")) {
+		h->cookies++;
 	} else if (name_is(name, name_len, "content-length")) {
 		h->lengths++;
 		if (!all_digits(value, value_len))
@@ -152,6 +154,10 @@ int cat_head_end(struct cat_head_check *h)
 		fail(h, 400, "the Host field is repeated");
 	if (h->auths > 1)
 		fail(h, 400, "the Authorization field is repeated");
+	/* libmicrohttpd reads only the first: a second would be ignored
+	 * silently (RFC 6265 §5.4: one Cookie field) */
+	if (h->cookies > 1)
+		fail(h, 400, "the Cookie field is repeated");
 	if (h->lengths > 1)
 		fail(h, 400, "the Content-Length field is repeated");
 	if (h->lengths && h->codings)

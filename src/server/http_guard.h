@@ -25,6 +25,7 @@ struct cat_head_check {
 	size_t size;      /* bytes of the head seen so far */
 	unsigned hosts;   /* Host fields */
 	unsigned auths;   /* Authorization fields */
+	unsigned cookies; /* Cookie fields */
 	unsigned lengths; /* Content-Length fields */
 	unsigned codings; /* Transfer-Encoding fields */
 	int chunked;      /* the one Transfer-Encoding is exactly "chunked" */

@@ -197,6 +197,8 @@ class FramingTest(RefusedHead, ServerCase):
             'two Host in HTTP/1.0': b'GET /healthz HTTP/1.0\r\nHost: x\r\nHost: y\r\n\r\n',
             'two Authorization': b'GET /oauth/user/info HTTP/1.1\r\nHost: x\r\n'
                                  b'Authorization: Bearer a\r\nAuthorization: Bearer b\r\n\r\n',
+            'two Cookie': b'GET /device HTTP/1.1\r\nHost: x\r\n'
+                          b'Cookie: a=1\r\nCookie: b=2\r\n\r\n',
         }
         for what, raw in bad.items():
             with self.subTest(what):
