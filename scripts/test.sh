@@ -15,6 +15,11 @@ run_suite() {
 	(cd "$dir" && ctest --output-on-failure -j2 --timeout 900)
 }
 
+echo "== test tools =="
+# the README's test command must pass on a fresh machine by itself: nginx,
+# PostgreSQL, Chromium, node, clang and the rest come from here
+bash scripts/install-deps.sh --test
+
 echo "== format =="
 # the style is .clang-format; a file it would change fails the run
 git ls-files -z '*.c' '*.h' | xargs -0 clang-format --dry-run --Werror
