@@ -185,7 +185,8 @@ int cat_serve(struct cat_server_config *cfg)
 	state.srv = &srv;
 
 	/* migrate before serving, so no request ever sees an old schema */
-	if (cat_store_open(&s, cfg->db_url) < 0 || cat_store_migrate(s) < 0) {
+	if (cat_store_open(&s, cfg->db_url) < 0 || cat_store_migrate(s) < 0 ||
+	    cat_web_key_init(s) < 0) {
 		fprintf(stderr, "catalystd: cannot open store: %s\n",
 			cat_error_last());
 		cat_store_close(s);

@@ -67,6 +67,13 @@ static inline void cat_metric_inc(struct cat_server *srv, enum cat_metric m)
 	atomic_fetch_add_explicit(&srv->metrics[m], 1, memory_order_relaxed);
 }
 
+/*
+ * Loads the key the web pages sign anonymous cookies with, storing a new
+ * one on the first start against a store (web_session.c): done before
+ * serving, so no request writes it.
+ */
+int cat_web_key_init(struct cat_store *s);
+
 /* Runs the server until SIGTERM/SIGINT; returns the process exit code. */
 int cat_serve(struct cat_server_config *cfg);
 

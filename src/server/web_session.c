@@ -71,7 +71,8 @@ static int set_cookie(struct cat_req *req, struct cat_resp *resp,
  * instance proposed, so every instance signs and checks with the same
  * one; it never changes, so one read per process is enough.
  */
-static int mac_key(struct cat_req *req, unsigned char key[crypto_auth_KEYBYTES])
+static int mac_key(struct cat_store *store,
+		   unsigned char key[crypto_auth_KEYBYTES])
 {
 	unsigned char fresh[crypto_auth_KEYBYTES];
 	char fresh_hex[CAT_KEY_HEX], stored[CAT_KEY_HEX];
@@ -83,8 +84,8 @@ static int mac_key(struct cat_req *req, unsigned char key[crypto_auth_KEYBYTES])
 		crypto_auth_keygen(fresh);
 		sodium_bin2hex(fresh_hex, sizeof(fresh_hex), fresh,
 			       sizeof(fresh));
-		err = cat_store_key_get_or_add(req->store, ANON_KEY_NAME,
-					       fresh_hex, stored);
+		err = cat_store_key_get_or_add(store, ANON_KEY_NAME, fresh_hex,
+					       stored);
 		if (err == 0 &&
 		    (sodium_hex2bin(anon_key, sizeof(anon_key), stored,
 				    strlen(stored), NULL, &n, NULL) != 0 ||
@@ -102,6 +103,15 @@ static int mac_key(struct cat_req *req, unsigned char key[crypto_auth_KEYBYTES])
 	return err;
 }
 
+int cat_web_key_init(struct cat_store *store)
+{
+	unsigned char key[crypto_auth_KEYBYTES];
+	int err = mac_key(store, key);
+
+	sodium_memzero(key, sizeof(key));
+	return err;
+}
+
 /* The MAC of "<issued>.<csrf>" in hex. */
 static int anon_mac(struct cat_req *req, char hex[2 * crypto_auth_BYTES + 1],
 		    int64_t issued, const char *csrf)
@@ -113,7 +123,7 @@ static int anon_mac(struct cat_req *req, char hex[2 * crypto_auth_BYTES + 1],
 	n = snprintf(msg, sizeof(msg), "%lld.%s", (long long)issued, csrf);
 	if (n < 0 || (size_t)n >= sizeof(msg))
 		return cat_error_set(CAT_EINVAL, "CSRF value too long");
-	if ((err = mac_key(req, key)) < 0)
+	if ((err = mac_key(req->store, key)) < 0)
 		return err;
 	crypto_auth(mac, (const unsigned char *)msg, (size_t)n, key);
 	sodium_bin2hex(hex, 2 * crypto_auth_BYTES + 1, mac, sizeof(mac));
@@ -180,7 +190,7 @@ static int anon_check(struct web_session *ws, struct cat_req *req,
 			   NULL, &n, NULL) != 0 ||
 	    n != sizeof(mac))
 		return 0;
-	if ((err = mac_key(req, key)) < 0)
+	if ((err = mac_key(req->store, key)) < 0)
 		return err;
 	/* the MAC covers "<issued>.<csrf>", which runs up to the last dot */
 	ok = crypto_auth_verify(mac, (const unsigned char *)p,

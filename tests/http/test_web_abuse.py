@@ -16,7 +16,7 @@ import time
 import unittest
 
 from common import ServerCase, add_user_to_demo
-from harness import Browser, Server, csrf_of, db_count, http
+from harness import Browser, Server, csrf_of, db_count, db_snapshot, http
 
 ALPHA = 'BCDFGHJKLMNPQRSTVWXZ'
 
@@ -179,6 +179,9 @@ class AnonymousSessionTest(ServerCase):
 
     def test_anonymous_pages_write_no_session(self):
         before = self.sessions()
+        # nothing at all: not even the signing key, made at start
+        snap = db_snapshot(self.srv.db, skip=None)
+        self.assertEqual(len(snap['server_keys']), 1, snap['server_keys'])
         for i in range(40):
             b = Browser(self.url)
             r = b.get('/device' if i % 2 else '/login')
@@ -188,6 +191,7 @@ class AnonymousSessionTest(ServerCase):
         r = Browser(self.url).get('/device?user_code=BCDF-GHJK')
         self.assertEqual(r.status, 200, r)
         self.assertEqual(self.sessions(), before)
+        self.assertEqual(db_snapshot(self.srv.db, skip=None), snap)
         # a sign-in makes one
         b = Browser(self.url)
         page = b.get('/login')
