@@ -320,16 +320,23 @@ static int consent_page(struct cat_req *req, struct cat_resp *resp,
 	return err;
 }
 
-/* The sign-in form, returning to this authorization request. */
+/* The sign-in form, returning to this authorization request. A request
+ * too long to return to (a scope of 4095 bytes is 12 KiB escaped) is a bad
+ * link, not a failure of the server. */
 static int signin(struct cat_req *req, struct cat_resp *resp, int status,
 		  const struct web_session *ws)
 {
-	struct cat_buf next = CAT_BUF_INIT(WEB_NEXT_MAX);
+	/* one less than WEB_NEXT_MAX: what fits is a path web_local_path
+	 * takes */
+	struct cat_buf next = CAT_BUF_INIT(WEB_NEXT_MAX - 1);
 	int err;
 
 	if ((err = authz_next(&next, req)) == 0)
 		err = web_signin_page(req, resp, status, ws,
 				      cat_buf_cstr(&next), NULL, NULL);
+	else if (err == CAT_ETOOBIG)
+		err = invalid_page(req, resp,
+				   "it is too long to return to after sign-in");
 	cat_buf_release(&next);
 	return err;
 }
