@@ -9,7 +9,7 @@
  * counts within CAT_MAX_HEAD, has an HTTP/1.x request line of a token method
  * and a target of printable ASCII, and header lines that a proxy reads
  * the same way: no folding, names that are tokens, exactly one Host for
- * HTTP/1.1, at most one Authorization and Content-Length (all digits),
+ * HTTP/1.1, at most one Authorization, Cookie and Content-Length (digits),
  * never Content-Length with Transfer-Encoding, and Transfer-Encoding only
  * as "chunked". Input without an empty line yet is never let through.
  */
@@ -49,7 +49,7 @@ static void value_of(const char *line, size_t n, const char **v, size_t *vlen)
 /* What a strict reader sees in a head that was let through. */
 static void check_accepted(const char *buf, size_t len)
 {
-	unsigned hosts = 0, auths = 0, lengths = 0, codings = 0;
+	unsigned hosts = 0, auths = 0, cookies = 0, lengths = 0, codings = 0;
 	const char *line = buf, *nl, *sp1, *sp2, *v;
 	size_t n, i, vlen;
 	int first = 1, http11 = 0;
@@ -95,6 +95,8 @@ static void check_accepted(const char *buf, size_t len)
 				hosts++;
 			if (field_is(line, n, "authorization"))
 				auths++;
+			if (field_is(line, n, "cookie"))
+				cookies++;
 			if (field_is(line, n, "content-length")) {
 				lengths++;
 				FUZZ_CHECK(vlen > 0);
@@ -111,7 +113,7 @@ static void check_accepted(const char *buf, size_t len)
 	}
 	FUZZ_CHECK(!first && line == buf + len);
 	FUZZ_CHECK(http11 ? hosts == 1 : hosts <= 1);
-	FUZZ_CHECK(auths <= 1 && lengths <= 1 && codings <= 1);
+	FUZZ_CHECK(auths <= 1 && cookies <= 1 && lengths <= 1 && codings <= 1);
 	FUZZ_CHECK(!(lengths && codings));
 	FUZZ_CHECK(!codings || http11);
 }
