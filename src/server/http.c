@@ -366,10 +366,16 @@ static enum MHD_Result head_field(void *cls, enum MHD_ValueKind kind,
 static int check_head(struct req_ctx *ctx, struct MHD_Connection *c,
 		      const char *method, const char *version)
 {
+	const union MHD_ConnectionInfo *ci;
 	struct cat_head_check h;
 
 	cat_head_begin(&h, method, ctx->raw_uri, strlen(ctx->raw_uri), version);
 	MHD_get_connection_values_n(c, MHD_HEADER_KIND, head_field, &h);
+	/* the size of the head as received, whitespace and all */
+	if ((ci = MHD_get_connection_info(
+		     c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE)) &&
+	    ci->header_size >= 2)
+		h.size = ci->header_size - 2;
 	ctx->reject_status = cat_head_end(&h);
 	ctx->reject_why = h.why;
 	return ctx->reject_status;

@@ -55,6 +55,44 @@ static int is_target(const char *s, size_t n)
 	return 1;
 }
 
+/* Query parameters in a target: '&'-separated items after the '?'. */
+static size_t query_items(const char *t, size_t n)
+{
+	const char *q = memchr(t, '?', n);
+	size_t i, items = 0;
+
+	if (!q)
+		return 0;
+	for (i = (size_t)(q + 1 - t); i < n; i++)
+		if (t[i] == '&')
+			items++;
+	return items + ((size_t)(q + 1 - t) < n);
+}
+
+/*
+ * libmicrohttpd percent-decodes the path before routing, so an encoded NUL
+ * would end it early and an encoded slash or backslash would add a path
+ * segment: /baas/v1/project/1%2Fenvironment would reach another route.
+ * None of our paths needs either.
+ */
+static int path_ok(const char *t, size_t n)
+{
+	const char *q = memchr(t, '?', n);
+	size_t i, end = q ? (size_t)(q - t) : n;
+
+	for (i = 0; i + 2 < end; i++) {
+		char a = t[i + 1], b = t[i + 2];
+
+		if (t[i] != '%')
+			continue;
+		if ((a == '0' && b == '0') ||
+		    (a == '2' && (b == 'f' || b == 'F')) ||
+		    (a == '5' && (b == 'c' || b == 'C')))
+			return 0;
+	}
+	return 1;
+}
+
 static void fail(struct cat_head_check *h, int status, const char *why)
 {
 	if (!h->status) {
@@ -107,12 +145,21 @@ void cat_head_begin(struct cat_head_check *h, const char *method,
 		fail(h, 400,
 		     "the request target contains spaces, control or "
 		     "non-ASCII bytes");
+	else if (!path_ok(target, target_len))
+		fail(h, 400,
+		     "the path contains an encoded NUL, slash or backslash");
+	else if (query_items(target, target_len) > CAT_MAX_QUERY_PARAMS)
+		fail(h, 413, "too many query parameters (at most 64)");
 }
 
 void cat_head_field(struct cat_head_check *h, const char *name, size_t name_len,
 		    const char *value, size_t value_len)
 {
-	h->size += name_len + 2 + value_len + 2;
+	/* "name:value" CRLF at least; callers that know the exact size
+	 * set it before cat_head_end */
+	h->size += name_len + 1 + value_len + 2;
+	if (++h->fields > CAT_MAX_FIELDS)
+		fail(h, 431, "too many header fields (at most 100)");
 	if (!name || !is_token(name, name_len)) {
 		fail(h, 400,
 		     "a header field name is empty or contains spaces or "
@@ -128,7 +175,15 @@ void cat_head_field(struct cat_head_check *h, const char *name, size_t name_len,
 	} else if (name_is(name, name_len, "authorization")) {
 		h->auths++;
 	} else if (name_is(name, name_len, "cookie")) {
+		size_t i;
+
 		h->cookies++;
+		h->crumbs++;
+		for (i = 0; i < value_len; i++)
+			if (value[i] == ';')
+				h->crumbs++;
+		if (h->crumbs > CAT_MAX_COOKIES)
+			fail(h, 431, "too many cookies (at most 50)");
 	} else if (name_is(name, name_len, "content-length")) {
 		h->lengths++;
 		if (!all_digits(value, value_len))
@@ -263,5 +318,8 @@ int cat_head_scan(struct cat_head_check *h, const char *buf, size_t len)
 	}
 	if (pos != len && !h->status)
 		fail(h, 400, "the request head is malformed");
+	/* the exact size, not the estimate from the parsed fields (which
+	 * counts ": " after every name); cat_head_end adds the empty line */
+	h->size = len - 2;
 	return cat_head_end(h);
 }

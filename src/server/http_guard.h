@@ -19,6 +19,13 @@
  * libmicrohttpd's per-connection memory pool must be comfortably larger so
  * that such a head always reaches us rather than libmicrohttpd's own error. */
 #define CAT_MAX_HEAD (8 * 1024)
+/* libmicrohttpd keeps a record in its pool for every header field, cookie
+ * and query parameter, so their number, not only the head's size, decides
+ * whether a head fits; these bound it (the dispatcher's parameter list holds
+ * CAT_MAX_PARAMS = 64 of query and form together). */
+#define CAT_MAX_FIELDS       100
+#define CAT_MAX_COOKIES      50
+#define CAT_MAX_QUERY_PARAMS 64
 
 struct cat_head_check {
 	int http11;       /* HTTP/1.1 (Host required) rather than 1.0 */
@@ -26,10 +33,12 @@ struct cat_head_check {
 	unsigned hosts;   /* Host fields */
 	unsigned auths;   /* Authorization fields */
 	unsigned cookies; /* Cookie fields */
+	unsigned fields;  /* all header fields */
+	unsigned crumbs;  /* cookies in the Cookie fields */
 	unsigned lengths; /* Content-Length fields */
 	unsigned codings; /* Transfer-Encoding fields */
 	int chunked;      /* the one Transfer-Encoding is exactly "chunked" */
-	int status;       /* first failure: 400, 431 or 501; 0 while fine */
+	int status;       /* first failure: 400, 413, 431, 501; 0 if fine */
 	const char *why;  /* static text for the failure */
 };
 

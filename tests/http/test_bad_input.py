@@ -368,18 +368,21 @@ class BadInputTest(BadInputBase):
             b'c%d=%d' % (i, i) for i in range(n)) + b'\r\n'
         query = lambda n: b'&'.join(b'a%d' % i for i in range(n))
         for label, target, extra, ok in (
-                ('100 header fields', b'/healthz', fields(100), (200,)),
-                ('300 header fields', b'/healthz', fields(300), (200, 431)),
-                ('600 header fields', b'/healthz', fields(600), (200, 431)),
-                ('100 cookies', b'/healthz', cookies(100), (200,)),
-                ('200 cookies', b'/healthz', cookies(200), (200, 431)),
-                ('400 cookies', b'/healthz', cookies(400), (200, 431)),
+                # at most 100 fields and 50 cookies (docs/catalystd.md)
+                ('98 header fields', b'/healthz', fields(98), (200,)),
+                ('100 header fields', b'/healthz', fields(100), (431,)),
+                ('300 header fields', b'/healthz', fields(300), (431,)),
+                ('600 header fields', b'/healthz', fields(600), (431,)),
+                ('50 cookies', b'/healthz', cookies(50), (200,)),
+                ('100 cookies', b'/healthz', cookies(100), (431,)),
+                ('200 cookies', b'/healthz', cookies(200), (431,)),
+                ('400 cookies', b'/healthz', cookies(400), (431,)),
                 ('65 query parameters', b'/healthz?' + query(65), b'',
                  (413,)),
                 ('300 query parameters', b'/healthz?' + query(300), b'',
-                 (400, 413, 414, 431)),
+                 (413,)),
                 ('1000 query parameters', b'/healthz?' + query(1000), b'',
-                 (400, 413, 414, 431))):
+                 (413,))):
             raw = (b'GET ' + target + b' HTTP/1.1\r\nHost: x\r\n' + extra
                    + b'Connection: close\r\n\r\n')
             self.assertLess(len(raw), 8 * 1024)
@@ -1024,12 +1027,16 @@ class AdminBadInputTest(BadInputBase):
         for label, i in (('64 characters', 'a' * 64), ('a space', '%20' + pid),
                          ('a plus', '+' + pid),
                          ('path traversal', '../orgs'),
-                         ('a backslash', '..%5Corgs'),
                          ('empty', ''), ('UTF-8', '%C3%A9'),
                          ('invalid UTF-8', '%C3%28')):
             self.check('unmatched project id: ' + label,
                        '/baas/v1/project/' + i, 404, 'not_found',
                        method='GET', headers=self.h)
+        # an encoded backslash (or slash, or NUL) in a path is refused
+        # before routing: the decoded path would be another one
+        self.check('project id with an encoded backslash',
+                   '/baas/v1/project/..%5Corgs', 400, 'invalid_request',
+                   method='GET', headers=self.h)
         # a project of the demo org under another org's CATALYST-ORG
         self.check('own project, foreign CATALYST-ORG',
                    '/baas/v1/project/' + pid, 404, 'PROJECT_NOT_FOUND',

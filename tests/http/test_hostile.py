@@ -285,6 +285,65 @@ class HeadLimitTest(RefusedHead, ServerCase):
         self.assertRefused(raw, 431)
 
 
+def limit_head(cookie_pad=0, query_pad=0, fields=100, cookies=50,
+               params=64, path=b'/healthz'):
+    """A head with `fields` header fields, `cookies` cookies and `params`
+    query parameters, padded by cookie_pad / query_pad bytes."""
+    q = b'&'.join(b'p%d=v' % i for i in range(params - 1))
+    q += b'&p%d=' % (params - 1) + b'v' * query_pad
+    line = b'GET ' + path + b'?' + q + b' HTTP/1.1\r\n'
+    fs = [b'Host: x', b'Cookie: ' + b'; '.join(
+        b'c%d=v' % i for i in range(cookies - 1))
+        + b'; c%d=' % (cookies - 1) + b'w' * cookie_pad]
+    while len(fs) < fields - 1:
+        fs.append(b'X%d:' % len(fs))
+    fs.append(b'Connection: close')
+    return line + b''.join(f + b'\r\n' for f in fs) + b'\r\n'
+
+
+class ItemLimitTest(RefusedHead, ServerCase):
+    """libmicrohttpd keeps a record per field, cookie and query parameter in
+    a fixed pool: heads at every limit at once must still reach catalystd
+    (first and later requests), and one item more gets our JSON answer."""
+
+    def test_heads_at_every_limit_are_served(self):
+        pad = 8 * 1024 - len(limit_head())
+        for cp, qp in ((pad, 0), (0, pad), (pad // 2, pad - pad // 2)):
+            raw = limit_head(cp, qp)
+            self.assertEqual(len(raw), 8 * 1024)
+            for prefix in (b'', HEALTHZ):
+                with self.subTest(cookie_pad=cp, query_pad=qp,
+                                  kept_alive=bool(prefix)):
+                    data, _ = exchange(self.srv.port, prefix + raw)
+                    self.assertEqual([r[0] for r in responses(data)],
+                                     [200] * (2 if prefix else 1))
+
+    def test_one_item_more_is_refused(self):
+        for what, raw, st in (
+                ('fields', limit_head(fields=101), 431),
+                ('cookies', limit_head(cookies=51), 431),
+                ('query parameters', limit_head(params=65), 413)):
+            for prefix in (b'', HEALTHZ):
+                with self.subTest(what, kept_alive=bool(prefix)):
+                    self.assertRefused(raw, st, prefix=prefix)
+
+    def test_encoded_nul_and_slash_in_the_path(self):
+        for path in (b'/healthz%00', b'/healthz%00.json',
+                     b'/baas/v1/project/1%2Fenvironment',
+                     b'/baas/v1/project/1%2fenvironment',
+                     b'/oauth/user%5Cinfo', b'/%2e%2e%2Fhealthz'):
+            for prefix in (b'', HEALTHZ):
+                with self.subTest(path=path, kept_alive=bool(prefix)):
+                    self.assertRefused(b'GET ' + path + b' HTTP/1.1\r\n'
+                                       b'Host: x\r\n\r\n', 400,
+                                       admin=path.startswith(b'/baas/'),
+                                       prefix=prefix)
+        # in the query they are data, checked by the parameter parser
+        data, _ = exchange(self.srv.port, b'GET /healthz?a=%2F HTTP/1.1\r\n'
+                           b'Host: x\r\nConnection: close\r\n\r\n')
+        self.assertEqual(responses(data)[0][0], 200)
+
+
 class LeakTest(ServerCase):
     """Finding 1: nothing allocated for a request outlives its connection,
     even when libmicrohttpd refuses the request before any handler runs."""
