@@ -221,6 +221,12 @@ static int authz_check(struct cat_req *req, struct cat_resp *resp,
 	if (a->code_challenge && !challenge_ok(a->code_challenge))
 		return redirect_back(resp, a, NULL, "invalid_request",
 				     "code_challenge is malformed");
+	/* a public client has no secret: only PKCE ties the code to it, so
+	 * a code it could never redeem is not issued (RFC 9700 §2.1.1) */
+	if (a->client.is_public && !a->code_challenge)
+		return redirect_back(resp, a, NULL, "invalid_request",
+				     "a public client must send a "
+				     "code_challenge (PKCE S256)");
 	if (a->scope && strlen(a->scope) > CAT_SCOPE_MAX)
 		return redirect_back(resp, a, NULL, "invalid_scope",
 				     "scope is too long");

@@ -359,9 +359,19 @@ class PublicClientTest(ClientAuthCase):
         cid = self.pub_web[0]
         fields = {'grant_type': 'authorization_code', 'client_id': cid,
                   'redirect_uri': REDIRECT}
-        st, _, body = self.token_post(dict(fields,
-                                           code=self.auth_code(cid)))
-        self.assertOAuthError((st, body), 400, 'invalid_grant')
+        # no code is issued without a challenge: the authorization request
+        # itself goes back to the client with invalid_request
+        r = self.browser().get(self.url + '/oauth/v2/auth?' +
+                               urllib.parse.urlencode({
+                                   'client_id': cid, 'scope': CLI_SCOPES,
+                                   'response_type': 'code',
+                                   'redirect_uri': REDIRECT, 'state': 's0'}))
+        self.assertIn(r.status, (302, 303), r)
+        back = urllib.parse.urlsplit(r.location)
+        q = urllib.parse.parse_qs(back.query)
+        self.assertEqual(q.get('error'), ['invalid_request'], back)
+        self.assertNotIn('code', q)
+        self.assertEqual(q.get('state'), ['s0'])
         verifier, challenge = pkce_pair()
         code = self.auth_code(cid, challenge, 's2')
         st, _, body = self.token_post(dict(fields, code=code,
