@@ -4,14 +4,16 @@
  * it, as the connection gate does. The input is what a client sends.
  *
  * Checked: the head length is the first empty line (LF LF or LF CR LF);
- * a verdict is 0 or one of 400, 431, 501 and says why;
+ * a verdict is 0 or one of 400, 413, 431, 501 and says why;
  * a head that is let through holds no NUL, bare CR or other control byte,
  * counts within CAT_MAX_HEAD, has an HTTP/1.x request line of a token method
  * and a target of printable ASCII, and header lines that a proxy reads
  * the same way: no folding, names that are tokens, exactly one Host for
  * HTTP/1.1, at most one Authorization, Cookie and Content-Length (digits),
  * never Content-Length with Transfer-Encoding, and Transfer-Encoding only
- * as "chunked". Input without an empty line yet is never let through.
+ * as "chunked"; at most CAT_MAX_FIELDS fields, CAT_MAX_COOKIES cookies and
+ * CAT_MAX_QUERY_PARAMS query parameters; no %00, %2F or %5C in the path.
+ * Input without an empty line yet is never let through.
  */
 #include "fuzz.h"
 
@@ -50,6 +52,7 @@ static void value_of(const char *line, size_t n, const char **v, size_t *vlen)
 static void check_accepted(const char *buf, size_t len)
 {
 	unsigned hosts = 0, auths = 0, cookies = 0, lengths = 0, codings = 0;
+	unsigned fields = 0, crumbs = 0, params = 0;
 	const char *line = buf, *nl, *sp1, *sp2, *v;
 	size_t n, i, vlen;
 	int first = 1, http11 = 0;
@@ -77,6 +80,21 @@ static void check_accepted(const char *buf, size_t len)
 				FUZZ_CHECK((unsigned char)*v > 0x20 &&
 					   (unsigned char)*v < 0x7f);
 			FUZZ_CHECK(line + n - (sp2 + 1) == 8);
+			for (v = sp1 + 1; v < sp2 && *v != '?'; v++)
+				FUZZ_CHECK(!(v[0] == '%' && v + 2 < sp2 &&
+					     ((v[1] == '0' && v[2] == '0') ||
+					      (v[1] == '2' &&
+					       (v[2] | 0x20) == 'f') ||
+					      (v[1] == '5' &&
+					       (v[2] | 0x20) == 'c'))));
+			if (v < sp2) {
+				params = 1;
+				for (v++; v < sp2; v++)
+					params += *v == '&';
+				if (v[-1] == '?')
+					params = 0;
+			}
+			FUZZ_CHECK(params <= CAT_MAX_QUERY_PARAMS);
 			http11 = memcmp(sp2 + 1, "HTTP/1.1", 8) == 0;
 			FUZZ_CHECK(http11 ||
 				   memcmp(sp2 + 1, "HTTP/1.0", 8) == 0);
@@ -88,6 +106,7 @@ static void check_accepted(const char *buf, size_t len)
 			const char *colon = memchr(line, ':', n);
 
 			FUZZ_CHECK(colon && colon > line);
+			FUZZ_CHECK(++fields <= CAT_MAX_FIELDS);
 			for (v = line; v < colon; v++)
 				FUZZ_CHECK(tchar((unsigned char)*v));
 			value_of(line, n, &v, &vlen);
@@ -95,8 +114,13 @@ static void check_accepted(const char *buf, size_t len)
 				hosts++;
 			if (field_is(line, n, "authorization"))
 				auths++;
-			if (field_is(line, n, "cookie"))
+			if (field_is(line, n, "cookie")) {
 				cookies++;
+				crumbs++;
+				for (i = 0; i < vlen; i++)
+					crumbs += v[i] == ';';
+				FUZZ_CHECK(crumbs <= CAT_MAX_COOKIES);
+			}
 			if (field_is(line, n, "content-length")) {
 				lengths++;
 				FUZZ_CHECK(vlen > 0);
@@ -151,7 +175,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * which the scan must refuse */
 	st = cat_head_scan(&h, buf, len ? len : size);
 	FUZZ_CHECK(st == h.status);
-	FUZZ_CHECK(st == 0 || st == 400 || st == 431 || st == 501);
+	FUZZ_CHECK(st == 0 || st == 400 || st == 413 || st == 431 || st == 501);
 	FUZZ_CHECK(!st == !h.why);
 	if (st == 0) {
 		FUZZ_CHECK(len != 0);
