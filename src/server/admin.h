@@ -12,7 +12,9 @@ int cmd_org_add(int argc, char **argv);
 int cmd_project_add(int argc, char **argv);
 int cmd_client_add(int argc, char **argv);
 
-/* The default --db of every command (creates ./var). */
-const char *cat_admin_db_default(void);
+/* The --db of a command given none: the config file's (config, or the
+ * default file when it exists), else ./var/catalyst.db (creating ./var).
+ * NULL after printing why when the config file is bad. */
+const char *cat_admin_db_default(const char *config);
 
 #endif

@@ -20,6 +20,7 @@ int adm_parse_opts(int argc, char **argv, const struct option *opts,
 		   const char *usage, struct common_opts *co, opt_fn fn,
 		   void *o)
 {
+	const char *config = NULL;
 	int c, err;
 
 	optind = 1;
@@ -31,6 +32,9 @@ int adm_parse_opts(int argc, char **argv, const struct option *opts,
 			return HELP_SHOWN;
 		case O_DB:
 			co->db = optarg;
+			break;
+		case O_CONFIG:
+			config = optarg;
 			break;
 		case O_JSON:
 			co->json = 1;
@@ -60,8 +64,8 @@ int adm_parse_opts(int argc, char **argv, const struct option *opts,
 			argv[optind], usage);
 		return EXIT_USAGE;
 	}
-	if (!co->db)
-		co->db = cat_admin_db_default();
+	if (!co->db && !(co->db = cat_admin_db_default(config)))
+		return EXIT_USAGE;
 	return 0;
 }
 

@@ -22,6 +22,7 @@ enum {
 	O_HELP = 256,
 	O_DB,
 	O_JSON,
+	O_CONFIG,
 	O_EMAIL,
 	O_FIRST,
 	O_LAST,
@@ -41,6 +42,7 @@ enum {
 #define COMMON_OPTS                                                            \
 	{ "help", no_argument, NULL, O_HELP },                                 \
 		{ "db", required_argument, NULL, O_DB },                       \
+		{ "config", required_argument, NULL, O_CONFIG },               \
 	{                                                                      \
 		"json", no_argument, NULL, O_JSON                              \
 	}
@@ -48,6 +50,9 @@ enum {
 #define COMMON_USAGE                                                           \
 	"  --db URL            SQLite file (default ./var/catalyst.db) or\n"   \
 	"                      postgres://...\n"                               \
+	"  --config FILE       take --db from FILE (default\n"                 \
+	"                      /etc/catalystd/catalystd.conf when it "         \
+	"exists)\n"                                                            \
 	"  --json              print the result as JSON\n"
 
 struct common_opts {

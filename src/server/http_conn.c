@@ -41,7 +41,15 @@ static unsigned addr_key(const struct sockaddr *sa, unsigned char out[16])
 		return 4;
 	}
 	if (sa && sa->sa_family == AF_INET6) {
-		memcpy(out, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+		const struct in6_addr *a6 =
+			&((const struct sockaddr_in6 *)sa)->sin6_addr;
+
+		/* an IPv4 client of a dual-stack socket counts as itself */
+		if (IN6_IS_ADDR_V4MAPPED(a6)) {
+			memcpy(out, &a6->s6_addr[12], 4);
+			return 4;
+		}
+		memcpy(out, a6, 16);
 		return 16;
 	}
 	return 0;

@@ -36,7 +36,9 @@ struct pend {
 struct cat_gate {
 	struct cat_server *srv;
 	struct MHD_Daemon *daemon;
-	int listen_fd, ep, wake[2];
+	int *listen_fd; /* epoll tells them apart by the address of each */
+	size_t nlisten;
+	int ep, wake[2];
 	pthread_t thread;
 	struct pend *head;
 	unsigned count;
@@ -185,14 +187,14 @@ static void pend_read(struct cat_gate *g, struct pend *p)
 		pend_drop(g, p);
 }
 
-static void gate_accept(struct cat_gate *g)
+static void gate_accept(struct cat_gate *g, int listen_fd)
 {
 	for (;;) {
 		struct pend *p;
 		struct epoll_event ev = { 0 };
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
-		int fd = accept4(g->listen_fd, (struct sockaddr *)&ss, &sl,
+		int fd = accept4(listen_fd, (struct sockaddr *)&ss, &sl,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
@@ -258,10 +260,22 @@ static void gate_expire(struct cat_gate *g)
 	}
 }
 
+/* The listening socket an event is about, or NULL for a connection's. */
+static int *gate_listener(struct cat_gate *g, void *ptr)
+{
+	size_t i;
+
+	for (i = 0; i < g->nlisten; i++)
+		if (ptr == &g->listen_fd[i])
+			return &g->listen_fd[i];
+	return NULL;
+}
+
 static void *gate_main(void *arg)
 {
 	struct cat_gate *g = arg;
 	struct epoll_event evs[64];
+	int *lfd;
 
 	for (;;) {
 		int i, n = epoll_wait(g->ep, evs, 64, 250);
@@ -269,8 +283,8 @@ static void *gate_main(void *arg)
 		for (i = 0; i < n; i++) {
 			if (evs[i].data.ptr == &g->wake)
 				return NULL;
-			if (evs[i].data.ptr == g)
-				gate_accept(g);
+			if ((lfd = gate_listener(g, evs[i].data.ptr)))
+				gate_accept(g, *lfd);
 			else
 				pend_read(g, evs[i].data.ptr);
 		}
@@ -278,25 +292,37 @@ static void *gate_main(void *arg)
 	}
 }
 
+static void close_all(const int *fds, size_t n)
+{
+	while (n > 0)
+		close(fds[--n]);
+}
+
 int cat_gate_start(struct cat_gate **out, struct cat_server *srv,
-		   struct MHD_Daemon *d, int listen_fd)
+		   struct MHD_Daemon *d, const int *listen_fds, size_t n)
 {
 	struct cat_gate *g = calloc(1, sizeof(*g));
 	struct epoll_event ev = { .events = EPOLLIN };
+	size_t i;
 
 	*out = NULL;
 	if (!g)
 		goto fail;
+	g->ep = g->wake[0] = g->wake[1] = -1;
+	if (!(g->listen_fd = calloc(n, sizeof(*g->listen_fd))))
+		goto fail;
 	g->srv = srv;
 	g->daemon = d;
-	g->listen_fd = listen_fd;
-	g->wake[0] = g->wake[1] = -1;
+	memcpy(g->listen_fd, listen_fds, n * sizeof(*listen_fds));
+	g->nlisten = n;
 	if ((g->ep = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
 	    pipe2(g->wake, O_CLOEXEC | O_NONBLOCK) < 0)
 		goto fail;
-	ev.data.ptr = g;
-	if (epoll_ctl(g->ep, EPOLL_CTL_ADD, listen_fd, &ev) < 0)
-		goto fail;
+	for (i = 0; i < n; i++) {
+		ev.data.ptr = &g->listen_fd[i];
+		if (epoll_ctl(g->ep, EPOLL_CTL_ADD, g->listen_fd[i], &ev) < 0)
+			goto fail;
+	}
 	ev.data.ptr = &g->wake;
 	if (epoll_ctl(g->ep, EPOLL_CTL_ADD, g->wake[0], &ev) < 0 ||
 	    pthread_create(&g->thread, NULL, gate_main, g) != 0)
@@ -313,9 +339,10 @@ fail:
 			close(g->wake[0]);
 			close(g->wake[1]);
 		}
+		free(g->listen_fd);
 		free(g);
 	}
-	close(listen_fd);
+	close_all(listen_fds, n);
 	return -1;
 }
 
@@ -327,7 +354,8 @@ void cat_gate_stop(struct cat_gate *g)
 	pthread_join(g->thread, NULL);
 	while (g->head)
 		pend_drop(g, g->head);
-	close(g->listen_fd);
+	close_all(g->listen_fd, g->nlisten);
+	free(g->listen_fd);
 	close(g->ep);
 	close(g->wake[0]);
 	close(g->wake[1]);

@@ -16,15 +16,18 @@
 #ifndef CAT_HTTP_GATE_H
 #define CAT_HTTP_GATE_H
 
+#include <stddef.h>
+
 #include <microhttpd.h>
 
 struct cat_server;
 struct cat_gate;
 
-/* Starts the gate thread accepting on listen_fd (listening, taken over)
+/* Starts the gate thread accepting on the n listening sockets of
+ * listen_fds (taken over: closed by cat_gate_stop, or here on failure)
  * for daemon d. -1 with a message on stderr when it cannot start. */
 int cat_gate_start(struct cat_gate **out, struct cat_server *srv,
-		   struct MHD_Daemon *d, int listen_fd);
+		   struct MHD_Daemon *d, const int *listen_fds, size_t n);
 /* Stops accepting, drops the connections still at the gate, frees it. */
 void cat_gate_stop(struct cat_gate *g);
 

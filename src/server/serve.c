@@ -42,14 +42,21 @@ int64_t cat_now(void)
 
 void cat_sockaddr_str(char *out, size_t n, const struct sockaddr *sa)
 {
+	const struct in6_addr *a6;
+
 	out[0] = '\0';
-	if (sa->sa_family == AF_INET)
+	if (sa->sa_family == AF_INET) {
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
 			  out, (socklen_t)n);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6,
-			  &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
-			  (socklen_t)n);
+	} else if (sa->sa_family == AF_INET6) {
+		a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+		/* an IPv4 client of a dual-stack socket is the same client
+		 * as on an IPv4 one, for the logs and the rate limits */
+		if (IN6_IS_ADDR_V4MAPPED(a6))
+			inet_ntop(AF_INET, &a6->s6_addr[12], out, (socklen_t)n);
+		else
+			inet_ntop(AF_INET6, a6, out, (socklen_t)n);
+	}
 }
 
 struct cat_store *cat_server_store(struct cat_server *srv)
@@ -138,8 +145,10 @@ static int write_port_file(const char *path, int port)
 	char tmp[600];
 	FILE *f;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
 		return -1;
+	}
 	if (!(f = fopen(tmp, "w")))
 		return -1;
 	fprintf(f, "%d\n", port);
@@ -148,22 +157,49 @@ static int write_port_file(const char *path, int port)
 	return rename(tmp, path);
 }
 
-/* A listening, non-blocking socket on addr; -1 with errno set. */
-static int listen_on(const struct sockaddr_in *addr)
+/* A listening, non-blocking socket on l, its bound port in *port; -1 with
+ * errno set. */
+static int listen_on(const struct cat_listen *l, int *port)
 {
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int one = 1, saved;
+	const struct sockaddr *sa = (const struct sockaddr *)&l->addr;
+	struct sockaddr_storage bound;
+	socklen_t len = sizeof(bound);
+	int fd = socket(sa->sa_family,
+			SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int one = 1, zero = 0, saved;
 
 	if (fd < 0)
 		return -1;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0 &&
-	    bind(fd, (const struct sockaddr *)addr, sizeof(*addr)) == 0 &&
-	    listen(fd, 1024) == 0)
-		return fd;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+		goto fail;
+	/* [::] takes IPv4 too, whatever net.ipv6.bindv6only says */
+	if (sa->sa_family == AF_INET6 &&
+	    IN6_IS_ADDR_UNSPECIFIED(
+		    &((const struct sockaddr_in6 *)sa)->sin6_addr) &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0)
+		goto fail;
+	if (bind(fd, sa, l->addr_len) < 0 || listen(fd, 1024) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&bound, &len) < 0)
+		goto fail;
+	*port = ntohs(bound.ss_family == AF_INET6
+			      ? ((struct sockaddr_in6 *)&bound)->sin6_port
+			      : ((struct sockaddr_in *)&bound)->sin_port);
+	return fd;
+fail:
 	saved = errno;
 	close(fd);
 	errno = saved;
 	return -1;
+}
+
+/* The port a listener asked for (0: any). */
+static int wanted_port(const struct cat_listen *l)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)&l->addr;
+
+	return ntohs(sa->sa_family == AF_INET6
+			     ? ((const struct sockaddr_in6 *)sa)->sin6_port
+			     : ((const struct sockaddr_in *)sa)->sin_port);
 }
 
 int cat_serve(struct cat_server_config *cfg)
@@ -174,10 +210,11 @@ int cat_serve(struct cat_server_config *cfg)
 	struct MHD_Daemon *d = NULL;
 	struct cat_gate *gate = NULL;
 	struct cat_store *s = NULL;
-	struct sockaddr_in addr;
-	socklen_t addr_len = sizeof(addr);
+	int lfds[CAT_MAX_LISTEN], ports[CAT_MAX_LISTEN];
+	char where[CAT_MAX_LISTEN * 72] = "";
+	size_t i, nlfd = 0;
 	sigset_t sigs;
-	int sig = 0, port, threads, rc = 1, purge_started = 0, lfd = -1;
+	int sig = 0, threads, rc = 1, purge_started = 0;
 
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = *cfg;
@@ -187,22 +224,13 @@ int cat_serve(struct cat_server_config *cfg)
 	/* migrate before serving, so no request ever sees an old schema */
 	if (cat_store_open(&s, cfg->db_url) < 0 || cat_store_migrate(s) < 0 ||
 	    cat_web_key_init(s) < 0) {
-		fprintf(stderr, "catalystd: cannot open store: %s\n",
+		fprintf(stderr, "catalystd: --db: cannot open the store: %s\n",
 			cat_error_last());
 		cat_store_close(s);
 		return 1;
 	}
 	cat_store_close(s);
 
-	memset(&addr, 0, sizeof(addr));
-	addr.sin_family = AF_INET;
-	addr.sin_port = htons((uint16_t)cfg->port);
-	if (inet_pton(AF_INET, cfg->listen_addr, &addr.sin_addr) != 1) {
-		fprintf(stderr,
-			"catalystd: --listen '%s' is not an IPv4 address\n",
-			cfg->listen_addr);
-		return 1;
-	}
 	threads = cfg->threads > 0 ? cfg->threads
 				   : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (threads < 1)
@@ -216,13 +244,21 @@ int cat_serve(struct cat_server_config *cfg)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if ((lfd = listen_on(&addr)) < 0 ||
-	    getsockname(lfd, (struct sockaddr *)&addr, &addr_len) < 0) {
-		fprintf(stderr, "catalystd: cannot listen on %s:%d: %s\n",
-			cfg->listen_addr, cfg->port, strerror(errno));
-		goto done;
+	for (i = 0; i < (size_t)cfg->nlisten; i++) {
+		const struct cat_listen *l = &cfg->listen[i];
+		size_t used = strlen(where);
+
+		if ((lfds[nlfd] = listen_on(l, &ports[i])) < 0) {
+			fprintf(stderr,
+				"catalystd: --listen %s:%d: cannot listen: "
+				"%s\n",
+				l->host, wanted_port(l), strerror(errno));
+			goto done;
+		}
+		nlfd++;
+		snprintf(where + used, sizeof(where) - used, "%s%s:%d",
+			 i ? ", " : "", l->host, ports[i]);
 	}
-	port = ntohs(addr.sin_port);
 	/* the gate (http_gate.c) accepts and hands connections over */
 	d = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
@@ -247,31 +283,32 @@ int cat_serve(struct cat_server_config *cfg)
 			strerror(errno));
 		goto done;
 	}
-	srv.cfg.port = port;
+	srv.cfg.port = ports[0];
+	/* serve_cmd.c refuses a wildcard first address without it */
 	if (!srv.cfg.public_url[0])
 		snprintf(srv.cfg.public_url, sizeof(srv.cfg.public_url),
-			 "http://%s:%d", cfg->listen_addr, port);
-	if (cfg->port_file[0] && write_port_file(cfg->port_file, port) < 0) {
-		fprintf(stderr, "catalystd: cannot write port file '%s'\n",
-			cfg->port_file);
+			 "http://%s:%d", cfg->listen[0].host, ports[0]);
+	if (cfg->port_file[0] &&
+	    write_port_file(cfg->port_file, ports[0]) < 0) {
+		fprintf(stderr, "catalystd: --port-file %s: cannot write: %s\n",
+			cfg->port_file, strerror(errno));
 		goto done;
 	}
 	if (cat_conn_reaper_start() < 0) {
 		fprintf(stderr, "catalystd: cannot start a thread\n");
 		goto done;
 	}
-	if (cat_gate_start(&gate, &srv, d, lfd) < 0) {
-		lfd = -1; /* closed by the gate */
+	if (cat_gate_start(&gate, &srv, d, lfds, nlfd) < 0) {
+		nlfd = 0; /* closed by the gate */
 		goto done;
 	}
-	lfd = -1;
+	nlfd = 0;
 	purger.srv = &srv;
 	if (pthread_create(&purger.thread, NULL, purge_main, &purger) == 0)
 		purge_started = 1;
-	cat_log_info(
-		"catalystd listening on %s:%d (dc %s, %d threads, store %s)",
-		cfg->listen_addr, port, cfg->dc, threads,
-		cat_store_backend_for(cfg->db_url)->name);
+	cat_log_info("catalystd listening on %s (dc %s, %d threads, store %s)",
+		     where, cfg->dc, threads,
+		     cat_store_backend_for(cfg->db_url)->name);
 	cat_log_info("verification page: %s/device", srv.cfg.public_url);
 
 	do {
@@ -283,8 +320,8 @@ int cat_serve(struct cat_server_config *cfg)
 done:
 	/* stop accepting, then let the workers finish what they hold */
 	cat_gate_stop(gate);
-	if (lfd >= 0)
-		close(lfd);
+	while (nlfd > 0)
+		close(lfds[--nlfd]);
 	if (d)
 		MHD_stop_daemon(d);
 	cat_conn_reaper_stop();

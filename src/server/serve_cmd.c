@@ -1,38 +1,56 @@
 /*
- * Option parsing for `catalystd serve` and `catalystd migrate`. The
- * defaults give a working single-machine server: 127.0.0.1:8080, DC us,
- * SQLite file ./var/catalyst.db.
+ * Option parsing for `catalystd serve`, and the config file every catalystd
+ * command reads. The defaults give a working single-machine server:
+ * 127.0.0.1:8080, DC us, SQLite file ./var/catalyst.db.
+ *
+ * A flag and its config file key share one table (serve_opts) and one
+ * parser (serve_apply); the file is applied first, so the command line
+ * wins.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "admin.h"
+#include "config_file.h"
 #include "dc.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
 #include "banned.h"
 
-#define DEFAULT_DB "./var/catalyst.db"
+#define DEFAULT_DB     "./var/catalyst.db"
+#define DEFAULT_LISTEN "127.0.0.1:8080"
+#define USAGE_ERR      129
 
 static const char serve_usage[] =
 	"usage: catalystd serve [options]\n"
 	"\n"
-	"  --listen ADDR[:PORT]   address to listen on (default "
-	"127.0.0.1:8080;\n"
-	"                         port 0 picks a free port)\n"
+	"  --config FILE          read options from FILE "
+	"(default " CAT_CONFIG_DEFAULT "\n"
+	"                         when it exists); flags win over it\n"
+	"  --listen ADDR[:PORT]   address to listen on (default " DEFAULT_LISTEN
+	");\n"
+	"                         IPv6 in brackets: [::1]:8080, [::]:8080 "
+	"(also\n"
+	"                         takes IPv4); port 0 picks a free one; "
+	"repeat it\n"
+	"                         to listen on several\n"
 	"  --dc CODE              data center served: us eu in au ca sa jp ae "
 	"(default us)\n"
 	"  --db URL               SQLite file (default " DEFAULT_DB
 	") or postgres://...\n"
 	"  --public-url URL       external base URL used in verification "
 	"links\n"
-	"                         (default http://ADDR:PORT)\n"
+	"                         (default http://ADDR:PORT of the first "
+	"--listen;\n"
+	"                         required when that is 0.0.0.0 or [::])\n"
 	"  --log-level LEVEL      error, warn, info (default) or debug\n"
 	"  --threads N            worker threads (default: one per core)\n"
 	"  --db-pool N            at most N store connections for requests: "
@@ -45,7 +63,7 @@ static const char serve_usage[] =
 	"  --access-ttl SECONDS   lifetime of access tokens (default 3600)\n"
 	"  --secure-cookies       mark cookies Secure (behind a TLS proxy)\n"
 	"  --trust-proxy          take client addresses from X-Forwarded-For\n"
-	"  --port-file PATH       write the bound port to PATH once "
+	"  --port-file PATH       write the first listener's port to PATH once "
 	"listening\n"
 	"  --request-timeout SECONDS  a connection must deliver each whole "
 	"request\n"
@@ -69,19 +87,93 @@ static const char serve_usage[] =
 	"  --code-limit-account N   wrong device codes per account in 5 "
 	"minutes (20)\n"
 	"  --code-limit-global N  wrong device codes of everyone in 5 minutes\n"
-	"                         (default 1000)\n";
+	"                         (default 1000)\n"
+	"\n"
+	"Config file: one 'key = value' per line, the keys being these flags "
+	"without\n"
+	"their dashes (listen = [::]:8080, trust-proxy = true); '#' starts a "
+	"comment line.\n";
 
-/* Parses a positive integer option; -1 when not a number in [min, max]. */
-static long parse_num(const char *s, long min, long max)
+enum {
+	O_LISTEN = 256,
+	O_DC,
+	O_DB,
+	O_PUBLIC,
+	O_LOG,
+	O_THREADS,
+	O_DTTL,
+	O_DINT,
+	O_ATTL,
+	O_SECURE,
+	O_PROXY,
+	O_PORTFILE,
+	O_POOL,
+	O_LOGIN_HASHES,
+	O_LOGIN_ADDR,
+	O_LOGIN_ACCOUNT,
+	O_CODE_ACCOUNT,
+	O_CODE_GLOBAL,
+	O_REQ_TIMEOUT,
+	O_CONNS_PER_IP,
+	O_MAX_CONNS,
+	O_CONFIG,
+	O_HELP
+};
+
+static const struct option serve_opts[] = {
+	{ "listen", required_argument, NULL, O_LISTEN },
+	{ "dc", required_argument, NULL, O_DC },
+	{ "db", required_argument, NULL, O_DB },
+	{ "public-url", required_argument, NULL, O_PUBLIC },
+	{ "log-level", required_argument, NULL, O_LOG },
+	{ "threads", required_argument, NULL, O_THREADS },
+	{ "device-ttl", required_argument, NULL, O_DTTL },
+	{ "device-interval", required_argument, NULL, O_DINT },
+	{ "access-ttl", required_argument, NULL, O_ATTL },
+	{ "secure-cookies", no_argument, NULL, O_SECURE },
+	{ "trust-proxy", no_argument, NULL, O_PROXY },
+	{ "port-file", required_argument, NULL, O_PORTFILE },
+	{ "db-pool", required_argument, NULL, O_POOL },
+	{ "login-hashes", required_argument, NULL, O_LOGIN_HASHES },
+	{ "login-limit-addr", required_argument, NULL, O_LOGIN_ADDR },
+	{ "login-limit-account", required_argument, NULL, O_LOGIN_ACCOUNT },
+	{ "code-limit-account", required_argument, NULL, O_CODE_ACCOUNT },
+	{ "code-limit-global", required_argument, NULL, O_CODE_GLOBAL },
+	{ "request-timeout", required_argument, NULL, O_REQ_TIMEOUT },
+	{ "max-conns-per-ip", required_argument, NULL, O_CONNS_PER_IP },
+	{ "max-connections", required_argument, NULL, O_MAX_CONNS },
+	{ "config", required_argument, NULL, O_CONFIG },
+	{ "help", no_argument, NULL, O_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+enum source { SRC_DEFAULT, SRC_FILE, SRC_ARGS };
+
+struct serve_parse {
+	struct cat_server_config cfg;
+	long pool;
+	enum source src;        /* of the options being applied */
+	enum source listen_src; /* of the addresses in cfg.listen */
+};
+
+static void serve_defaults(struct serve_parse *sp)
 {
-	char *end;
-	long v;
+	static const struct cat_server_config dflt = {
+		.dc = "us",
+		.db_url = DEFAULT_DB,
+		.device_ttl = 300,
+		.device_interval = 5,
+		.access_ttl = 3600,
+		.code_ttl = 120,
+		.session_ttl = 3600,
+		.request_timeout = 10,
+		/* decided once --trust-proxy is known */
+		.max_conns_per_ip = -1,
+		.max_connections = 4096,
+	};
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return -1;
-	return v;
+	memset(sp, 0, sizeof(*sp));
+	sp->cfg = dflt;
 }
 
 /* Makes sure the directory of a default SQLite path exists. */
@@ -91,270 +183,373 @@ static void ensure_var_dir(const char *db)
 		mkdir("./var", 0700);
 }
 
-static int parse_listen(struct cat_server_config *cfg, const char *arg)
+static int num_opt(const char *label, const char *arg, long min, long max,
+		   int *out)
 {
-	const char *colon = strrchr(arg, ':');
-	size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
-	long port;
+	char *end;
+	long v;
 
-	if (n == 0 || n >= sizeof(cfg->listen_addr))
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < min || v > max) {
+		fprintf(stderr,
+			"catalystd: %s wants a number from %ld to %ld, got "
+			"'%s'\n",
+			label, min, max, arg);
 		return -1;
-	memcpy(cfg->listen_addr, arg, n);
-	cfg->listen_addr[n] = '\0';
-	if (colon) {
-		if ((port = parse_num(colon + 1, 0, 65535)) < 0)
+	}
+	*out = (int)v;
+	return 0;
+}
+
+static int str_opt(const char *label, const char *arg, char *dst, size_t n)
+{
+	size_t len = strlen(arg);
+
+	if (len >= n) {
+		fprintf(stderr,
+			"catalystd: %s is too long (at most %zu bytes)\n",
+			label, n - 1);
+		return -1;
+	}
+	memcpy(dst, arg, len + 1);
+	return 0;
+}
+
+/*
+ * ADDR[:PORT] with an IPv4 address, or [IPv6][:PORT]: addresses only, so
+ * that what is bound is what the operator wrote.
+ */
+static int parse_listen(struct cat_listen *l, const char *arg)
+{
+	const char *host = arg, *port = NULL, *close;
+	char buf[INET6_ADDRSTRLEN];
+	size_t n;
+	int p = 8080;
+	char *end;
+	long v;
+
+	memset(l, 0, sizeof(*l));
+	if (*arg == '[') {
+		if (!(close = strchr(arg, ']')))
 			return -1;
-		cfg->port = (int)port;
+		host = arg + 1;
+		n = (size_t)(close - host);
+		if (close[1] == ':')
+			port = close + 2;
+		else if (close[1])
+			return -1;
+	} else {
+		const char *colon = strchr(arg, ':');
+
+		/* an IPv6 address without brackets: its last group would
+		 * pass for a port */
+		if (colon && strchr(colon + 1, ':'))
+			return -1;
+		n = colon ? (size_t)(colon - arg) : strlen(arg);
+		if (colon)
+			port = colon + 1;
+	}
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, host, n);
+	buf[n] = '\0';
+	if (port) {
+		errno = 0;
+		v = strtol(port, &end, 10);
+		if (errno || end == port || *end || v < 0 || v > 65535)
+			return -1;
+		p = (int)v;
+	}
+	if (*arg == '[') {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&l->addr;
+
+		if (inet_pton(AF_INET6, buf, &a->sin6_addr) != 1)
+			return -1;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((uint16_t)p);
+		l->addr_len = sizeof(*a);
+		snprintf(l->host, sizeof(l->host), "[%s]", buf);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&l->addr;
+
+		if (inet_pton(AF_INET, buf, &a->sin_addr) != 1)
+			return -1;
+		a->sin_family = AF_INET;
+		a->sin_port = htons((uint16_t)p);
+		l->addr_len = sizeof(*a);
+		snprintf(l->host, sizeof(l->host), "%s", buf);
 	}
 	return 0;
 }
 
-static int set_str(char *dst, size_t n, const char *src, const char *what)
+static int add_listen(struct serve_parse *sp, const char *label,
+		      const char *arg)
 {
-	if (strlen(src) >= n) {
-		fprintf(stderr, "catalystd: %s is too long\n", what);
+	struct cat_server_config *cfg = &sp->cfg;
+
+	/* the command line's addresses replace the file's, not add to them */
+	if (sp->listen_src != sp->src) {
+		cfg->nlisten = 0;
+		sp->listen_src = sp->src;
+	}
+	if (cfg->nlisten == CAT_MAX_LISTEN) {
+		fprintf(stderr, "catalystd: %s: at most %d addresses\n", label,
+			CAT_MAX_LISTEN);
 		return -1;
 	}
-	memcpy(dst, src, strlen(src) + 1);
+	if (parse_listen(&cfg->listen[cfg->nlisten], arg) < 0) {
+		fprintf(stderr,
+			"catalystd: %s wants ADDR[:PORT] with an IPv4 address "
+			"or an IPv6 one in brackets ([::1]:8080), got '%s'\n",
+			label, arg);
+		return -1;
+	}
+	cfg->nlisten++;
+	return 0;
+}
+
+/* One option, from the command line or the config file (label says
+ * which): the only place that knows what each option accepts. */
+static int serve_apply(void *ctx, int id, const char *label, const char *arg)
+{
+	struct serve_parse *sp = ctx;
+	struct cat_server_config *cfg = &sp->cfg;
+	const struct cat_dc *dc;
+	size_t n;
+	int v, lvl;
+
+	switch (id) {
+	case O_LISTEN:
+		return add_listen(sp, label, arg);
+	case O_DC:
+		if (!(dc = cat_dc_find(arg))) {
+			fprintf(stderr,
+				"catalystd: %s wants a data center (one of us "
+				"eu in au ca sa jp ae), got '%s'\n",
+				label, arg);
+			return -1;
+		}
+		memcpy(cfg->dc, dc->code, 3);
+		return 0;
+	case O_DB:
+		return str_opt(label, arg, cfg->db_url, sizeof(cfg->db_url));
+	case O_PUBLIC:
+		if (str_opt(label, arg, cfg->public_url,
+			    sizeof(cfg->public_url)) < 0)
+			return -1;
+		cfg->public_url[strcspn(cfg->public_url, "\n")] = '\0';
+		n = strlen(cfg->public_url);
+		while (n > 0 && cfg->public_url[n - 1] == '/')
+			cfg->public_url[--n] = '\0';
+		return 0;
+	case O_LOG:
+		if ((lvl = cat_log_parse_level(arg)) < 0) {
+			fprintf(stderr,
+				"catalystd: %s wants error, warn, info or "
+				"debug, got '%s'\n",
+				label, arg);
+			return -1;
+		}
+		cat_log_set_level((enum cat_log_level)lvl);
+		return 0;
+	case O_THREADS:
+		if (num_opt(label, arg, 1, 86400 * 365, &v) < 0)
+			return -1;
+		cfg->threads = v > 256 ? 256 : v;
+		return 0;
+	case O_DTTL:
+		return num_opt(label, arg, 1, 86400 * 365, &cfg->device_ttl);
+	case O_DINT:
+		return num_opt(label, arg, 1, 86400 * 365,
+			       &cfg->device_interval);
+	case O_ATTL:
+		return num_opt(label, arg, 1, 86400 * 365, &cfg->access_ttl);
+	case O_REQ_TIMEOUT:
+		return num_opt(label, arg, 1, 3600, &cfg->request_timeout);
+	case O_CONNS_PER_IP:
+		return num_opt(label, arg, 0, 100000, &cfg->max_conns_per_ip);
+	case O_MAX_CONNS:
+		return num_opt(label, arg, 1, 100000, &cfg->max_connections);
+	case O_POOL:
+		/* each worker thread holds one store connection */
+		if (num_opt(label, arg, 1, 256, &v) < 0)
+			return -1;
+		sp->pool = v;
+		return 0;
+	case O_LOGIN_HASHES:
+		return num_opt(label, arg, 1, 1000000, &cfg->login_hashes);
+	case O_LOGIN_ADDR:
+		return num_opt(label, arg, 1, 1000000, &cfg->login_limit_addr);
+	case O_LOGIN_ACCOUNT:
+		return num_opt(label, arg, 1, 1000000,
+			       &cfg->login_limit_account);
+	case O_CODE_ACCOUNT:
+		return num_opt(label, arg, 1, 1000000,
+			       &cfg->code_limit_account);
+	case O_CODE_GLOBAL:
+		return num_opt(label, arg, 1, 1000000, &cfg->code_limit_global);
+	case O_SECURE:
+		cfg->secure_cookies = 1;
+		return 0;
+	case O_PROXY:
+		cfg->trust_proxy = 1;
+		return 0;
+	case O_PORTFILE:
+		return str_opt(label, arg, cfg->port_file,
+			       sizeof(cfg->port_file));
+	default:
+		fprintf(stderr, "catalystd: %s is not a serve option\n", label);
+		return -1;
+	}
+}
+
+enum { SCAN_CHECK, SCAN_APPLY };
+
+/*
+ * Walks the command line: SCAN_CHECK finds --config, --help and unknown
+ * options; SCAN_APPLY (after the config file) applies the rest. 0 to go
+ * on, 1 when --help was printed, USAGE_ERR after printing why.
+ */
+static int scan_args(int argc, char **argv, const char *usage, int mode,
+		     struct serve_parse *sp, const char **config)
+{
+	char label[64];
+	int c, li = 0;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", serve_opts, &li)) != -1) {
+		if (c == ':') {
+			fprintf(stderr, "catalystd: %s needs a value\n",
+				argv[optind - 1]);
+			return USAGE_ERR;
+		}
+		if (c == '?') {
+			fprintf(stderr, "catalystd: unknown option '%s'\n%s",
+				argv[optind - 1], usage);
+			return USAGE_ERR;
+		}
+		if (c == O_HELP) {
+			fputs(usage, stdout);
+			return 1;
+		}
+		if (c == O_CONFIG) {
+			*config = optarg;
+			continue;
+		}
+		if (mode == SCAN_CHECK)
+			continue;
+		snprintf(label, sizeof(label), "--%s", serve_opts[li].name);
+		if (serve_apply(sp, c, label, optarg) < 0)
+			return USAGE_ERR;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "catalystd: unexpected argument '%s'\n%s",
+			argv[optind], usage);
+		return USAGE_ERR;
+	}
+	return 0;
+}
+
+/* The config file (config, or the default one when it exists) into sp. */
+static int read_config(struct serve_parse *sp, const char *config)
+{
+	const char *path = cat_config_path(config, CAT_CONFIG_DEFAULT);
+
+	if (!path)
+		return 0;
+	sp->src = SRC_FILE;
+	if (cat_config_read(path, config ? "--config" : NULL, serve_opts,
+			    serve_apply, sp) < 0)
+		return USAGE_ERR;
+	return 0;
+}
+
+static int listen_port(const struct cat_listen *l)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)&l->addr;
+
+	return ntohs(sa->sa_family == AF_INET
+			     ? ((const struct sockaddr_in *)sa)->sin_port
+			     : ((const struct sockaddr_in6 *)sa)->sin6_port);
+}
+
+static int is_wildcard(const struct cat_listen *l)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)&l->addr;
+
+	if (sa->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)sa)->sin_addr.s_addr ==
+		       htonl(INADDR_ANY);
+	return IN6_IS_ADDR_UNSPECIFIED(
+		&((const struct sockaddr_in6 *)sa)->sin6_addr);
+}
+
+/* What depends on several options at once; USAGE_ERR after printing why. */
+static int serve_finish(struct serve_parse *sp)
+{
+	struct cat_server_config *cfg = &sp->cfg;
+	const struct cat_listen *first = &cfg->listen[0];
+
+	if (cfg->nlisten == 0)
+		(void)parse_listen(&cfg->listen[cfg->nlisten++],
+				   DEFAULT_LISTEN);
+	/* the verification links would send people to a non-address */
+	if (!cfg->public_url[0] && is_wildcard(first)) {
+		fprintf(stderr,
+			"catalystd: warning: --listen %s:%d is a wildcard "
+			"address: verification links built from it would "
+			"lead nowhere\n"
+			"catalystd: --listen %s:%d needs --public-url with the "
+			"URL clients reach this server at (for example "
+			"--public-url https://accounts.example.com), or "
+			"--listen on a concrete address first\n",
+			first->host, listen_port(first), first->host,
+			listen_port(first));
+		return USAGE_ERR;
+	}
+	if (sp->pool > 0 && (cfg->threads == 0 || cfg->threads > sp->pool))
+		cfg->threads = (int)sp->pool;
+	/* behind a proxy every connection comes from the proxy's address */
+	if (cfg->max_conns_per_ip < 0)
+		cfg->max_conns_per_ip = cfg->trust_proxy ? 0 : 128;
+	if (strncmp(cfg->public_url, "https://", 8) == 0)
+		cfg->secure_cookies = 1;
 	return 0;
 }
 
 int cmd_serve(int argc, char **argv)
 {
-	enum {
-		O_LISTEN = 256,
-		O_DC,
-		O_DB,
-		O_PUBLIC,
-		O_LOG,
-		O_THREADS,
-		O_DTTL,
-		O_DINT,
-		O_ATTL,
-		O_SECURE,
-		O_PROXY,
-		O_PORTFILE,
-		O_POOL,
-		O_LOGIN_HASHES,
-		O_LOGIN_ADDR,
-		O_LOGIN_ACCOUNT,
-		O_CODE_ACCOUNT,
-		O_CODE_GLOBAL,
-		O_REQ_TIMEOUT,
-		O_CONNS_PER_IP,
-		O_MAX_CONNS,
-		O_HELP
-	};
-	static const struct option opts[] = {
-		{ "listen", required_argument, NULL, O_LISTEN },
-		{ "dc", required_argument, NULL, O_DC },
-		{ "db", required_argument, NULL, O_DB },
-		{ "public-url", required_argument, NULL, O_PUBLIC },
-		{ "log-level", required_argument, NULL, O_LOG },
-		{ "threads", required_argument, NULL, O_THREADS },
-		{ "device-ttl", required_argument, NULL, O_DTTL },
-		{ "device-interval", required_argument, NULL, O_DINT },
-		{ "access-ttl", required_argument, NULL, O_ATTL },
-		{ "secure-cookies", no_argument, NULL, O_SECURE },
-		{ "trust-proxy", no_argument, NULL, O_PROXY },
-		{ "port-file", required_argument, NULL, O_PORTFILE },
-		{ "db-pool", required_argument, NULL, O_POOL },
-		{ "login-hashes", required_argument, NULL, O_LOGIN_HASHES },
-		{ "login-limit-addr", required_argument, NULL, O_LOGIN_ADDR },
-		{ "login-limit-account", required_argument, NULL,
-		  O_LOGIN_ACCOUNT },
-		{ "code-limit-account", required_argument, NULL,
-		  O_CODE_ACCOUNT },
-		{ "code-limit-global", required_argument, NULL, O_CODE_GLOBAL },
-		{ "request-timeout", required_argument, NULL, O_REQ_TIMEOUT },
-		{ "max-conns-per-ip", required_argument, NULL, O_CONNS_PER_IP },
-		{ "max-connections", required_argument, NULL, O_MAX_CONNS },
-		{ "help", no_argument, NULL, O_HELP },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct cat_server_config cfg = {
-		.listen_addr = "127.0.0.1",
-		.port = 8080,
-		.dc = "us",
-		.db_url = DEFAULT_DB,
-		.device_ttl = 300,
-		.device_interval = 5,
-		.access_ttl = 3600,
-		.code_ttl = 120,
-		.session_ttl = 3600,
-		.request_timeout = 10,
-		.max_conns_per_ip =
-			-1, /* decided once --trust-proxy is known */
-		.max_connections = 4096,
-	};
-	const struct cat_dc *dc;
-	long v, pool = 0;
-	int c, lvl;
+	struct serve_parse sp;
+	const char *config = NULL;
+	int rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case O_LISTEN:
-			if (parse_listen(&cfg, optarg) < 0) {
-				fprintf(stderr,
-					"catalystd: --listen wants "
-					"ADDR[:PORT], got '%s'\n",
-					optarg);
-				return 129;
-			}
-			break;
-		case O_DC:
-			dc = cat_dc_find(optarg);
-			if (!dc) {
-				fprintf(stderr,
-					"catalystd: unknown data center '%s' "
-					"(one of us eu in au ca sa jp ae)\n",
-					optarg);
-				return 129;
-			}
-			memcpy(cfg.dc, dc->code, 3);
-			break;
-		case O_DB:
-			if (set_str(cfg.db_url, sizeof(cfg.db_url), optarg,
-				    "--db") < 0)
-				return 129;
-			break;
-		case O_PUBLIC:
-			if (set_str(cfg.public_url, sizeof(cfg.public_url),
-				    optarg, "--public-url") < 0)
-				return 129;
-			cfg.public_url[strcspn(cfg.public_url, "\n")] = '\0';
-			while (strlen(cfg.public_url) > 0 &&
-			       cfg.public_url[strlen(cfg.public_url) - 1] ==
-				       '/')
-				cfg.public_url[strlen(cfg.public_url) - 1] =
-					'\0';
-			break;
-		case O_LOG:
-			if ((lvl = cat_log_parse_level(optarg)) < 0) {
-				fprintf(stderr, "catalystd: --log-level is "
-						"error, warn, info or debug\n");
-				return 129;
-			}
-			cat_log_set_level((enum cat_log_level)lvl);
-			break;
-		case O_THREADS:
-		case O_DTTL:
-		case O_DINT:
-		case O_ATTL:
-			if ((v = parse_num(optarg, 1, 86400 * 365)) < 0) {
-				fprintf(stderr,
-					"catalystd: %s wants a positive "
-					"number\n",
-					argv[optind - 1]);
-				return 129;
-			}
-			if (c == O_THREADS)
-				cfg.threads = (int)(v > 256 ? 256 : v);
-			else if (c == O_DTTL)
-				cfg.device_ttl = (int)v;
-			else if (c == O_DINT)
-				cfg.device_interval = (int)v;
-			else
-				cfg.access_ttl = (int)v;
-			break;
-		case O_REQ_TIMEOUT:
-			if ((v = parse_num(optarg, 1, 3600)) < 0) {
-				fprintf(stderr, "catalystd: --request-timeout "
-						"wants seconds from 1 to "
-						"3600\n");
-				return 129;
-			}
-			cfg.request_timeout = (int)v;
-			break;
-		case O_CONNS_PER_IP:
-		case O_MAX_CONNS:
-			if ((v = parse_num(optarg, c == O_MAX_CONNS, 100000)) <
-			    0) {
-				fprintf(stderr,
-					"catalystd: %s wants a number from %d "
-					"to 100000\n",
-					c == O_MAX_CONNS ? "--max-connections"
-							 : "--max-conns-per-ip",
-					c == O_MAX_CONNS);
-				return 129;
-			}
-			if (c == O_MAX_CONNS)
-				cfg.max_connections = (int)v;
-			else
-				cfg.max_conns_per_ip = (int)v;
-			break;
-		case O_POOL:
-			/* each worker thread holds one store connection */
-			if ((pool = parse_num(optarg, 1, 256)) < 0) {
-				fprintf(stderr, "catalystd: --db-pool wants a "
-						"number from 1 to 256\n");
-				return 129;
-			}
-			break;
-		case O_LOGIN_HASHES:
-		case O_LOGIN_ADDR:
-		case O_LOGIN_ACCOUNT:
-		case O_CODE_ACCOUNT:
-		case O_CODE_GLOBAL:
-			if ((v = parse_num(optarg, 1, 1000000)) < 0) {
-				fprintf(stderr,
-					"catalystd: %s wants a number from 1 "
-					"to 1000000\n",
-					argv[optind - 1]);
-				return 129;
-			}
-			if (c == O_LOGIN_HASHES)
-				cfg.login_hashes = (int)v;
-			else if (c == O_LOGIN_ADDR)
-				cfg.login_limit_addr = (int)v;
-			else if (c == O_LOGIN_ACCOUNT)
-				cfg.login_limit_account = (int)v;
-			else if (c == O_CODE_ACCOUNT)
-				cfg.code_limit_account = (int)v;
-			else
-				cfg.code_limit_global = (int)v;
-			break;
-		case O_SECURE:
-			cfg.secure_cookies = 1;
-			break;
-		case O_PROXY:
-			cfg.trust_proxy = 1;
-			break;
-		case O_PORTFILE:
-			if (set_str(cfg.port_file, sizeof(cfg.port_file),
-				    optarg, "--port-file") < 0)
-				return 129;
-			break;
-		case O_HELP:
-			fputs(serve_usage, stdout);
-			return 0;
-		default:
-			fprintf(stderr, "catalystd: unknown option '%s'\n%s",
-				argv[optind - 1], serve_usage);
-			return 129;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "catalystd: unexpected argument '%s'\n",
-			argv[optind]);
-		return 129;
-	}
-	if (pool > 0 && (cfg.threads == 0 || cfg.threads > pool))
-		cfg.threads = (int)pool;
-	/* behind a proxy every connection comes from the proxy's address */
-	if (cfg.max_conns_per_ip < 0)
-		cfg.max_conns_per_ip = cfg.trust_proxy ? 0 : 128;
-	if (strncmp(cfg.public_url, "https://", 8) == 0)
-		cfg.secure_cookies = 1;
-	ensure_var_dir(cfg.db_url);
-	return cat_serve(&cfg);
+	serve_defaults(&sp);
+	if ((rc = scan_args(argc, argv, serve_usage, SCAN_CHECK, &sp,
+			    &config)) != 0)
+		return rc == 1 ? 0 : rc;
+	if ((rc = read_config(&sp, config)) != 0)
+		return rc;
+	sp.src = SRC_ARGS;
+	if ((rc = scan_args(argc, argv, serve_usage, SCAN_APPLY, &sp,
+			    &config)) != 0)
+		return rc;
+	if ((rc = serve_finish(&sp)) != 0)
+		return rc;
+	ensure_var_dir(sp.cfg.db_url);
+	return cat_serve(&sp.cfg);
 }
 
-/* Shared by every admin command: the --db option with its default. */
-const char *cat_admin_db_default(void)
+const char *cat_admin_db_default(const char *config)
 {
-	ensure_var_dir(DEFAULT_DB);
-	return DEFAULT_DB;
+	static char db[sizeof(((struct cat_server_config *)0)->db_url)];
+	struct serve_parse sp;
+
+	serve_defaults(&sp);
+	if (read_config(&sp, config) != 0)
+		return NULL;
+	memcpy(db, sp.cfg.db_url, sizeof(db));
+	ensure_var_dir(db);
+	return db;
 }

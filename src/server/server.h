@@ -7,13 +7,25 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "store.h"
 
+/* --listen may be given this many times. */
+#define CAT_MAX_LISTEN 8
+
+/* One address to listen on. */
+struct cat_listen {
+	char host[64];                /* as in a URL: "127.0.0.1", "[::1]" */
+	struct sockaddr_storage addr; /* port 0: pick a free one */
+	socklen_t addr_len;
+};
+
 struct cat_server_config {
-	char listen_addr[64]; /* "127.0.0.1" */
-	int port;             /* 0: pick a free one */
-	char dc[3];           /* "us" */
+	struct cat_listen listen[CAT_MAX_LISTEN];
+	int nlisten; /* the first one is advertised */
+	int port;    /* the first listener's bound port */
+	char dc[3];  /* "us" */
 	char db_url[1024];
 	char public_url[512]; /* no trailing slash */
 	int device_ttl;       /* seconds a device code lives (300) */
