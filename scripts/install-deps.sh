@@ -12,6 +12,7 @@ packages=(
 # test- and benchmark-only tools
 if [ "${1:-}" = "--test" ]; then
 	packages+=(wrk hyperfine postgresql nginx chromium clang-format clang libclang-rt-14-dev)
+	packages+=(lintian dpkg-dev fakeroot file systemd) # tests/install: packages built, checked, verified
 	command -v node >/dev/null 2>&1 || packages+=(nodejs)
 	command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi
