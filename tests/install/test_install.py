@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.request
 
 SRC = os.environ['CATALYST_SOURCE_DIR']
 BUILD = os.environ['CATALYST_BUILD_DIR']
@@ -354,6 +355,8 @@ class Dpkg(unittest.TestCase):
         self.assertIn('usage: catalystd', r.stdout)
         self.assertIn('serve', r.stdout)
 
+        self.serve_as_the_unit_does(env)
+
         if shutil.which('systemd-analyze'):
             # the installed unit as it is: its ExecStart binary exists now
             man = 'yes' if (has_man() and shutil.which('man')) else 'no'
@@ -362,6 +365,36 @@ class Dpkg(unittest.TestCase):
         else:
             print('systemd-analyze missing: the installed unit is not verified',
                   file=sys.stderr)
+
+
+    def serve_as_the_unit_does(self, env):
+        """ExecStart's command line with the installed config, run in a
+        state directory as WorkingDirectory= makes it: the server answers
+        and keeps its SQLite store there. (--listen and --port-file win over
+        the file, so the test needs no fixed port.)"""
+        unit = unit_directives(read('/lib/systemd/system/catalystd.service'))
+        argv = unit[('[Service]', 'ExecStart')][0].split()
+        state = tempfile.mkdtemp(dir=WORK)
+        port_file = os.path.join(state, 'port')
+        srv = subprocess.Popen(argv + ['--listen', '127.0.0.1:0', '--port-file', port_file],
+                               cwd=state, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+        try:
+            for _ in range(200):
+                if os.path.exists(port_file) and read(port_file).strip():
+                    break
+                if srv.poll() is not None:
+                    self.fail('catalystd exited: %s' % srv.stdout.read())
+                time.sleep(0.05)
+            port = read(port_file).strip()
+            with urllib.request.urlopen('http://127.0.0.1:%s/healthz' % port,
+                                        timeout=10) as r:
+                self.assertEqual(r.status, 200)
+        finally:
+            srv.terminate()
+            out = srv.communicate(timeout=30)[0]
+        self.assertEqual(srv.returncode, 0, out)
+        self.assertTrue(os.path.exists(os.path.join(state, 'var', 'catalyst.db')))
 
 
 class Systemd(unittest.TestCase):
