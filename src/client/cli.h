@@ -35,6 +35,7 @@ enum cat_cmd_opt {
 	CO_NO_LOCALHOST = 1u << 0,
 	CO_FORCE = 1u << 1,
 	CO_CURRENT = 1u << 2,
+	CO_YES = 1u << 3,
 };
 
 struct cat_opts {

@@ -2,7 +2,10 @@
  * `catalyst token:revoke <id>`: revocation presents the token itself, so it
  * works exactly where the token is stored: on the device that generated it.
  * For any other ID we ask the server's list where the token lives, to tell
- * the user which device to go to.
+ * the user which device to go to. Revoking cannot be undone and breaks
+ * every job using the token, so on a terminal it asks first; without one
+ * (or in CI) it never asks and needs --yes, so a script that forgot the
+ * flag fails before destroying anything instead of hanging on a prompt.
  */
 #include <stdio.h>
 #include <string.h>
@@ -97,6 +100,39 @@ done:
 	return code;
 }
 
+/* 0 to go on, else the exit code (declined, or no way to ask). */
+static int confirm(struct cat_ctx *ctx, const char *id, const json_t *entry)
+{
+	char created[32], question[160];
+	int yes = 0;
+
+	if (ctx->opts.given & CO_YES)
+		return 0;
+	if (!cat_io_interactive()) {
+		cat_hint_set("pass --yes to revoke it (not asking: %s)",
+			     cat_io_ci() ? "CI is set"
+			     : !cat_io_stdin_tty()
+				     ? "stdin is not a terminal"
+				     : "stderr is not a terminal");
+		return cat_err(CAT_EXIT_USAGE,
+			       "token:revoke: revoking token '%s' needs "
+			       "confirmation",
+			       id);
+	}
+	cat_fmt_time(created, sizeof(created),
+		     json_string_value(json_object_get(entry, "created_at")));
+	snprintf(question, sizeof(question),
+		 "Revoke token %s (generated here %s)? Anything using it stops "
+		 "working.",
+		 id, created);
+	if (cat_prompt_yes(question, &yes) < 0 || !yes)
+		return cat_err(CAT_EXIT_CANCEL,
+			       "token:revoke: cancelled; token '%s' was not "
+			       "revoked",
+			       id);
+	return 0;
+}
+
 int cmd_token_revoke(struct cat_ctx *ctx)
 {
 	const char *id = ctx->opts.args[0], *dc = NULL, *token;
@@ -121,6 +157,8 @@ int cmd_token_revoke(struct cat_ctx *ctx)
 		}
 		return not_here(ctx, id);
 	}
+	if ((err = confirm(ctx, id, entry)) != 0)
+		return err;
 	snprintf(dcbuf, sizeof(dcbuf), "%s", dc);
 	token = json_string_value(json_object_get(entry, "token"));
 	if ((err = cat_cred_parse(&cred, token, "the local store")) < 0 ||

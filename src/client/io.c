@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -310,6 +311,11 @@ void cat_hint_clear(void)
 	hint[0] = '\0';
 }
 
+const char *cat_hint_pending(void)
+{
+	return hint;
+}
+
 int cat_exit_code(int err)
 {
 	switch (err) {
@@ -374,6 +380,13 @@ int cat_io_interactive(void)
 	return cat_io_stdin_tty() && cat_io_stderr_tty() && !cat_io_ci();
 }
 
+int cat_io_plain(void)
+{
+	const char *term = cat_env("TERM");
+
+	return cat_env("NO_COLOR") || (term && strcmp(term, "dumb") == 0);
+}
+
 void cat_mask(char *out, size_t n, const char *secret)
 {
 	/* salt "m_", kind "catr_", DC "us_": none of it is secret */
@@ -406,6 +419,7 @@ int cat_sleep_ms(long ms)
 void cat_wait_start(struct cat_wait *w, const char *what)
 {
 	w->tty = cat_io_stderr_tty();
+	w->plain = cat_io_plain();
 	w->frame = 0;
 	w->what = what;
 }
@@ -416,6 +430,12 @@ void cat_wait_tick(struct cat_wait *w, long left)
 
 	if (!w->tty)
 		return;
+	if (w->plain) {
+		/* no redraw without \r\033[K: one line, the first time */
+		if (w->frame++ == 0)
+			fprintf(stderr, "%s (Ctrl-C to cancel)...\n", w->what);
+		return;
+	}
 	if (left >= 0)
 		fprintf(stderr,
 			"\r\033[K%c %s (%ld:%02ld left, Ctrl-C to cancel)",
@@ -428,7 +448,7 @@ void cat_wait_tick(struct cat_wait *w, long left)
 
 void cat_wait_end(struct cat_wait *w)
 {
-	if (w->tty) {
+	if (w->tty && !w->plain) {
 		fprintf(stderr, "\r\033[K");
 		fflush(stderr);
 	}
@@ -462,6 +482,24 @@ int cat_prompt_choice(const char *title, const char *const *items, size_t n,
 		}
 		fprintf(stderr, "not a number between 1 and %zu\n", n);
 	}
+}
+
+int cat_prompt_yes(const char *question, int *yes)
+{
+	char line[64];
+	size_t n;
+
+	cat_term_puts(stderr, question);
+	fprintf(stderr, " [y/N]: ");
+	fflush(stderr);
+	if (!fgets(line, sizeof(line), stdin) || cat_interrupted) {
+		fputc('\n', stderr);
+		return cat_error_set(CAT_ECANCEL, "cancelled");
+	}
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	*yes = strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0;
+	return 0;
 }
 
 void cat_fmt_time(char *out, size_t n, const char *iso)

@@ -63,6 +63,8 @@ int cat_io_verbose(void);
  */
 void cat_hint_set(const char *fmt, ...) CAT_PRINTF(1, 2);
 void cat_hint_clear(void);
+/* The hint waiting to be printed, "" when none (for tests). */
+const char *cat_hint_pending(void);
 
 /*
  * Reports a failed step: "catalyst: <what>: <last error message>", the hint,
@@ -79,6 +81,11 @@ int cat_io_stderr_tty(void);
 int cat_io_ci(void);
 /* True when we may prompt: stdin and stderr are TTYs and not CI. */
 int cat_io_interactive(void);
+/*
+ * True when NO_COLOR is set (no-color.org: any non-empty value) or TERM is
+ * "dumb": then nothing the CLI prints holds an escape sequence.
+ */
+int cat_io_plain(void);
 
 /*
  * Masks a secret for display: keeps the non-secret prefix (salt, kind, DC)
@@ -89,9 +96,13 @@ void cat_mask(char *out, size_t n, const char *secret);
 /* Sleeps ms milliseconds; CAT_ECANCEL (message set) on Ctrl-C. */
 int cat_sleep_ms(long ms);
 
-/* A spinner line on stderr, drawn only when stderr is a TTY. */
+/*
+ * A spinner line on stderr, drawn only when stderr is a TTY; with
+ * cat_io_plain() one plain line instead, written once.
+ */
 struct cat_wait {
 	int tty;
+	int plain;
 	unsigned frame;
 	const char *what;
 };
@@ -106,6 +117,12 @@ void cat_wait_end(struct cat_wait *w);
  */
 int cat_prompt_choice(const char *title, const char *const *items, size_t n,
 		      size_t *out);
+/*
+ * Asks a yes/no question (stderr/stdin); only "y" or "yes" is yes, so Enter
+ * keeps the default, no. Callers check cat_io_interactive() first. Returns
+ * 0 and *yes, or CAT_ECANCEL on end of input or Ctrl-C.
+ */
+int cat_prompt_yes(const char *question, int *yes);
 
 /* Local time of an ISO-8601 UTC string as "YYYY-MM-DD HH:MM", or the input. */
 void cat_fmt_time(char *out, size_t n, const char *iso);

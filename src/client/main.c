@@ -20,10 +20,8 @@ int main(int argc, char **argv)
 	int code;
 
 	memset(&ctx, 0, sizeof(ctx));
-	if (cat_cmd_parse(&ctx.opts, argc, argv) < 0) {
-		cat_hint_set("see 'catalyst help'");
+	if (cat_cmd_parse(&ctx.opts, argc, argv) < 0)
 		return cat_err(CAT_EXIT_USAGE, "%s", cat_error_last());
-	}
 	cat_io_set_verbose(ctx.opts.verbose);
 	cat_signals_install();
 	code = cat_cmd_dispatch(&ctx);

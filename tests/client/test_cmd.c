@@ -1,17 +1,33 @@
 /*
  * Option parsing and the command table: global options anywhere, the
- * --opt=value and -pVALUE forms, "--", usage errors, and the table's own
- * invariants (unique names, help for every row, arity bounds).
+ * --opt=value and -pVALUE forms, "--", usage errors, the table's own
+ * invariants (unique names, help for every row, arity bounds, option tables
+ * that agree with each other), "did you mean" and the usage generated from
+ * the tables.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "cmd.h"
+#include "io.h"
+
+/* Whether c's option table lists the command option bit. */
+static int takes(const struct cat_cmd *c, unsigned bit)
+{
+	const struct cat_opt *o;
+
+	for (o = c->opts; o && o->name; o++)
+		if (o->bit == bit)
+			return 1;
+	return 0;
+}
 
 static int parse(struct cat_opts *o, int argc, const char **argv)
 {
@@ -100,7 +116,8 @@ static void test_cmd__table(void **state)
 		"login",          "logout",      "whoami",
 		"token:generate", "token:list",  "token:revoke",
 		"project:list",   "project:use", "project:reset",
-		"init",           "help"
+		"init",           "help",        "version",
+		"completion",     "__complete"
 	};
 	size_t i, j;
 
@@ -121,9 +138,209 @@ static void test_cmd__table(void **state)
 	}
 	assert_int_equal(cat_cmd_find("token:revoke")->min_args, 1);
 	assert_true(cat_cmd_find("token:generate")->flags & CMD_NEEDS_LOGIN);
-	assert_true(cat_cmd_find("token:generate")->opts & CO_CURRENT);
+	assert_true(takes(cat_cmd_find("token:generate"), CO_CURRENT));
 	assert_true(cat_cmd_find("token:list")->flags & CMD_NEEDS_AUTH);
-	assert_true(cat_cmd_find("login")->opts & CO_NO_LOCALHOST);
+	assert_true(takes(cat_cmd_find("login"), CO_NO_LOCALHOST));
+	assert_true(takes(cat_cmd_find("token:revoke"), CO_YES));
+	assert_false(takes(cat_cmd_find("whoami"), CO_YES));
+	assert_true(cat_cmd_find("__complete")->flags & CMD_HIDDEN);
+}
+
+/*
+ * One name means one option: the parser looks options up before it knows
+ * the command, so the tables must agree wherever a name appears.
+ */
+static void test_cmd__option_tables(void **state)
+{
+	const struct cat_opt *o, *p, *g;
+	size_t i, j, k;
+
+	(void)state;
+	for (i = 0; i < cat_global_opt_count; i++) {
+		g = &cat_global_opts[i];
+		assert_int_equal(g->bit, 0);
+		assert_true(strlen(g->help) > 0);
+		for (j = i + 1; j < cat_global_opt_count; j++) {
+			assert_string_not_equal(g->name,
+						cat_global_opts[j].name);
+			assert_true(!g->shrt ||
+				    g->shrt != cat_global_opts[j].shrt);
+		}
+	}
+	for (i = 0; i < cat_cmd_count; i++) {
+		for (o = cat_cmd_table[i].opts; o && o->name; o++) {
+			assert_true(strlen(o->help) > 0);
+			if (!o->bit) { /* a global one, documented here */
+				for (k = 0; k < cat_global_opt_count; k++)
+					if (!strcmp(cat_global_opts[k].name,
+						    o->name))
+						break;
+				assert_true(k < cat_global_opt_count);
+				g = &cat_global_opts[k];
+				assert_int_equal(g->shrt, o->shrt);
+				assert_int_equal(g->id, o->id);
+				assert_true(!g->arg == !o->arg);
+				continue;
+			}
+			for (k = 0; k < cat_global_opt_count; k++) {
+				g = &cat_global_opts[k];
+				assert_string_not_equal(g->name, o->name);
+				assert_true(!o->shrt || g->shrt != o->shrt);
+			}
+			for (j = 0; j < cat_cmd_count; j++)
+				for (p = cat_cmd_table[j].opts; p && p->name;
+				     p++) {
+					if (!p->bit)
+						continue;
+					if (!strcmp(p->name, o->name)) {
+						assert_int_equal(p->bit,
+								 o->bit);
+						assert_int_equal(p->shrt,
+								 o->shrt);
+						assert_true(!p->arg == !o->arg);
+					} else {
+						assert_int_not_equal(p->bit,
+								     o->bit);
+					}
+				}
+		}
+	}
+}
+
+static void test_cmd__edit_distance(void **state)
+{
+	char longer[CAT_SUGGEST_MAX + 2];
+
+	(void)state;
+	assert_int_equal(cat_edit_distance("token:list", "token:list"), 0);
+	assert_int_equal(cat_edit_distance("token:lst", "token:list"), 1);
+	assert_int_equal(cat_edit_distance("whaomi", "whoami"), 1);
+	assert_int_equal(cat_edit_distance("TOKEN:List", "token:list"), 0);
+	assert_int_equal(cat_edit_distance("", "abc"), 3);
+	assert_int_equal(cat_edit_distance("abc", ""), 3);
+	assert_int_equal(cat_edit_distance("kitten", "sitting"), 3);
+	assert_int_equal(cat_edit_distance("tokn:lsit", "token:list"), 2);
+	memset(longer, 'a', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	assert_int_equal(cat_edit_distance(longer, "a"), (unsigned)-1);
+}
+
+static void test_cmd__suggest_command(void **state)
+{
+	(void)state;
+	assert_string_equal(cat_cmd_suggest("token:lst"), "token:list");
+	assert_string_equal(cat_cmd_suggest("tokne:revoke"), "token:revoke");
+	assert_string_equal(cat_cmd_suggest("whoam"), "whoami");
+	assert_string_equal(cat_cmd_suggest("lgout"), "logout");
+	assert_string_equal(cat_cmd_suggest("verison"), "version");
+	assert_string_equal(cat_cmd_suggest("token:gen"), "token:generate");
+	assert_string_equal(cat_cmd_suggest("Project:List"), "project:list");
+	assert_null(cat_cmd_suggest("frobnicate"));
+	assert_null(cat_cmd_suggest("x"));
+	assert_null(cat_cmd_suggest(""));
+	/* a hidden command is never offered */
+	assert_null(cat_cmd_suggest("__complet"));
+}
+
+static void test_cmd__suggest_option(void **state)
+{
+	const char *jsn[] = { "catalyst", "token:list", "--jsn" };
+	const char *before[] = { "catalyst", "--yse", "token:revoke", "x" };
+	const char *other[] = { "catalyst", "whoami", "--forse" };
+	const char *far[] = { "catalyst", "whoami", "--zzzzzzzz" };
+	struct cat_opts o;
+
+	(void)state;
+	cat_hint_clear();
+	assert_int_equal(parse(&o, 3, jsn), CAT_EINVAL);
+	assert_string_equal(cat_error_last(), "unknown option '--jsn'");
+	assert_string_equal(cat_hint_pending(), "did you mean --json?");
+	/* the command comes after the option: it still decides */
+	assert_int_equal(parse(&o, 4, before), CAT_EINVAL);
+	assert_string_equal(cat_hint_pending(), "did you mean --yes?");
+	/* only whoami's options and the global ones are candidates */
+	assert_int_equal(parse(&o, 3, other), CAT_EINVAL);
+	assert_string_equal(cat_hint_pending(), "see 'catalyst whoami --help'");
+	assert_int_equal(parse(&o, 3, far), CAT_EINVAL);
+	assert_string_equal(cat_hint_pending(), "see 'catalyst whoami --help'");
+	cat_hint_clear();
+}
+
+static char *render(void (*fn)(FILE *, const struct cat_cmd *),
+		    const struct cat_cmd *c)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	fn(f, c);
+	assert_int_equal(fclose(f), 0);
+	return text;
+}
+
+/* Everything in a command's help comes from its row and option table. */
+static void test_cmd__generated_usage(void **state)
+{
+	const struct cat_cmd *c;
+	const struct cat_opt *o;
+	const char *line, *global;
+	char want[128], *text;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < cat_cmd_count; i++) {
+		c = &cat_cmd_table[i];
+		if (c->flags & CMD_HIDDEN)
+			continue;
+		text = render(cat_cmd_usage, c);
+		snprintf(want, sizeof(want), "usage: catalyst %s", c->name);
+		assert_ptr_equal(strstr(text, want), text);
+		global = strstr(text, "\nglobal options:\n");
+		assert_non_null(global);
+		for (o = c->opts; o && o->name; o++) {
+			snprintf(want, sizeof(want), "--%s%s%s  ", o->name,
+				 o->arg ? " " : "", o->arg ? o->arg : "");
+			/* listed under options:, before the global ones */
+			assert_non_null(strstr(text, want));
+			assert_true(strstr(text, want) < global);
+			assert_null(strstr(global, want));
+			/* then its help (wrapped: the first words) */
+			snprintf(want, sizeof(want), "%.*s",
+				 (int)strcspn(o->help, " "), o->help);
+			assert_non_null(strstr(strstr(text, "options:"), want));
+		}
+		assert_non_null(strstr(text, "\nexamples:\n  # "));
+		snprintf(want, sizeof(want), "\n  $ ");
+		assert_non_null(strstr(text, want));
+		assert_non_null(strstr(text, "\nenvironment:\n  "));
+		assert_non_null(
+			strstr(text, "\nexit status:\n  0     success"));
+		/* wrapped for an 80-column terminal */
+		for (line = text; *line;) {
+			size_t n = strcspn(line, "\n");
+
+			assert_in_range(n, 0, 79);
+			line += n + (line[n] == '\n');
+		}
+		free(text);
+	}
+	text = render(cat_cmd_synopsis, cat_cmd_find("token:revoke"));
+	assert_string_equal(text, "catalyst token:revoke [-y|--yes] <id>\n");
+	free(text);
+	text = render(cat_cmd_synopsis, cat_cmd_find("init"));
+	assert_string_equal(
+		text, "catalyst init [-p|--project <name|id>] [--force]\n");
+	free(text);
+	text = render(cat_cmd_usage, cat_cmd_find("token:revoke"));
+	assert_non_null(strstr(text, "  -y, --yes  "));
+	assert_non_null(strstr(text, "  2     cancelled"));
+	assert_non_null(strstr(text, "  CI  "));
+	free(text);
+	text = render(cat_cmd_usage, cat_cmd_find("version"));
+	assert_non_null(strstr(text, "environment:\n  none"));
+	assert_null(strstr(text, "  129 "));
+	free(text);
 }
 
 /* Dispatch's checks run before any handler: no network, no config. */
@@ -134,6 +351,9 @@ static void test_cmd__dispatch_usage(void **state)
 	const char *badc[] = { "catalyst", "project:reset", "--dc", "mars" };
 	const char *unknown[] = { "catalyst", "frobnicate" };
 	const char *version[] = { "catalyst", "--version" };
+	const char *version_cmd[] = { "catalyst", "version" };
+	const char *typo[] = { "catalyst", "token:lst" };
+	const char *yes[] = { "catalyst", "whoami", "-y" };
 	const char *help[] = { "catalyst", "token:list", "--help" };
 	struct cat_ctx ctx;
 
@@ -149,6 +369,14 @@ static void test_cmd__dispatch_usage(void **state)
 	assert_int_equal(cat_cmd_dispatch(&ctx), CAT_EXIT_USAGE);
 	assert_int_equal(parse(&ctx.opts, 2, version), 0);
 	assert_int_equal(cat_cmd_dispatch(&ctx), CAT_EXIT_OK);
+	assert_int_equal(parse(&ctx.opts, 2, version_cmd), 0);
+	assert_int_equal(cat_cmd_dispatch(&ctx), CAT_EXIT_OK);
+	assert_int_equal(parse(&ctx.opts, 2, typo), 0);
+	assert_int_equal(cat_cmd_dispatch(&ctx), CAT_EXIT_USAGE);
+	/* --yes is token:revoke's, not a global option */
+	assert_int_equal(parse(&ctx.opts, 3, yes), 0);
+	assert_int_equal(ctx.opts.given, CO_YES);
+	assert_int_equal(cat_cmd_dispatch(&ctx), CAT_EXIT_USAGE);
 	assert_int_equal(parse(&ctx.opts, 3, help), 0);
 	assert_int_equal(cat_cmd_dispatch(&ctx), CAT_EXIT_OK);
 	cat_ctx_release(&ctx);
@@ -163,6 +391,11 @@ int main(void)
 		cmocka_unit_test(test_cmd__usage_errors),
 		cmocka_unit_test(test_cmd__too_many_args),
 		cmocka_unit_test(test_cmd__table),
+		cmocka_unit_test(test_cmd__option_tables),
+		cmocka_unit_test(test_cmd__edit_distance),
+		cmocka_unit_test(test_cmd__suggest_command),
+		cmocka_unit_test(test_cmd__suggest_option),
+		cmocka_unit_test(test_cmd__generated_usage),
 		cmocka_unit_test(test_cmd__dispatch_usage),
 	};
 

@@ -171,7 +171,7 @@ class TestStory(CliCase):
                                     self.token).returncode, 0)
 
     def test_07_revoke_on_a(self):
-        r = self.a.run('token:revoke', self.token_id)
+        r = self.a.run('token:revoke', self.token_id, '--yes')
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(self.a.state()['dcs']['us']['tokens'], {})
         ids = [row[0] for row in tsv_rows(self.a.run('token:list').stdout)]

@@ -163,7 +163,7 @@ class TestCliThroughNginx(ClusterCase):
         # revoke through nginx: whichever instance took it, both refuse
         # the token and its access token at once
         mark = len(self.lb.access_log())
-        r = laptop.run('token:revoke', token_id)
+        r = laptop.run('token:revoke', token_id, '--yes')
         self.assertEqual(r.returncode, 0, r.stderr)
         revokers = {e.upstream_port for e in self.lb.access_log()[mark:]
                     if 'revoke' in e.path}
