@@ -7,12 +7,13 @@ packages=(
 	build-essential cmake pkg-config git ca-certificates
 	libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev libpq-dev
 	libcurl4-openssl-dev zlib1g-dev libcmocka-dev
-	sqlite3 python3 curl procps
+	sqlite3 python3 curl procps scdoc
 )
 # test- and benchmark-only tools
 if [ "${1:-}" = "--test" ]; then
 	packages+=(wrk hyperfine postgresql nginx chromium clang-format clang libclang-rt-14-dev)
 	packages+=(lintian dpkg-dev fakeroot file systemd) # tests/install: packages built, checked, verified
+	packages+=(man-db groff-base zsh fish) # man pages rendered, completion scripts loaded
 	command -v node >/dev/null 2>&1 || packages+=(nodejs)
 	command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi
