@@ -11,7 +11,7 @@ packages=(
 )
 # test- and benchmark-only tools
 if [ "${1:-}" = "--test" ]; then
-	packages+=(wrk hyperfine postgresql nginx chromium clang-format clang libclang-rt-14-dev)
+	packages+=(wrk hyperfine postgresql nginx chromium clang-format clang libclang-rt-14-dev prometheus)
 	packages+=(lintian dpkg-dev fakeroot file systemd) # tests/install: packages built, checked, verified
 	packages+=(man-db groff-base zsh fish) # man pages rendered, completion scripts loaded
 	command -v node >/dev/null 2>&1 || packages+=(nodejs)

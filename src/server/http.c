@@ -6,10 +6,12 @@
  */
 #include "http.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <microhttpd.h>
 #include <sodium.h>
@@ -26,6 +28,7 @@ struct req_ctx {
 	struct cat_req req;
 	struct cat_conn *conn;
 	char *raw_uri;
+	uint64_t start_us; /* when the request line arrived */
 	int too_big;
 	/* the head failed cat_head_check: answer and close at once */
 	int reject_status;
@@ -48,6 +51,111 @@ static void req_reset(struct req_ctx *ctx)
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->conn = conn;
 	cat_buf_init(&ctx->req.body, CAT_MAX_BODY);
+}
+
+const uint64_t cat_latency_bounds_us[CAT_LATENCY_BUCKETS] = {
+	1000,   2500,   5000,   10000,   25000,   50000,
+	100000, 250000, 500000, 1000000, 2500000,
+};
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static unsigned latency_bucket(uint64_t us)
+{
+	unsigned i = 0;
+
+	while (i < CAT_LATENCY_BUCKETS && us > cat_latency_bounds_us[i])
+		i++;
+	return i;
+}
+
+const char *cat_slot_route(unsigned slot)
+{
+	if (slot == CAT_SLOT_UNMATCHED)
+		return "unmatched";
+	if (slot == CAT_SLOT_REFUSED)
+		return "refused";
+	return slot < cat_route_count ? cat_routes[slot].path : NULL;
+}
+
+const char *cat_slot_method(unsigned slot)
+{
+	return slot < cat_route_count ? cat_routes[slot].method : "other";
+}
+
+/* Request ids: a random prefix per process (instances behind one proxy
+ * do not collide) and a counter. */
+#define REQUEST_ID_LEN 16
+static pthread_once_t id_once = PTHREAD_ONCE_INIT;
+static uint32_t id_salt;
+static atomic_uint id_seq;
+
+static void id_salt_init(void)
+{
+	id_salt = randombytes_random();
+}
+
+static void request_id(char out[REQUEST_ID_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint32_t n =
+		atomic_fetch_add_explicit(&id_seq, 1, memory_order_relaxed);
+	int i;
+
+	pthread_once(&id_once, id_salt_init);
+	for (i = 0; i < 8; i++) {
+		out[i] = hex[(id_salt >> (28 - 4 * i)) & 15];
+		out[8 + i] = hex[(n >> (28 - 4 * i)) & 15];
+	}
+	out[REQUEST_ID_LEN] = '\0';
+}
+
+/* Counts one answered request and writes its access line. */
+static void observe(struct cat_server *srv, unsigned slot, const char *id,
+		    const char *method, const char *client, int status,
+		    uint64_t start_us, size_t bytes)
+{
+	struct cat_http_metrics *m = &srv->http;
+	uint64_t us = mono_us() - start_us;
+	unsigned cls = status >= 100 && status < 600 ? status / 100 - 1 : 4;
+
+	atomic_fetch_add_explicit(&m->requests[slot][cls], 1,
+				  memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->latency[slot][latency_bucket(us)], 1,
+				  memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->latency_sum_us[slot], us,
+				  memory_order_relaxed);
+	if (cat_log_enabled(CAT_LOG_INFO)) {
+		struct cat_access_rec a = {
+			.id = id,
+			.method = method,
+			.route = cat_slot_route(slot),
+			.client = client,
+			.status = status,
+			.duration_us = us,
+			.bytes = bytes,
+		};
+
+		cat_log_access(&a);
+	}
+}
+
+void cat_http_refused(struct cat_server *srv, const struct sockaddr *sa,
+		      int status, size_t bytes)
+{
+	char id[REQUEST_ID_LEN + 1], client[64] = "";
+
+	request_id(id);
+	if (sa)
+		cat_sockaddr_str(client, sizeof(client), sa);
+	observe(srv, CAT_SLOT_REFUSED, id, "-", client, status, mono_us(),
+		bytes);
 }
 
 void cat_http_notify_connection(void *cls, struct MHD_Connection *c,
@@ -105,6 +213,7 @@ void *cat_http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
 	ctx = conn->req;
 	/* whatever an aborted previous request left behind */
 	req_reset(ctx);
+	ctx->start_us = mono_us();
 	ctx->raw_uri = strdup(uri ? uri : "");
 	return ctx->raw_uri ? ctx : NULL;
 }
@@ -145,7 +254,8 @@ static void resp_release(struct cat_resp *resp)
 	resp->header_count = 0;
 }
 
-static int send_resp(struct MHD_Connection *c, struct cat_resp *resp)
+static int send_resp(struct MHD_Connection *c, struct cat_resp *resp,
+		     const char *request_id)
 {
 	struct MHD_Response *r;
 	size_t i, len = resp->body.len;
@@ -164,6 +274,7 @@ static int send_resp(struct MHD_Connection *c, struct cat_resp *resp)
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "X-Request-Id", request_id);
 	for (i = 0; i < resp->header_count; i++)
 		MHD_add_response_header(r, resp->headers[i].name,
 					resp->headers[i].value);
@@ -262,7 +373,12 @@ static int dispatch(struct req_ctx *ctx, struct MHD_Connection *c,
 	struct cat_resp resp = { 0 };
 	const struct cat_route *route;
 	int path_known = 0, err, ret;
+	char id[REQUEST_ID_LEN + 1];
+	uint64_t store0 = 0;
+	size_t bytes;
 
+	request_id(id);
+	cat_log_set_request(id);
 	cat_buf_init(&resp.body, CAT_MAX_RESPONSE);
 	resp.status = 200;
 	req->now = cat_now();
@@ -270,7 +386,6 @@ static int dispatch(struct req_ctx *ctx, struct MHD_Connection *c,
 	req->path = url;
 	req->conn = c;
 	client_ip(req, c);
-	cat_metric_inc(req->srv, CAT_M_REQUESTS);
 
 	route = cat_route_match(method, url, req->path_arg, &path_known);
 	if (!route) {
@@ -313,6 +428,7 @@ static int dispatch(struct req_ctx *ctx, struct MHD_Connection *c,
 				 msg);
 		goto send;
 	}
+	store0 = cat_store_thread_us();
 	req->store = cat_server_store(req->srv);
 	if (!req->store) {
 		server_failure(req, &resp, route->flags, CAT_EUNAVAIL);
@@ -343,13 +459,22 @@ static int dispatch(struct req_ctx *ctx, struct MHD_Connection *c,
 	if (err < 0)
 		server_failure(req, &resp, route->flags, err);
 send:
-	if (resp.status >= 500)
-		cat_metric_inc(req->srv, CAT_M_ERRORS_5XX);
-	else if (resp.status >= 400)
-		cat_metric_inc(req->srv, CAT_M_ERRORS_4XX);
-	cat_log_debug("%s %s -> %d", method, url, resp.status);
-	ret = send_resp(c, &resp);
+	if (req->store) {
+		uint64_t us = cat_store_thread_us() - store0;
+		struct cat_http_metrics *m = &req->srv->http;
+
+		atomic_fetch_add_explicit(&m->store[latency_bucket(us)], 1,
+					  memory_order_relaxed);
+		atomic_fetch_add_explicit(&m->store_sum_us, us,
+					  memory_order_relaxed);
+	}
+	bytes = resp.body.len;
+	ret = send_resp(c, &resp, id);
 	resp_release(&resp);
+	observe(req->srv,
+		route ? (unsigned)(route - cat_routes) : CAT_SLOT_UNMATCHED, id,
+		method, req->client_ip, resp.status, ctx->start_us, bytes);
+	cat_log_set_request(NULL);
 	return ret;
 }
 
@@ -387,14 +512,16 @@ static int check_head(struct req_ctx *ctx, struct MHD_Connection *c,
  * safely (the body of a request smuggled in behind it, for instance).
  */
 static int reject_head(struct req_ctx *ctx, struct MHD_Connection *c,
-		       const char *url)
+		       const char *url, const char *method)
 {
 	struct cat_resp resp = { 0 };
+	char id[REQUEST_ID_LEN + 1];
+	size_t bytes;
 	int ret;
 
+	request_id(id);
+	client_ip(&ctx->req, c);
 	cat_buf_init(&resp.body, CAT_MAX_RESPONSE);
-	cat_metric_inc(ctx->req.srv, CAT_M_REQUESTS);
-	cat_metric_inc(ctx->req.srv, CAT_M_ERRORS_4XX);
 	error_resp(&resp,
 		   strncmp(url, "/baas/", 6) == 0 ? ROUTE_ADMIN_ERRORS : 0,
 		   ctx->reject_status,
@@ -403,8 +530,11 @@ static int reject_head(struct req_ctx *ctx, struct MHD_Connection *c,
 		   ctx->reject_why);
 	cat_resp_header(&resp, "Connection", "close");
 	cat_log_debug("refused request head: %s", ctx->reject_why);
-	ret = send_resp(c, &resp);
+	bytes = resp.body.len;
+	ret = send_resp(c, &resp, id);
 	resp_release(&resp);
+	observe(ctx->req.srv, CAT_SLOT_REFUSED, id, method, ctx->req.client_ip,
+		ctx->reject_status, ctx->start_us, bytes);
 	return ret;
 }
 
@@ -422,7 +552,8 @@ enum MHD_Result cat_http_handler(void *cls, struct MHD_Connection *c,
 
 		ctx->req.srv = cls;
 		if (check_head(ctx, c, method, version))
-			return (enum MHD_Result)reject_head(ctx, c, url);
+			return (enum MHD_Result)reject_head(ctx, c, url,
+							    method);
 		cl = MHD_lookup_connection_value(
 			c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		/* refuse a declared oversized body before reading any of it */

@@ -125,6 +125,12 @@ int cat_resp_redirect(struct cat_resp *resp, int status, const char *location);
 /* Adds a header (value copied); CAT_ETOOBIG past CAT_MAX_HEADERS. */
 int cat_resp_header(struct cat_resp *resp, const char *name, const char *value);
 
+/* Counts and logs a request the gate (http_gate.c) refused before
+ * libmicrohttpd saw it: status and body bytes of the answer, client sa. */
+struct sockaddr;
+void cat_http_refused(struct cat_server *srv, const struct sockaddr *sa,
+		      int status, size_t bytes);
+
 /* Parses application/x-www-form-urlencoded text into params (used for query
  * strings and bodies). CAT_EINVAL on bad %-escapes, NUL bytes or invalid
  * UTF-8; CAT_ETOOBIG past CAT_MAX_PARAMS. */

@@ -16,6 +16,7 @@ static struct {
 	pthread_t thread;
 	int running, stop;
 	atomic_ullong reaped;
+	atomic_long open; /* for /metrics, not to be read under the lock */
 } reg = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
 
 #define ADDR_BUCKETS 1024
@@ -163,6 +164,7 @@ struct cat_conn *cat_conn_open(int fd, const struct sockaddr *sa, int timeout_s)
 		reg.head->prev = conn;
 	reg.head = conn;
 	pthread_mutex_unlock(&reg.lock);
+	atomic_fetch_add_explicit(&reg.open, 1, memory_order_relaxed);
 	return conn;
 }
 
@@ -180,6 +182,7 @@ void cat_conn_close(struct cat_conn *conn)
 	if (conn->next)
 		conn->next->prev = conn->prev;
 	pthread_mutex_unlock(&reg.lock);
+	atomic_fetch_sub_explicit(&reg.open, 1, memory_order_relaxed);
 	if (conn->addr_len) {
 		struct addr_count *a;
 
@@ -276,4 +279,9 @@ void cat_conn_reaper_stop(void)
 unsigned long long cat_conn_reaped(void)
 {
 	return atomic_load(&reg.reaped);
+}
+
+long cat_conn_open_count(void)
+{
+	return atomic_load_explicit(&reg.open, memory_order_relaxed);
 }

@@ -58,5 +58,7 @@ int cat_conn_reaper_start(void);
 void cat_conn_reaper_stop(void);
 /* Connections the reaper has cut so far. */
 unsigned long long cat_conn_reaped(void);
+/* Connections libmicrohttpd serves now (the gate's are not counted). */
+long cat_conn_open_count(void);
 
 #endif

@@ -121,9 +121,9 @@ static void pend_refuse(struct cat_gate *g, struct pend *p, int status,
 	if (n > 0 && (size_t)n < sizeof(top) &&
 	    send(p->fd, top, (size_t)n, MSG_NOSIGNAL) == n && resp.body.len)
 		(void)send(p->fd, resp.body.ptr, resp.body.len, MSG_NOSIGNAL);
+	cat_http_refused(g->srv, (struct sockaddr *)&p->addr, status,
+			 resp.body.len);
 	cat_buf_release(&resp.body);
-	cat_metric_inc(g->srv, CAT_M_REQUESTS);
-	cat_metric_inc(g->srv, CAT_M_ERRORS_4XX);
 	cat_log_debug("http: refused a request head: %s", why);
 	shutdown(p->fd, SHUT_WR);
 	p->state = LINGERING;

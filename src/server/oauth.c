@@ -4,10 +4,12 @@
  */
 #include "oauth.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
 
+#include "log.h"
 #include "server.h"
 #include "textclean.h"
 #include "banned.h"
@@ -67,6 +69,17 @@ int cat_oauth_prepare(struct cat_req *req, struct cat_issued *out,
 	return mint_access(req, out, g->token_id);
 }
 
+void cat_oauth_log(const char *event, const struct cat_grant *g,
+		   const char *client_addr)
+{
+	char account[24], flow[2] = { (char)g->kind, '\0' };
+
+	snprintf(account, sizeof(account), "%lld", (long long)g->account_id);
+	cat_log_event(event, "token_id", g->token_id, "client_id", g->client_id,
+		      "flow", flow, "account", account, "client", client_addr,
+		      NULL);
+}
+
 int cat_oauth_store(struct cat_req *req, struct cat_issued *issued)
 {
 	int err = 0, i;
@@ -86,6 +99,7 @@ int cat_oauth_store(struct cat_req *req, struct cat_issued *issued)
 	    0)
 		return err;
 	cat_metric_inc(req->srv, CAT_M_TOKENS_ISSUED);
+	cat_oauth_log("token_issued", &issued->grant, req->client_ip);
 	return 0;
 }
 
@@ -101,6 +115,7 @@ int cat_oauth_refresh(struct cat_req *req, struct cat_issued *out,
 	if ((err = cat_store_access_insert(req->store, &out->access_row)) < 0)
 		return err;
 	cat_metric_inc(req->srv, CAT_M_REFRESHES);
+	cat_oauth_log("token_refreshed", grant, req->client_ip);
 	return 0;
 }
 

@@ -28,6 +28,10 @@ int cat_oauth_prepare(struct cat_req *req, struct cat_issued *out,
 
 /* Stores a prepared grant and access token (retrying a token_id clash). */
 int cat_oauth_store(struct cat_req *req, struct cat_issued *issued);
+/* The token event (token_issued, token_refreshed, token_revoked) of grant
+ * g: its public id, client and account, never the token. */
+void cat_oauth_log(const char *event, const struct cat_grant *g,
+		   const char *client_addr);
 
 /* Mints and stores a new access token for an existing grant. */
 int cat_oauth_refresh(struct cat_req *req, struct cat_issued *out,

@@ -13,6 +13,7 @@
 
 #include "auth.h"
 #include "device.h"
+#include "log.h"
 #include "oauth.h"
 #include "server.h"
 #include "textclean.h"
@@ -113,6 +114,14 @@ static int device_start(struct cat_req *req, struct cat_resp *resp, int v3)
 	if (err < 0)
 		goto done;
 	cat_metric_inc(req->srv, CAT_M_DEVICE_CODES);
+	{
+		char id[24];
+
+		snprintf(id, sizeof(id), "%lld", (long long)d.id);
+		cat_log_event("device_code_issued", "device_auth", id,
+			      "client_id", d.client_id, "client",
+			      req->client_ip, NULL);
+	}
 	cat_user_code_display(display, d.user_code);
 	snprintf(verify, sizeof(verify), "%s/device", req->srv->cfg.public_url);
 	snprintf(complete, sizeof(complete), "%s?user_code=%s", verify,
@@ -199,8 +208,10 @@ int cat_device_poll(struct cat_req *req, struct cat_issued *out,
 	if (err == CAT_ECONFLICT)
 		return cat_error_set(CAT_ENOTFOUND,
 				     "the device code was already used");
-	if (err == 0)
+	if (err == 0) {
 		cat_metric_inc(req->srv, CAT_M_TOKENS_ISSUED);
+		cat_oauth_log("token_issued", &out->grant, req->client_ip);
+	}
 	return err;
 }
 

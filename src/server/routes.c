@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "server.h"
 #include "banned.h"
 
 #define AUTH  ROUTE_AUTH
@@ -49,6 +50,9 @@ const struct cat_route cat_routes[] = {
 	{ "GET", "/metrics", route_metrics, 0 },
 };
 const size_t cat_route_count = sizeof(cat_routes) / sizeof(cat_routes[0]);
+/* per-route metrics keep a fixed slot per row (server.h) */
+_Static_assert(sizeof(cat_routes) / sizeof(cat_routes[0]) <= CAT_SLOT_UNMATCHED,
+	       "more routes than metric slots: raise CAT_ROUTE_SLOTS");
 
 /* Matches one pattern; "{id}" takes one non-empty segment of [A-Za-z0-9._-]. */
 static int match(const char *pat, const char *path,

@@ -52,6 +52,8 @@ static const char serve_usage[] =
 	"--listen;\n"
 	"                         required when that is 0.0.0.0 or [::])\n"
 	"  --log-level LEVEL      error, warn, info (default) or debug\n"
+	"  --log-format FORMAT    text (default) or json: one JSON object a "
+	"line\n"
 	"  --threads N            worker threads (default: one per core)\n"
 	"  --db-pool N            at most N store connections for requests: "
 	"one per\n"
@@ -100,6 +102,7 @@ enum {
 	O_DB,
 	O_PUBLIC,
 	O_LOG,
+	O_LOG_FORMAT,
 	O_THREADS,
 	O_DTTL,
 	O_DINT,
@@ -126,6 +129,7 @@ static const struct option serve_opts[] = {
 	{ "db", required_argument, NULL, O_DB },
 	{ "public-url", required_argument, NULL, O_PUBLIC },
 	{ "log-level", required_argument, NULL, O_LOG },
+	{ "log-format", required_argument, NULL, O_LOG_FORMAT },
 	{ "threads", required_argument, NULL, O_THREADS },
 	{ "device-ttl", required_argument, NULL, O_DTTL },
 	{ "device-interval", required_argument, NULL, O_DINT },
@@ -352,6 +356,15 @@ static int serve_apply(void *ctx, int id, const char *label, const char *arg)
 			return -1;
 		}
 		cat_log_set_level((enum cat_log_level)lvl);
+		return 0;
+	case O_LOG_FORMAT:
+		if ((lvl = cat_log_parse_format(arg)) < 0) {
+			fprintf(stderr,
+				"catalystd: %s wants text or json, got '%s'\n",
+				label, arg);
+			return -1;
+		}
+		cat_log_set_format((enum cat_log_format)lvl);
 		return 0;
 	case O_THREADS:
 		if (num_opt(label, arg, 1, 86400 * 365, &v) < 0)

@@ -49,9 +49,6 @@ struct cat_server_config {
 };
 
 enum cat_metric {
-	CAT_M_REQUESTS,
-	CAT_M_ERRORS_4XX,
-	CAT_M_ERRORS_5XX,
 	CAT_M_DEVICE_CODES,
 	CAT_M_TOKENS_ISSUED,
 	CAT_M_REFRESHES,
@@ -62,9 +59,37 @@ enum cat_metric {
 	CAT_M__COUNT
 };
 
+/*
+ * Per-route request metrics: one slot per row of the (static) route table
+ * plus two for requests no route took, so that the hot path is a few
+ * relaxed atomic adds at fixed indexes, without a lock or a lookup.
+ */
+#define CAT_ROUTE_SLOTS     48
+#define CAT_SLOT_UNMATCHED  (CAT_ROUTE_SLOTS - 2) /* 404 and 405 */
+#define CAT_SLOT_REFUSED    (CAT_ROUTE_SLOTS - 1) /* heads refused unread */
+#define CAT_STATUS_CLASSES  5                     /* 1xx .. 5xx */
+#define CAT_LATENCY_BUCKETS 11 /* finite buckets; one more for +Inf */
+
+/* Upper bounds of the latency buckets in microseconds (http.c). */
+extern const uint64_t cat_latency_bounds_us[CAT_LATENCY_BUCKETS];
+/* The route and method labels of a slot; NULL route for an unused slot. */
+const char *cat_slot_route(unsigned slot);
+const char *cat_slot_method(unsigned slot);
+
+struct cat_http_metrics {
+	atomic_ullong requests[CAT_ROUTE_SLOTS][CAT_STATUS_CLASSES];
+	/* per bucket, not cumulative: /metrics adds them up */
+	atomic_ullong latency[CAT_ROUTE_SLOTS][CAT_LATENCY_BUCKETS + 1];
+	atomic_ullong latency_sum_us[CAT_ROUTE_SLOTS];
+	/* time each request spent in store calls */
+	atomic_ullong store[CAT_LATENCY_BUCKETS + 1];
+	atomic_ullong store_sum_us;
+};
+
 struct cat_server {
 	struct cat_server_config cfg;
 	atomic_ullong metrics[CAT_M__COUNT];
+	struct cat_http_metrics http;
 	int64_t started_at;
 };
 

@@ -386,9 +386,13 @@ static int issue_code(struct cat_req *req, struct cat_resp *resp,
 	c.expires_at = req->now + req->srv->cfg.code_ttl;
 	if ((err = cat_store_code_insert(req->store, &c)) < 0)
 		goto done;
-	cat_log_info("browser sign-in: code issued to client %s for account "
-		     "%lld",
-		     a->client_id, (long long)c.account_id);
+	{
+		char id[24];
+
+		snprintf(id, sizeof(id), "%lld", (long long)c.account_id);
+		cat_log_event("auth_code_issued", "client_id", a->client_id,
+			      "account", id, "client", req->client_ip, NULL);
+	}
 	err = redirect_back(resp, a, code, NULL, NULL);
 done:
 	sodium_memzero(code, sizeof(code));

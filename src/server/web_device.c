@@ -380,9 +380,15 @@ int route_web_device_decide(struct cat_req *req, struct cat_resp *resp)
 	else if (err == CAT_EEXPIRED || err == CAT_ENOTFOUND)
 		err = code_form(req, resp, 400, &ws, typed, MSG_NOT_FOUND);
 	else if (err == 0) {
-		cat_log_info("device authorization %lld %s by account %lld",
-			     (long long)d.id, approve ? "approved" : "denied",
-			     (long long)ws.s.account_id);
+		char id[24], account[24];
+
+		snprintf(id, sizeof(id), "%lld", (long long)d.id);
+		snprintf(account, sizeof(account), "%lld",
+			 (long long)ws.s.account_id);
+		cat_log_event(approve ? "device_approved" : "device_denied",
+			      "device_auth", id, "client_id", d.client_id,
+			      "account", account, "client", req->client_ip,
+			      NULL);
 		err = decided_page(req, resp, &ws, approve);
 	}
 done:

@@ -192,7 +192,13 @@ int route_web_login(struct cat_req *req, struct cat_resp *resp)
 	if (err < 0 && err != CAT_ENOTFOUND)
 		goto done;
 	if (!ok) {
-		cat_log_info("web sign-in refused from %s", req->client_ip);
+		char id[24];
+
+		/* the account when the email names one; never what was typed,
+		 * which may be a password in the wrong field */
+		snprintf(id, sizeof(id), "%lld", (long long)acct.id);
+		cat_log_event("signin_failed", "account", err == 0 ? id : NULL,
+			      "client", req->client_ip, NULL);
 		if ((err = pw_limits(req, &sj, web_limit_wrong, &retry)) < 0)
 			goto done;
 		if (retry > 0)
@@ -204,8 +210,13 @@ int route_web_login(struct cat_req *req, struct cat_resp *resp)
 	}
 	if ((err = web_session_start(&ws, req, resp, &acct)) < 0)
 		goto done;
-	cat_log_info("web sign-in: account %lld from %s", (long long)acct.id,
-		     req->client_ip);
+	{
+		char id[24];
+
+		snprintf(id, sizeof(id), "%lld", (long long)acct.id);
+		cat_log_event("signin_ok", "account", id, "client",
+			      req->client_ip, NULL);
+	}
 	err = cat_resp_redirect(resp, 303, next);
 done:
 	sodium_memzero(&acct, sizeof(acct));

@@ -21,6 +21,9 @@ from harness import (Browser, Server, http, setup_demo,  # noqa: E402
 BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 USER_CODE_RE = re.compile(r'^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$')
 TOKEN_ID_RE = re.compile(r'^[0-9a-f]{12}$')
+# a secret we mint (src/common/token.c: catr_ cata_ catd_ catc_ cats_
+# catk_), whatever its kind; never in a log line
+SECRET_RE = re.compile(r'cat[radcsk]_[a-z]{2}_[0-9A-Za-z]{8,}')
 ISO_RE = re.compile(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$')
 DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 CLI_SCOPES = 'ZohoCatalyst.projects.ALL ZohoCatalyst.project.import.CREATE ' \
@@ -110,6 +113,12 @@ class ServerCase(FailureFlag, unittest.TestCase):
         if rc != 0:
             raise AssertionError('catalystd did not stop cleanly on SIGTERM '
                                  '(%s); log:\n%s' % (rc, srv.log()[-4000:]))
+        # no secret in any log line of the suite (the harness's own
+        # "== argv" lines aside)
+        for line in srv.log().splitlines():
+            if not line.startswith('== ') and SECRET_RE.search(line):
+                raise AssertionError('a secret in the catalystd log: %r'
+                                     % line)
 
     # helpers -----------------------------------------------------------
     def browser(self, fresh=False):

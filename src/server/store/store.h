@@ -248,6 +248,8 @@ struct cat_store_ops {
 			     int64_t account_id, int approve, int64_t now);
 	/* Records a poll time (for slow_down). */
 	int (*device_touch)(struct cat_store *s, int64_t id, int64_t now);
+	/* How many authorizations are pending and unexpired at now. */
+	int (*device_pending)(struct cat_store *s, int64_t now, int64_t *count);
 	/* Atomic, one transaction: approved -> redeemed, then inserts grant
 	 * (its account_id, scope, device_name taken from the authorization
 	 * by the caller) and access. CAT_ECONFLICT when it was not in the
@@ -334,6 +336,9 @@ int cat_store_open(struct cat_store **out, const char *url);
 void cat_store_close(struct cat_store *s);
 /* The backend that cat_store_open would use for url. */
 const struct cat_store_ops *cat_store_backend_for(const char *url);
+/* Microseconds the calling thread has spent in database calls so far; the
+ * dispatcher takes the difference around a request. */
+uint64_t cat_store_thread_us(void);
 
 extern const struct cat_store_ops cat_store_sqlite_ops;
 #ifdef CATALYST_WITH_PG
@@ -435,6 +440,11 @@ static inline int cat_store_device_by_user_code(struct cat_store *s,
 						int64_t now)
 {
 	return s->ops->device_by_user_code(s, out, user_code, now);
+}
+static inline int cat_store_device_pending(struct cat_store *s, int64_t now,
+					   int64_t *count)
+{
+	return s->ops->device_pending(s, now, count);
 }
 static inline int cat_store_device_by_hash(struct cat_store *s,
 					   struct cat_device_auth *out,

@@ -592,6 +592,7 @@ const struct cat_store_ops cat_store_pg_ops = {
 	.device_by_hash = pg_device_by_hash,
 	.device_decide = pg_device_decide,
 	.device_touch = pg_device_touch,
+	.device_pending = pg_device_pending,
 	.device_redeem = pg_device_redeem,
 	.grant_insert = pg_grant_insert,
 	.grant_by_hash = pg_grant_by_hash,

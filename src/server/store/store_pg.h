@@ -51,6 +51,7 @@ enum pq_id {
 	PQ_DEVICE_DECIDE,
 	PQ_DEVICE_STATE,
 	PQ_DEVICE_TOUCH,
+	PQ_DEVICE_PENDING,
 	PQ_DEVICE_REDEEM,
 	PQ_GRANT_INSERT,
 	PQ_GRANT_BY_HASH,
@@ -164,6 +165,7 @@ int pg_device_by_hash(struct cat_store *s, struct cat_device_auth *out,
 int pg_device_decide(struct cat_store *s, int64_t id, int64_t account_id,
 		     int approve, int64_t now);
 int pg_device_touch(struct cat_store *s, int64_t id, int64_t now);
+int pg_device_pending(struct cat_store *s, int64_t now, int64_t *count);
 int pg_device_redeem(struct cat_store *s, int64_t id,
 		     const struct cat_grant *grant,
 		     const struct cat_access *access, int64_t now);

@@ -257,6 +257,7 @@ int pg_query(struct pg *h, PGresult **out, enum pq_id id, const char *sql,
 	const char *vals[PG_MAX_PARAMS];
 	PGresult *r = NULL;
 	ExecStatusType st;
+	struct timespec t0;
 	size_t i;
 	int err;
 
@@ -274,9 +275,13 @@ int pg_query(struct pg *h, PGresult **out, enum pq_id id, const char *sql,
 		}
 	}
 	snprintf(name, sizeof(name), "cat%d", (int)id);
-	if ((err = pg_ready(h)) < 0 || (err = prepare(h, id, name, sql)) < 0)
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((err = pg_ready(h)) < 0 || (err = prepare(h, id, name, sql)) < 0) {
+		cat_store_time_since(&t0);
 		return err;
+	}
 	r = PQexecPrepared(h->conn, name, (int)n, vals, NULL, NULL, 0);
+	cat_store_time_since(&t0);
 	st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 	if (st == PGRES_TUPLES_OK)
 		err = PQntuples(r);
@@ -294,12 +299,17 @@ int pg_query(struct pg *h, PGresult **out, enum pq_id id, const char *sql,
 
 int pg_script(struct pg *h, const char *sql)
 {
+	struct timespec t0;
 	PGresult *r;
 	int err;
 
-	if ((err = pg_ready(h)) < 0)
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((err = pg_ready(h)) < 0) {
+		cat_store_time_since(&t0);
 		return err;
+	}
 	r = PQexec(h->conn, sql);
+	cat_store_time_since(&t0);
 	if (!r || (PQresultStatus(r) != PGRES_COMMAND_OK &&
 		   PQresultStatus(r) != PGRES_TUPLES_OK))
 		err = pg_fail(h, r);

@@ -219,6 +219,24 @@ int pg_device_decide(struct cat_store *s, int64_t id, int64_t account_id,
 	return err < 0 ? err : 0;
 }
 
+int pg_device_pending(struct cat_store *s, int64_t now, int64_t *count)
+{
+	PGresult *r;
+	int err;
+
+	*count = 0;
+	err = pg_query(pg_of(s), &r, PQ_DEVICE_PENDING,
+		       "SELECT count(*) FROM device_auths"
+		       " WHERE status = 0 AND expires_at > $1",
+		       PG_ARGS(PG_INT(now)));
+	if (err < 0)
+		return err;
+	if (err == 1)
+		*count = pg_int(r, 0, 0);
+	PQclear(r);
+	return 0;
+}
+
 int pg_device_touch(struct cat_store *s, int64_t id, int64_t now)
 {
 	int err = pg_query(pg_of(s), NULL, PQ_DEVICE_TOUCH,

@@ -601,6 +601,7 @@ const struct cat_store_ops cat_store_sqlite_ops = {
 	.device_by_hash = sq_device_by_hash,
 	.device_decide = sq_device_decide,
 	.device_touch = sq_device_touch,
+	.device_pending = sq_device_pending,
 	.device_redeem = sq_device_redeem,
 	.grant_insert = sq_grant_insert,
 	.grant_by_hash = sq_grant_by_hash,

@@ -50,6 +50,7 @@ enum sq_id {
 	SQ_DEVICE_DECIDE,
 	SQ_DEVICE_STATE,
 	SQ_DEVICE_TOUCH,
+	SQ_DEVICE_PENDING,
 	SQ_DEVICE_REDEEM,
 	SQ_GRANT_INSERT,
 	SQ_GRANT_BY_HASH,
@@ -164,6 +165,7 @@ int sq_device_by_hash(struct cat_store *s, struct cat_device_auth *out,
 int sq_device_decide(struct cat_store *s, int64_t id, int64_t account_id,
 		     int approve, int64_t now);
 int sq_device_touch(struct cat_store *s, int64_t id, int64_t now);
+int sq_device_pending(struct cat_store *s, int64_t now, int64_t *count);
 int sq_device_redeem(struct cat_store *s, int64_t id,
 		     const struct cat_grant *grant,
 		     const struct cat_access *access, int64_t now);

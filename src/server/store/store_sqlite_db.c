@@ -150,10 +150,13 @@ int sq_write(struct sq *h, enum sq_id id, const char *sql,
 	     const struct sq_val *args, size_t n)
 {
 	sqlite3_stmt *st = NULL;
+	struct timespec t0;
 	int err, rc, single;
 
 	if ((err = prep(h, &st, id, sql)) < 0)
 		return err;
+	/* the wait for the write lock is store time too */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* a write outside BEGIN..COMMIT is its own transaction */
 	single = !h->writing && !sqlite3_stmt_readonly(st);
 	if (single)
@@ -166,6 +169,7 @@ int sq_write(struct sq *h, enum sq_id id, const char *sql,
 	sq_done(st);
 	if (single)
 		write_end(h);
+	cat_store_time_since(&t0);
 	return err;
 }
 
@@ -189,7 +193,12 @@ int sq_read(struct sq *h, sqlite3_stmt **out, enum sq_id id, const char *sql,
 
 int sq_next(struct sq *h, sqlite3_stmt *st)
 {
-	int rc = sqlite3_step(st);
+	struct timespec t0;
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = sqlite3_step(st);
+	cat_store_time_since(&t0);
 
 	if (rc == SQLITE_ROW)
 		return 1;
@@ -224,9 +233,12 @@ void sq_col(sqlite3_stmt *st, int i, char *dst, size_t size, int *bad)
 
 int sq_begin(struct sq *h)
 {
+	struct timespec t0;
 	int err;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	write_begin(h);
+	cat_store_time_since(&t0);
 	if ((err = sq_write(h, SQ_BEGIN, "BEGIN IMMEDIATE", SQ_NOARGS)) < 0)
 		write_end(h);
 	return err < 0 ? err : 0;

@@ -220,6 +220,23 @@ done:
 	return err;
 }
 
+int sq_device_pending(struct cat_store *s, int64_t now, int64_t *count)
+{
+	sqlite3_stmt *st;
+	int err;
+
+	*count = 0;
+	err = sq_read(sq_of(s), &st, SQ_DEVICE_PENDING,
+		      "SELECT count(*) FROM device_auths"
+		      " WHERE status = 0 AND expires_at > ?1",
+		      SQ_ARGS(SQ_INT(now)));
+	if (err <= 0)
+		return err;
+	*count = sqlite3_column_int64(st, 0);
+	sq_done(st);
+	return 0;
+}
+
 int sq_device_touch(struct cat_store *s, int64_t id, int64_t now)
 {
 	int err = sq_write(sq_of(s), SQ_DEVICE_TOUCH,

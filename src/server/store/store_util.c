@@ -127,3 +127,19 @@ int cat_store_check_client(const struct cat_client *c)
 						    "needs a secret hash");
 	return 0;
 }
+
+static _Thread_local uint64_t thread_ns;
+
+void cat_store_time_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	thread_ns += (uint64_t)(t1.tv_sec - t0->tv_sec) * 1000000000u +
+		     (uint64_t)(t1.tv_nsec - t0->tv_nsec);
+}
+
+uint64_t cat_store_thread_us(void)
+{
+	return thread_ns / 1000;
+}

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "store.h"
 
@@ -31,5 +32,9 @@ int cat_store_check_project(struct cat_project *p, int64_t *oid);
 int cat_store_check_grant(const struct cat_grant *g);
 int cat_store_check_access(const struct cat_access *a);
 int cat_store_check_client(const struct cat_client *c);
+
+/* Adds the time since *t0 (CLOCK_MONOTONIC) to the calling thread's time
+ * in database calls (cat_store_thread_us). */
+void cat_store_time_since(const struct timespec *t0);
 
 #endif
