@@ -52,6 +52,9 @@ set(_cat_docdir_catalystd ${CMAKE_INSTALL_DATAROOTDIR}/doc/catalystd)
 
 # The copyright file is LICENSE with a header, so LICENSE stays the one
 # source of the licence text.
+# both are read here: an edit re-runs the configuration
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+  ${CMAKE_SOURCE_DIR}/LICENSE ${CMAKE_SOURCE_DIR}/CHANGELOG.md)
 file(READ ${CMAKE_SOURCE_DIR}/LICENSE _cat_license)
 file(WRITE ${_cat_gen}/copyright.tmp
   "catalyst ${PROJECT_VERSION}: the catalyst CLI and its server catalystd.\n\n"
