@@ -12,7 +12,7 @@ import unittest
 
 from common import SECRET_RE, ServerCase, bearer
 from harness import (CATALYSTD, Browser, Server, http, raw_request,
-                     setup_demo)
+                     setup_demo, wait_until)
 
 # what a secret we mint looks like (common.SECRET_RE), and the m_/w_
 # shapes of the reference service's tokens
@@ -129,6 +129,36 @@ class AccessLogTest(ServerCase):
         # never the query, never the raw path's id
         self.assertNotIn('hidden-query', log)
         self.assertNotIn('4242424242', log)
+
+    def test_a_refused_later_head_on_a_kept_alive_connection(self):
+        # the gate sees only a connection's first head; the dispatcher
+        # refuses later ones, and each is still one access line
+        _, before = text_access(self.srv.log())
+        st, h, _ = raw_request(
+            self.srv.port,
+            b'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'
+            b'GET /healthz HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n')
+        self.assertEqual(st, 200)
+
+        def two_more():
+            _, lines = text_access(self.srv.log())
+            return len(lines) >= len(before) + 2 and lines
+        lines = wait_until(two_more, what='two access lines')
+        self.assertEqual(len(lines), len(before) + 2, lines[len(before):])
+        first, second = (text_fields(ln) for ln in lines[len(before):])
+        self.assertEqual((first['route'], first['status']),
+                         ('/healthz', '200'))
+        self.assertEqual(first['request_id'], h['x-request-id'])
+        self.assertEqual((second['route'], second['method'],
+                          second['status']), ('refused', 'GET', '400'))
+
+    def test_a_bad_log_format_is_refused_naming_the_flag(self):
+        p = subprocess.run([CATALYSTD, 'serve', '--log-format', 'xml',
+                            '--db', os.path.join(self.tmp, 'bad.db')],
+                           capture_output=True, text=True, timeout=30,
+                           cwd=self.tmp)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn('--log-format', p.stderr)
 
     def test_events_and_no_secret_in_any_line(self):
         d = self.demo
