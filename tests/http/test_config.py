@@ -235,6 +235,26 @@ class ConfigFileApplied(unittest.TestCase):
                     self.assertEqual(healthz(host.strip('[]'), port)[0], 200)
 
 
+class SampleConfig(unittest.TestCase):
+
+    def test_sample_lists_every_flag_and_is_accepted(self):
+        sample = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                              '..', '..', 'dist', 'catalystd.conf')
+        with open(sample) as f:
+            keys = re.findall(r'^#([a-z-]+) = (.+)$', f.read(), re.M)
+        with tempfile.TemporaryDirectory() as tmp:
+            p = run(tmp, 'serve', '--help')
+            flags = set(re.findall(r'^  --([a-z-]+)', p.stdout, re.M))
+            self.assertEqual({k for k, _ in keys}, flags - {'config', 'help'})
+            # every example value is one the key accepts
+            path = write(tmp, 'all.conf',
+                         ''.join('%s = %s\n' % kv for kv in keys))
+            p = run(tmp, 'migrate', '--config', path)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertTrue(os.path.exists(
+                os.path.join(tmp, 'var', 'catalyst.db')))
+
+
 class Listening(unittest.TestCase):
 
     def setUp(self):
