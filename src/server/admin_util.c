@@ -99,7 +99,8 @@ int adm_open_store(struct cat_store **out, const char *db)
 		err = cat_store_migrate(*out);
 	if (err < 0) {
 		label = adm_db_label(db, &len);
-		fprintf(stderr, "catalystd: cannot open store '%.*s': %s\n",
+		fprintf(stderr,
+			"catalystd: --db %.*s: cannot open the store: %s\n",
 			len, label, cat_error_last());
 		cat_store_close(*out);
 		*out = NULL;

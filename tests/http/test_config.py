@@ -364,6 +364,13 @@ class StartupErrorsNameTheirFlag(unittest.TestCase):
                         self.assertEqual(p.returncode, rc, p.stderr)
                         self.assertIn(words, p.stderr)
 
+    def test_admin_commands_name_db(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            p = run(tmp, 'migrate', '--db', '/nonexistent/dir/x.db')
+            self.assertEqual(p.returncode, 1, p.stderr)
+            self.assertIn('catalystd: --db /nonexistent/dir/x.db: cannot '
+                          'open the store', p.stderr)
+
     def test_usage_names_the_default_config_file(self):
         with tempfile.TemporaryDirectory() as tmp:
             p = run(tmp, 'serve', '--help')
