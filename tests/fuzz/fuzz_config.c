@@ -25,6 +25,18 @@
 static char dir[64];
 static char state_path[128], settings_path[128];
 
+/* Leaves nothing in /dev/shm after a clean exit. */
+static void cleanup(void)
+{
+	char lock[160];
+
+	snprintf(lock, sizeof(lock), "%s/%s", dir, CAT_LOCK_FILE);
+	unlink(state_path);
+	unlink(settings_path);
+	unlink(lock);
+	rmdir(dir);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct stat st;
@@ -39,6 +51,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(settings_path, sizeof(settings_path), "%s/%s", dir,
 		 CAT_CONFIG_FILE);
 	FUZZ_CHECK(setenv("CATALYST_CONFIG_DIR", dir, 1) == 0);
+	atexit(cleanup);
 	return 0;
 }
 

@@ -24,6 +24,17 @@
 static char dir[64], path[128];
 static json_t *project;
 
+/* Leaves nothing in /dev/shm after a clean exit. */
+static void cleanup(void)
+{
+	char p[160];
+
+	snprintf(p, sizeof(p), "%s/catalyst.json", dir);
+	unlink(p);
+	unlink(path);
+	rmdir(dir);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct stat st;
@@ -51,6 +62,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		"env_details", "env_zgid", "1001", "env_name", "Development",
 		"env_type", 2, "org_id", "1");
 	FUZZ_CHECK(project != NULL);
+	atexit(cleanup);
 	return 0;
 }
 
