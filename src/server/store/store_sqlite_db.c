@@ -66,7 +66,12 @@ int sq_setup(struct sq *h, const char *sql, int timeout_ms)
 
 	for (attempt = 0;; attempt++) {
 		rc = sqlite3_exec(h->db, sql, NULL, NULL, NULL);
-		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+		/* a brand-new file that other processes are setting up at the
+		 * same moment can also read as a short or changing file
+		 * (SQLITE_IOERR) for an instant: the pragmas are safe to rerun
+		 */
+		if ((rc & 0xff) != SQLITE_BUSY &&
+		    (rc & 0xff) != SQLITE_LOCKED && (rc & 0xff) != SQLITE_IOERR)
 			break;
 		if (waited_ms >= timeout_ms)
 			break;
