@@ -229,6 +229,21 @@ static void reap(void)
 	pthread_mutex_unlock(&reg.lock);
 }
 
+size_t cat_conn_drain(void)
+{
+	struct cat_conn *c;
+	size_t open = 0;
+
+	pthread_mutex_lock(&reg.lock);
+	for (c = reg.head; c; c = c->next) {
+		open++;
+		if (atomic_exchange(&c->deadline_ms, 0))
+			shutdown(c->fd, SHUT_RDWR);
+	}
+	pthread_mutex_unlock(&reg.lock);
+	return open;
+}
+
 static void *reaper_main(void *arg)
 {
 	(void)arg;

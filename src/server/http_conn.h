@@ -53,6 +53,13 @@ void cat_conn_disarm(struct cat_conn *conn);
 int cat_conn_admit(const struct sockaddr *sa, int limit);
 void cat_conn_admitted(const struct sockaddr *sa);
 
+/*
+ * For a graceful stop: shuts down every connection waiting for its next
+ * request (those in the middle of one finish first, and are shut on a
+ * later call once answered). Returns the connections still open.
+ */
+size_t cat_conn_drain(void);
+
 /* Starts and stops the reaper thread (one per process). */
 int cat_conn_reaper_start(void);
 void cat_conn_reaper_stop(void);

@@ -214,7 +214,7 @@ int cat_serve(struct cat_server_config *cfg)
 	char where[CAT_MAX_LISTEN * 72] = "";
 	size_t i, nlfd = 0;
 	sigset_t sigs;
-	int sig = 0, threads, rc = 1, purge_started = 0;
+	int sig = 0, threads, rc = 1, purge_started = 0, tries;
 
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = *cfg;
@@ -322,6 +322,11 @@ done:
 	cat_gate_stop(gate);
 	while (nlfd > 0)
 		close(lfds[--nlfd]);
+	/* libmicrohttpd closing many connections itself at stop has been
+	 * seen to crash one of its worker threads (0.9.75): let them end the
+	 * ordinary way first, each once its request is answered */
+	for (tries = 0; d && tries < 100 && cat_conn_drain() > 0; tries++)
+		nanosleep(&(struct timespec){ .tv_nsec = 50 * 1000000L }, NULL);
 	if (d)
 		MHD_stop_daemon(d);
 	cat_conn_reaper_stop();
