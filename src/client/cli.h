@@ -13,7 +13,8 @@
 #include "token.h"
 
 #ifndef CATALYST_VERSION
-#define CATALYST_VERSION "0.0.0"
+/* set once, from project(VERSION) in CMakeLists.txt, on catcommon */
+#error "CATALYST_VERSION is not defined"
 #endif
 
 /* Process exit codes (gh's set; 129 is git's usage code). */

@@ -12,7 +12,8 @@
 #include "banned.h"
 
 #ifndef CATALYST_VERSION
-#define CATALYST_VERSION "0.0.0"
+/* set once, from project(VERSION) in CMakeLists.txt, on catcommon */
+#error "CATALYST_VERSION is not defined"
 #endif
 
 struct subcmd {
