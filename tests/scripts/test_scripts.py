@@ -21,6 +21,14 @@ TOOLS = {
     'npm': (r"['\"]npm['\"]", 'npm'),
     'clang': (r'CMAKE_C_COMPILER=clang|fsanitize=fuzzer', 'clang'),
     'clang-format': (r'clang-format', 'clang-format'),
+    'lintian': (r"['\"]lintian['\"]", 'lintian'),
+    'systemd-analyze': (r'systemd-analyze', 'systemd'),
+    'promtool': (r'promtool', 'prometheus'),
+    'scdoc': (r'scdoc', 'scdoc'),
+    'groff': (r"['\"]groff['\"]", 'groff-base'),
+    'zsh': (r"['\"]zsh['\"]", 'zsh'),
+    'fish': (r"['\"]fish['\"]", 'fish'),
+    'wrk': (r"['\"]wrk['\"]", 'wrk'),
 }
 
 
