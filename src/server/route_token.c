@@ -11,6 +11,7 @@
 
 #include "auth.h"
 #include "device.h"
+#include "lastused.h"
 #include "oauth.h"
 #include "server.h"
 #include "textclean.h"
@@ -65,7 +66,7 @@ static int grant_refresh(struct cat_req *req, struct cat_resp *resp,
 	if ((err = cat_oauth_refresh(req, &issued, &g)) < 0)
 		return err;
 	if (g.last_used_at < req->now - 60)
-		(void)cat_store_grant_touch(req->store, g.token_id, req->now);
+		cat_lastused_record(g.token_id, req->now);
 	return answer_tokens(req, resp, &issued);
 }
 
@@ -383,15 +384,19 @@ static int list_one(const struct cat_grant *g, void *arg)
 {
 	struct list_ctx *ctx = arg;
 	char created[32], used[32], device_name[CAT_DEVICE_NAME_MAX + 1];
+	/* a use this instance saw may not be flushed to the store yet */
+	int64_t pending = cat_lastused_pending(g->token_id);
+	int64_t last_used =
+		pending > g->last_used_at ? pending : g->last_used_at;
 	json_t *o;
 
 	/* rows stored before names were cleaned on the way in */
 	(void)cat_text_clean(device_name, sizeof(device_name), g->device_name);
 	cat_iso_time(created, g->created_at);
-	cat_iso_time(used, g->last_used_at);
+	cat_iso_time(used, last_used);
 	o = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:b}", "token_id",
 		      g->token_id, "created_at", created, "last_used_at",
-		      g->last_used_at ? json_string(used) : json_null(),
+		      last_used ? json_string(used) : json_null(),
 		      "device_name", device_name, "dc", g->dc, "client_id",
 		      g->client_id, "flow",
 		      g->kind == CAT_CLIENT_BROWSER ? "browser" : "device",

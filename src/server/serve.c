@@ -1,8 +1,10 @@
 /*
  * catalystd serve: starts libmicrohttpd with a thread pool sized to the
  * cores, one store handle per worker thread (prepared statements are reused
- * per handle), a background purge of expired rows, and a graceful stop on
- * SIGTERM/SIGINT: in-flight requests finish, then every store is closed.
+ * per handle), a background purge of expired rows, a background flush of
+ * last-used times, and a graceful stop on SIGTERM/SIGINT: in-flight
+ * requests finish, the last-used times are written, then every store is
+ * closed.
  */
 #include "server.h"
 
@@ -21,6 +23,7 @@
 #include "http_conn.h"
 #include "http_gate.h"
 #include "httpd.h"
+#include "lastused.h"
 #include "log.h"
 #include "banned.h"
 
@@ -294,7 +297,8 @@ int cat_serve(struct cat_server_config *cfg)
 			cfg->port_file, strerror(errno));
 		goto done;
 	}
-	if (cat_conn_reaper_start() < 0) {
+	if (cat_conn_reaper_start() < 0 ||
+	    cat_lastused_start(srv.cfg.db_url, cfg->last_used_flush) < 0) {
 		fprintf(stderr, "catalystd: cannot start a thread\n");
 		goto done;
 	}
@@ -330,6 +334,8 @@ done:
 	if (d)
 		MHD_stop_daemon(d);
 	cat_conn_reaper_stop();
+	/* after the last request, so none of its uses is left behind */
+	cat_lastused_stop();
 	if (purge_started) {
 		pthread_mutex_lock(&purger.lock);
 		purger.stop = 1;

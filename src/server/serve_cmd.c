@@ -76,6 +76,10 @@ static const char serve_usage[] =
 	"limit\n"
 	"                         (default 128, or 0 with --trust-proxy)\n"
 	"  --max-connections N    open connections in all (default 4096)\n"
+	"  --last-used-flush SECONDS  how often the tokens' last-used times "
+	"are\n"
+	"                         written to the store, in one transaction "
+	"(default 5)\n"
 	"  --login-hashes N       password hashes run at once; more sign-ins "
 	"wait\n"
 	"                         for a 503 (default: half the cores, fewer "
@@ -119,6 +123,7 @@ enum {
 	O_REQ_TIMEOUT,
 	O_CONNS_PER_IP,
 	O_MAX_CONNS,
+	O_LU_FLUSH,
 	O_CONFIG,
 	O_HELP
 };
@@ -146,6 +151,7 @@ static const struct option serve_opts[] = {
 	{ "request-timeout", required_argument, NULL, O_REQ_TIMEOUT },
 	{ "max-conns-per-ip", required_argument, NULL, O_CONNS_PER_IP },
 	{ "max-connections", required_argument, NULL, O_MAX_CONNS },
+	{ "last-used-flush", required_argument, NULL, O_LU_FLUSH },
 	{ "config", required_argument, NULL, O_CONFIG },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -174,6 +180,7 @@ static void serve_defaults(struct serve_parse *sp)
 		/* decided once --trust-proxy is known */
 		.max_conns_per_ip = -1,
 		.max_connections = 4096,
+		.last_used_flush = 5,
 	};
 
 	memset(sp, 0, sizeof(*sp));
@@ -384,6 +391,8 @@ static int serve_apply(void *ctx, int id, const char *label, const char *arg)
 		return num_opt(label, arg, 0, 100000, &cfg->max_conns_per_ip);
 	case O_MAX_CONNS:
 		return num_opt(label, arg, 1, 100000, &cfg->max_connections);
+	case O_LU_FLUSH:
+		return num_opt(label, arg, 1, 3600, &cfg->last_used_flush);
 	case O_POOL:
 		/* each worker thread holds one store connection */
 		if (num_opt(label, arg, 1, 256, &v) < 0)

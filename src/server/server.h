@@ -46,6 +46,7 @@ struct cat_server_config {
 	int request_timeout;     /* seconds to deliver a whole request (10) */
 	int max_conns_per_ip;    /* open connections per address; 0: no limit */
 	int max_connections;     /* open connections in all (4096) */
+	int last_used_flush;     /* seconds between last-used writes (5) */
 };
 
 enum cat_metric {

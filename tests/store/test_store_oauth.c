@@ -4,6 +4,7 @@
  * rate limits, server keys and purging.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "contract.h"
@@ -487,38 +488,66 @@ static void test_store__grant_revoke(void **state)
 			 CAT_EINVAL);
 }
 
-static void test_store__grant_touch(void **state)
+static void touch(struct cat_touch *t, const char *token_id, int64_t at)
+{
+	memset(t, 0, sizeof(*t));
+	snprintf(t->token_id, sizeof(t->token_id), "%s", token_id);
+	t->at = at;
+}
+
+static void test_store__grant_touch_batch(void **state)
 {
 	struct cat_store *s = *state;
 	struct cat_client c;
-	struct cat_grant g, out;
+	struct cat_grant g1, g2, out;
 	struct cat_access acc;
 	struct cat_principal pr;
+	struct cat_touch b[4];
 	int64_t a = new_account(s), t = g_now + 100;
 
 	new_client(s, &c, CAT_CLIENT_DEVICE);
-	new_grant(s, &g, a, c.id, g_now);
-	new_access(s, &acc, g.token_id, g_now + 3600);
+	new_grant(s, &g1, a, c.id, g_now);
+	new_grant(s, &g2, a, c.id, g_now);
+	new_access(s, &acc, g1.token_id, g_now + 3600);
 
-	assert_ok(cat_store_grant_touch(s, g.token_id, t));
-	assert_ok(cat_store_grant_by_id(s, &out, g.token_id));
-	assert_true(out.last_used_at == t);
-	assert_ok(cat_store_grant_touch(s, g.token_id, t + 30));
-	assert_ok(cat_store_grant_by_id(s, &out, g.token_id));
-	assert_true(out.last_used_at == t);
-	assert_ok(cat_store_grant_touch(s, g.token_id, t + 60));
-	assert_ok(cat_store_grant_by_id(s, &out, g.token_id));
-	assert_true(out.last_used_at == t);
-	assert_ok(cat_store_grant_touch(s, g.token_id, t + 61));
-	assert_ok(cat_store_grant_by_id(s, &out, g.token_id));
-	assert_true(out.last_used_at == t + 61);
-	assert_ok(cat_store_access_validate(s, &pr, acc.token_hash, t + 62));
-	assert_true(pr.grant_last_used_at == t + 61);
+	assert_ok(cat_store_grant_touch_batch(s, NULL, 0));
 
-	/* an unknown grant is nothing to record */
-	assert_ok(cat_store_grant_touch(s, "0123456789ab", t));
-	assert_int_equal(cat_store_grant_touch(s, "0123456789abc", t),
-			 CAT_EINVAL);
+	/* several grants in one batch, an unknown id among them skipped */
+	touch(&b[0], g1.token_id, t);
+	touch(&b[1], "0123456789ab", t);
+	touch(&b[2], g2.token_id, t + 5);
+	assert_ok(cat_store_grant_touch_batch(s, b, 3));
+	assert_ok(cat_store_grant_by_id(s, &out, g1.token_id));
+	assert_true(out.last_used_at == t);
+	assert_ok(cat_store_grant_by_id(s, &out, g2.token_id));
+	assert_true(out.last_used_at == t + 5);
+
+	/* max(): an older time, as from a slower instance, changes nothing;
+	 * a newer one moves it on, even by a second */
+	touch(&b[0], g1.token_id, t - 50);
+	touch(&b[1], g2.token_id, t + 6);
+	assert_ok(cat_store_grant_touch_batch(s, b, 2));
+	assert_ok(cat_store_grant_by_id(s, &out, g1.token_id));
+	assert_true(out.last_used_at == t);
+	assert_ok(cat_store_grant_by_id(s, &out, g2.token_id));
+	assert_true(out.last_used_at == t + 6);
+
+	/* the same id twice in one batch keeps the larger time */
+	touch(&b[0], g1.token_id, t + 20);
+	touch(&b[1], g1.token_id, t + 10);
+	assert_ok(cat_store_grant_touch_batch(s, b, 2));
+	assert_ok(cat_store_grant_by_id(s, &out, g1.token_id));
+	assert_true(out.last_used_at == t + 20);
+	assert_ok(cat_store_access_validate(s, &pr, acc.token_hash, t + 21));
+	assert_true(pr.grant_last_used_at == t + 20);
+
+	/* an id without its terminator fails the batch before anything is
+	 * written */
+	touch(&b[0], g2.token_id, t + 30);
+	memset(b[1].token_id, 'a', sizeof(b[1].token_id));
+	assert_int_equal(cat_store_grant_touch_batch(s, b, 2), CAT_EINVAL);
+	assert_ok(cat_store_grant_by_id(s, &out, g2.token_id));
+	assert_true(out.last_used_at == t + 6);
 }
 
 /* Authorization codes */
@@ -815,7 +844,7 @@ int contract_oauth_tests(void)
 		CONTRACT_TEST(test_store__grant_list),
 		CONTRACT_TEST(test_store__access_validate),
 		CONTRACT_TEST(test_store__grant_revoke),
-		CONTRACT_TEST(test_store__grant_touch),
+		CONTRACT_TEST(test_store__grant_touch_batch),
 		CONTRACT_TEST(test_store__code_redeem),
 		CONTRACT_TEST(test_store__session),
 		CONTRACT_TEST(test_store__ratelimit),

@@ -17,6 +17,7 @@
 #ifndef CAT_STORE_H
 #define CAT_STORE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -142,6 +143,12 @@ struct cat_principal {
 	char client_id[CAT_ID_MAX + 1];
 	int64_t expires_at; /* of the access token */
 	int64_t grant_last_used_at;
+};
+
+/* One pending last-used time of a grant (grant_touch_batch). */
+struct cat_touch {
+	char token_id[CAT_TOKEN_ID_LEN + 1];
+	int64_t at;
 };
 
 /* Authorization code of the browser flow (/oauth/v2/auth). */
@@ -274,10 +281,11 @@ struct cat_store_ops {
 	 * of the grant stops validating at once. CAT_ENOTFOUND if unknown. */
 	int (*grant_revoke)(struct cat_store *s, const char *token_id,
 			    int64_t now);
-	/* Sets last_used_at = now only when it is older than now - 60: at most
-	 * one write per grant per minute, whatever the request rate. */
-	int (*grant_touch)(struct cat_store *s, const char *token_id,
-			   int64_t now);
+	/* In one transaction, last_used_at = max(last_used_at, at) for each
+	 * item: instances flushing at once never move a time backwards.
+	 * Unknown token ids are skipped; n may be 0. */
+	int (*grant_touch_batch)(struct cat_store *s,
+				 const struct cat_touch *items, size_t n);
 
 	/* Access tokens. */
 	int (*access_insert)(struct cat_store *s, const struct cat_access *a);
@@ -495,10 +503,11 @@ static inline int cat_store_grant_revoke(struct cat_store *s,
 {
 	return s->ops->grant_revoke(s, token_id, now);
 }
-static inline int cat_store_grant_touch(struct cat_store *s,
-					const char *token_id, int64_t now)
+static inline int cat_store_grant_touch_batch(struct cat_store *s,
+					      const struct cat_touch *items,
+					      size_t n)
 {
-	return s->ops->grant_touch(s, token_id, now);
+	return s->ops->grant_touch_batch(s, items, n);
 }
 static inline int cat_store_access_insert(struct cat_store *s,
 					  const struct cat_access *a)

@@ -177,7 +177,8 @@ int pg_grant_by_id(struct cat_store *s, struct cat_grant *out,
 int pg_grant_list(struct cat_store *s, int64_t account_id, cat_grant_cb cb,
 		  void *ctx);
 int pg_grant_revoke(struct cat_store *s, const char *token_id, int64_t now);
-int pg_grant_touch(struct cat_store *s, const char *token_id, int64_t now);
+int pg_grant_touch_batch(struct cat_store *s, const struct cat_touch *items,
+			 size_t n);
 int pg_access_insert(struct cat_store *s, const struct cat_access *a);
 int pg_access_validate(struct cat_store *s, struct cat_principal *out,
 		       const char *token_hash, int64_t now);

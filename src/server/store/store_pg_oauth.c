@@ -451,17 +451,36 @@ int pg_grant_revoke(struct cat_store *s, const char *token_id, int64_t now)
 	return err < 0 ? err : 0;
 }
 
-int pg_grant_touch(struct cat_store *s, const char *token_id, int64_t now)
+int pg_grant_touch_batch(struct cat_store *s, const struct cat_touch *items,
+			 size_t n)
 {
+	struct pg *h = pg_of(s);
+	size_t i;
 	int err;
 
-	if ((err = cat_store_check(token_id, CAT_TOKEN_ID_LEN, "token id")) < 0)
+	for (i = 0; i < n; i++)
+		if ((err = cat_store_check(items[i].token_id, CAT_TOKEN_ID_LEN,
+					   "token id")) < 0)
+			return err;
+	if (n == 0)
+		return 0;
+	if ((err = pg_begin(h)) < 0)
 		return err;
-	err = pg_query(
-		pg_of(s), NULL, PQ_GRANT_TOUCH,
-		"UPDATE grants SET last_used_at = $2"
-		" WHERE token_id = $1 AND last_used_at < $3",
-		PG_ARGS(PG_TEXT(token_id), PG_INT(now), PG_INT(now - 60)));
+	for (i = 0; i < n; i++) {
+		/* max(): a flush that lost a race with a newer one is a no-op
+		 */
+		err = pg_query(h, NULL, PQ_GRANT_TOUCH,
+			       "UPDATE grants SET last_used_at = $2"
+			       " WHERE token_id = $1 AND last_used_at < $2",
+			       PG_ARGS(PG_TEXT(items[i].token_id),
+				       PG_INT(items[i].at)));
+		if (err < 0)
+			goto done;
+	}
+	err = pg_commit(h);
+done:
+	if (err < 0)
+		pg_rollback(h);
 	return err < 0 ? err : 0;
 }
 

@@ -460,16 +460,36 @@ done:
 	return err;
 }
 
-int sq_grant_touch(struct cat_store *s, const char *token_id, int64_t now)
+int sq_grant_touch_batch(struct cat_store *s, const struct cat_touch *items,
+			 size_t n)
 {
+	struct sq *h = sq_of(s);
+	size_t i;
 	int err;
 
-	if ((err = cat_store_check(token_id, CAT_TOKEN_ID_LEN, "token id")) < 0)
+	for (i = 0; i < n; i++)
+		if ((err = cat_store_check(items[i].token_id, CAT_TOKEN_ID_LEN,
+					   "token id")) < 0)
+			return err;
+	if (n == 0)
+		return 0;
+	if ((err = sq_begin(h)) < 0)
 		return err;
-	err = sq_write(sq_of(s), SQ_GRANT_TOUCH,
-		       "UPDATE grants SET last_used_at = ?2"
-		       " WHERE token_id = ?1 AND last_used_at < ?2 - 60",
-		       SQ_ARGS(SQ_TEXT(token_id), SQ_INT(now)));
+	for (i = 0; i < n; i++) {
+		/* max(): a flush that lost a race with a newer one is a no-op
+		 */
+		err = sq_write(h, SQ_GRANT_TOUCH,
+			       "UPDATE grants SET last_used_at = ?2"
+			       " WHERE token_id = ?1 AND last_used_at < ?2",
+			       SQ_ARGS(SQ_TEXT(items[i].token_id),
+				       SQ_INT(items[i].at)));
+		if (err < 0)
+			goto done;
+	}
+	err = sq_commit(h);
+done:
+	if (err < 0)
+		sq_rollback(h);
 	return err < 0 ? err : 0;
 }
 
