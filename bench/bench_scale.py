@@ -1,17 +1,27 @@
 #!/usr/bin/env python3
-"""Bearer validation as the store grows (DESIGN.md section 7): p99 of
-/oauth/user/info with 1,000 and with 1,000,000 CLI tokens in the store.
+"""The cost curve (DESIGN.md section 7): how catalystd's figures move as
+its store fills.
 
-Each run starts a release catalystd on a fresh SQLite store, adds N grants
-(each with one access token) straight into the database in one transaction,
-then has wrk present 20,000 different access tokens picked at random from
-the N, so lookups really spread over the whole index.
+1. Bearer validation: p99 of /oauth/user/info with 1,000 and with
+   --tokens (default 1,000,000) CLI tokens in the store. Each size starts a
+   release catalystd on a fresh SQLite store, adds N grants (each with one
+   access token) straight into the database in one transaction, then has
+   wrk present 20,000 different access tokens picked at random from the N,
+   so lookups really spread over the whole index.
+2. Device authorization with 10,000 codes pending (--pending): req/s of
+   device authorization on a fresh server that already holds 1,000 pending
+   codes, and on one that holds 10,000 (made through the endpoint itself),
+   for catalystd and for its peer oidc-provider 8.8.1 (bench/peer/). The
+   codes the measured run itself makes add to these.
 
-    python3 bench/bench_scale.py [--duration 10] [--sizes 1000,1000000]
+    python3 bench/bench_scale.py [--duration 10] [--tokens 1000000]
+                                 [--pending 10000] [--skip-tokens]
+                                 [--skip-pending]
 """
 
 import argparse
 import hashlib
+import http.client
 import os
 import random
 import sqlite3
@@ -20,13 +30,17 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'lib'))
 os.environ.setdefault('CATALYSTD', os.path.join(ROOT, 'build', 'src', 'server', 'catalystd'))
+sys.path.insert(0, HERE)
 import harness  # noqa: E402
+import bench_server  # noqa: E402
+import peer_env  # noqa: E402
 
 B62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 SAMPLE = 20000
@@ -115,18 +129,108 @@ def run(n, duration, rnd):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--duration', type=int, default=10)
-    ap.add_argument('--sizes', default='1000,1000000')
+    ap.add_argument('--tokens', type=int, default=1000000,
+                    help='the large store size (compared with 1,000)')
+    ap.add_argument('--sizes', help='comma-separated sizes instead')
+    ap.add_argument('--pending', type=int, default=10000)
+    ap.add_argument('--skip-tokens', action='store_true')
+    ap.add_argument('--skip-pending', action='store_true')
     args = ap.parse_args()
+    print('load average before: %s (%d CPUs)' % (loadavg(), os.cpu_count()),
+          flush=True)
+    if not args.skip_tokens:
+        bearer_curve(args)
+    if not args.skip_pending:
+        pending_curve(args)
+    print('\nload average after: %s' % loadavg())
+
+
+def bearer_curve(args):
+    sizes = args.sizes or '1000,%d' % args.tokens
     rnd = random.Random(7)
     print('| CLI tokens in store | req/s | p99 ms | non-2xx | fill s |')
     print('| ---: | ---: | ---: | ---: | ---: |')
     res = []
-    for n in [int(x) for x in args.sizes.split(',')]:
+    for n in [int(x) for x in sizes.split(',')]:
         rps, p99, bad, filled = run(n, args.duration, rnd)
         res.append(p99)
         print('| %d | %.0f | %.2f | %d | %.0f |' % (n, rps, p99, bad, filled), flush=True)
     if len(res) >= 2:
-        print('\np99 ratio largest/smallest: %.2f (target <= 1.5)' % (res[-1] / res[0]))
+        r = res[-1] / res[0]
+        print('\np99 ratio largest/smallest: %.2f (target <= 1.5: %s)'
+              % (r, 'met' if r <= 1.5 else 'NOT met'))
+
+
+def loadavg():
+    with open('/proc/loadavg') as f:
+        return ' '.join(f.read().split()[:3])
+
+
+def post_many(url, path_body_pairs_fn, n):
+    """n POSTs over one keep-alive connection; returns how many got 200."""
+    u = urllib.parse.urlsplit(url)
+    con = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    ok = 0
+    for i in range(n):
+        path, body = path_body_pairs_fn(i)
+        hdr = {'Content-Type': 'application/x-www-form-urlencoded'} if body else {}
+        con.request('POST', path, body=body, headers=hdr)
+        r = con.getresponse()
+        r.read()
+        ok += r.status == 200
+        if r.getheader('Connection', '').lower() == 'close':
+            con.close()
+            con = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    con.close()
+    return ok
+
+
+def pending_curve(args):
+    """Device authorization req/s with 1,000 and with args.pending codes
+    pending at the start, each on a fresh server, catalystd and
+    oidc-provider. The codes are made through the endpoint itself, over
+    one connection, which also warms each server up (Node's JIT)."""
+    d = args.duration
+    print('\n| server | codes pending at start | device authorization req/s '
+          '| p99 ms | non-2xx |')
+    print('| --- | ---: | ---: | ---: | ---: |')
+    out = {}
+    base = 1000
+    for pending in (base, args.pending):
+        with tempfile.TemporaryDirectory() as tmp:
+            with harness.Server(tmp, device_ttl=1800,
+                                extra_args=('--log-level', 'warn')) as srv:
+                demo = harness.setup_demo(srv)
+                q = ('/oauth/v3/device/code?client_id=%s'
+                     '&scope=ZohoCatalyst.projects.ALL' % demo.device_id)
+                made = post_many(srv.url, lambda i: (q, None), pending)
+                assert made == pending, made
+                r = bench_server.wrk(srv.url, d, lua=bench_server.lua_post(
+                    tmp, 'devcode', q))
+                out[('catalystd', pending)] = r
+                print('| catalystd | %d | %.0f | %.2f | %d |'
+                      % (pending, r[0], r[1], r[2]), flush=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            with peer_env.Peer(harness.CATALYSTD, tmp) as peer:
+                pi = peer.info
+                body = 'client_id=%s&client_secret=%s&scope=openid%%20offline_access' % (
+                    pi['client_id'], pi['client_secret'])
+                made = post_many(peer.url, lambda i: ('/device/auth', body),
+                                 pending)
+                assert made == pending, made
+                r = bench_server.wrk(peer.url, d, lua=bench_server.lua_post(
+                    tmp, 'devcode', '/device/auth', body))
+                out[('oidc-provider', pending)] = r
+                print('| oidc-provider %s | %d | %.0f | %.2f | %d |'
+                      % (peer_env.VERSION, pending, r[0], r[1], r[2]), flush=True)
+    n = args.pending
+    for who in ('catalystd', 'oidc-provider'):
+        print('%s: req/s with %d pending / with %d: %.2f' % (
+            who, n, base, out[(who, n)][0] / out[(who, base)][0]))
+    print('catalystd ÷ oidc-provider with %d pending: %.2f (target >= 3: %s)' % (
+        n, out[('catalystd', n)][0] / out[('oidc-provider', n)][0],
+        'met' if out[('catalystd', n)][0] >= 3 * out[('oidc-provider', n)][0]
+        else 'NOT met'))
 
 
 if __name__ == '__main__':
