@@ -121,9 +121,11 @@ def run(n, duration, rnd):
         rps = float(re.search(r'Requests/sec:\s+([\d.]+)', out).group(1))
         m = re.search(r'99%\s+([\d.]+)(us|ms|s)', out)
         p99 = float(m.group(1)) * {'us': 0.001, 'ms': 1, 's': 1000}[m.group(2)]
+        m = re.search(r'50%\s+([\d.]+)(us|ms|s)', out)
+        p50 = float(m.group(1)) * {'us': 0.001, 'ms': 1, 's': 1000}[m.group(2)]
         bad = re.search(r'Non-2xx or 3xx responses:\s+(\d+)', out)
 
-        return rps, p99, int(bad.group(1)) if bad else 0, filled
+        return rps, p99, int(bad.group(1)) if bad else 0, filled, p50
 
 
 def main():
@@ -148,13 +150,15 @@ def main():
 def bearer_curve(args):
     sizes = args.sizes or '1000,%d' % args.tokens
     rnd = random.Random(7)
-    print('| CLI tokens in store | req/s | p99 ms | non-2xx | fill s |')
-    print('| ---: | ---: | ---: | ---: | ---: |')
+    print('| CLI tokens in store | req/s | p50 ms | p99 ms | non-2xx | fill s |')
+    print('| ---: | ---: | ---: | ---: | ---: | ---: |')
     res = []
     for n in [int(x) for x in sizes.split(',')]:
-        rps, p99, bad, filled = run(n, args.duration, rnd)
+        rps, p99, bad, filled, p50 = run(n, args.duration, rnd)
         res.append(p99)
-        print('| %d | %.0f | %.2f | %d | %.0f |' % (n, rps, p99, bad, filled), flush=True)
+        print('| %d | %.0f | %.2f | %.2f | %d | %.0f |' % (n, rps, p50, p99, bad, filled),
+              flush=True)
+        print('  (load %s)' % loadavg(), flush=True)
     if len(res) >= 2:
         r = res[-1] / res[0]
         print('\np99 ratio largest/smallest: %.2f (target <= 1.5: %s)'
