@@ -106,8 +106,9 @@ def run(n, duration, rnd):
                     '  return wrk.format("GET", "/oauth/user/info", '
                     '{["Authorization"] = "Bearer " .. t[i]})\nend\n')
         with harness.Server(tmp, db=db, extra_args=('--log-level', 'warn')) as srv:
-            # a pass over the whole sample first (it also records each token's
-            # once-a-minute last-used write), as a long-running server would have
+            # a pass over the whole sample first (it also notes each token's
+            # last use, flushed in the background), as a long-running server
+            # would have
             for _ in range(2):
                 subprocess.run(['wrk', '-t2', '-c64', '-d5s', '-s', lua, srv.url],
                                capture_output=True, check=True)
