@@ -68,42 +68,6 @@ int cat_auth_bearer(struct cat_req *req, const char **error_code)
 /* what a Basic header may decode to: an id and a secret, both escaped */
 #define BASIC_MAX 1024
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Form-urldecodes s in place; -1 on a bad %-escape, a NUL or bad UTF-8. */
-static int form_decode(char *s)
-{
-	char *o = s, *start = s;
-
-	for (; *s; s++) {
-		char c = *s;
-
-		if (c == '+') {
-			c = ' ';
-		} else if (c == '%') {
-			/* hexval('\0') is -1: never reads past the end */
-			int hi = hexval(s[1]), lo = hi < 0 ? -1 : hexval(s[2]);
-
-			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-				return -1;
-			c = (char)(hi * 16 + lo);
-			s += 2;
-		}
-		*o++ = c;
-	}
-	*o = '\0';
-	return cat_utf8_valid(start, (size_t)(o - start)) ? 0 : -1;
-}
-
 int cat_auth_is_basic(const char *h)
 {
 	return strncasecmp(h, "Basic", 5) == 0 && (h[5] == ' ' || !h[5]);
@@ -131,7 +95,8 @@ static int basic_credentials(const char *h, char *buf, size_t n,
 	if (memchr(buf, '\0', len) || !(colon = strchr(buf, ':')))
 		return cat_error_set(CAT_EAUTH, "malformed Basic credentials");
 	*colon = '\0';
-	if (form_decode(buf) < 0 || form_decode(colon + 1) < 0 || !buf[0])
+	if (cat_form_decode(buf, strlen(buf)) < 0 ||
+	    cat_form_decode(colon + 1, strlen(colon + 1)) < 0 || !buf[0])
 		return cat_error_set(CAT_EAUTH,
 				     "malformed Basic credentials (RFC 6749 "
 				     "2.3.1: form-urlencoded id and secret)");

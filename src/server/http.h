@@ -135,6 +135,10 @@ void cat_http_refused(struct cat_server *srv, const struct sockaddr *sa,
  * strings and bodies). CAT_EINVAL on bad %-escapes, NUL bytes or invalid
  * UTF-8; CAT_ETOOBIG past CAT_MAX_PARAMS. */
 int cat_params_parse(struct cat_params *p, const char *text, size_t len);
+/* Form-urldecodes s[0..n) in place ('+' is a space) and NUL-terminates it
+ * (s must have room for n + 1 bytes); CAT_EINVAL with the error set on a
+ * bad or truncated %-escape, a NUL byte or invalid UTF-8. */
+int cat_form_decode(char *s, size_t n);
 void cat_params_release(struct cat_params *p);
 
 #endif

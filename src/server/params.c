@@ -26,16 +26,10 @@ static int hexval(char c)
 	return -1;
 }
 
-/* Decodes s[0..n) into a new string; NULL with the error set. */
-static char *decode(const char *s, size_t n, int *err)
+int cat_form_decode(char *s, size_t n)
 {
-	char *out = malloc(n + 1);
 	size_t i, o = 0;
 
-	if (!out) {
-		*err = cat_error_set(CAT_ERROR, "out of memory");
-		return NULL;
-	}
 	for (i = 0; i < n; i++) {
 		char c = s[i];
 
@@ -44,40 +38,48 @@ static char *decode(const char *s, size_t n, int *err)
 		} else if (c == '%') {
 			int hi, lo;
 
-			if (i + 2 >= n) {
-				*err = cat_error_set(
-					CAT_EINVAL,
-					"truncated %%-escape in parameters");
-				goto fail;
-			}
+			if (i + 2 >= n)
+				return cat_error_set(CAT_EINVAL,
+						     "truncated %%-escape in "
+						     "parameters");
 			hi = hexval(s[i + 1]);
 			lo = hexval(s[i + 2]);
-			if (hi < 0 || lo < 0) {
-				*err = cat_error_set(
-					CAT_EINVAL,
-					"bad %%-escape in parameters");
-				goto fail;
-			}
+			if (hi < 0 || lo < 0)
+				return cat_error_set(CAT_EINVAL,
+						     "bad %%-escape in "
+						     "parameters");
 			c = (char)(hi * 16 + lo);
 			i += 2;
 		}
-		if (c == '\0') {
-			*err = cat_error_set(CAT_EINVAL,
+		if (c == '\0')
+			return cat_error_set(CAT_EINVAL,
 					     "NUL byte in parameters");
-			goto fail;
-		}
-		out[o++] = c;
+		/* o <= i: decoding never writes ahead of what it reads */
+		s[o++] = c;
 	}
-	out[o] = '\0';
-	if (!cat_utf8_valid(out, o)) {
-		*err = cat_error_set(CAT_EINVAL,
+	s[o] = '\0';
+	if (!cat_utf8_valid(s, o))
+		return cat_error_set(CAT_EINVAL,
 				     "parameters are not valid UTF-8");
-		goto fail;
+	return 0;
+}
+
+/* Decodes s[0..n) into a new string; NULL with the error set. */
+static char *decode(const char *s, size_t n, int *err)
+{
+	char *out = malloc(n + 1);
+
+	if (!out) {
+		*err = cat_error_set(CAT_ERROR, "out of memory");
+		return NULL;
+	}
+	memcpy(out, s, n);
+	out[n] = '\0';
+	if ((*err = cat_form_decode(out, n)) < 0) {
+		free(out);
+		return NULL;
 	}
 	return out;
-fail:
-	free(out);
-	return NULL;
 }
 
 int cat_params_parse(struct cat_params *p, const char *text, size_t len)
