@@ -25,13 +25,11 @@ import http.client
 import os
 import random
 import sqlite3
-import string
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
-import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -42,17 +40,8 @@ import harness  # noqa: E402
 import bench_server  # noqa: E402
 import peer_env  # noqa: E402
 
-B62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
+B62, crc62 = harness.BASE62, harness.crc62
 SAMPLE = 20000
-
-
-def crc62(s):
-    c = zlib.crc32(s.encode()) & 0xffffffff
-    out = ''
-    for _ in range(6):
-        out = B62[c % 62] + out
-        c //= 62
-    return out
 
 
 def token(prefix, dc, rnd):

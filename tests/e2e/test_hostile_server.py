@@ -15,18 +15,16 @@ import os
 import random
 import re
 import signal
-import string
 import subprocess
 import tempfile
 import threading
 import time
 import unittest
-import zlib
 
 import harness as h
 from e2e_util import Device
 
-BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
+BASE62, crc62 = h.BASE62, h.crc62
 
 ESC = '\x1b'
 # retitle the window, ring, clear the screen, C1 CSI (U+009B) + SGR,
@@ -34,15 +32,6 @@ ESC = '\x1b'
 EVIL = ('\x1b]0;pwned\x07\x1b[2J\x1b[H\u009b31m\x7f\u202eevil'
         '\ncatalyst: forged line\r')
 HUGE = 2 ** 63 - 1  # the largest JSON integer jansson takes
-
-
-def crc62(text):
-    crc = zlib.crc32(text.encode()) & 0xffffffff
-    out = ''
-    for _ in range(6):
-        out = BASE62[crc % 62] + out
-        crc //= 62
-    return out
 
 
 def well_formed(prefix, dc='us'):

@@ -4,21 +4,19 @@ runs one real catalystd per class with a demo org/user/projects/clients."""
 import os
 import random
 import re
-import string
+import socket
 import sys
 import tempfile
 import time
 import unittest
-import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..', 'lib'))
 
 from harness import (Browser, Server, http, setup_demo,  # noqa: E402
                      get_cli_tokens, device_code, poll_device_token,
-                     add_user, FailureFlag)
+                     add_user, FailureFlag, BASE62, crc62)
 
-BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 USER_CODE_RE = re.compile(r'^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$')
 TOKEN_ID_RE = re.compile(r'^[0-9a-f]{12}$')
 # a secret we mint (src/common/token.c: catr_ cata_ catd_ catc_ cats_
@@ -34,13 +32,75 @@ CLI_HEADERS = {'Accept': 'application/vnd.catalyst.v2+json',
                'User-Agent': 'zcatalyst-cli/1.25.3'}
 
 
-def crc62(text):
-    crc = zlib.crc32(text.encode()) & 0xffffffff
-    out = ''
-    for _ in range(6):
-        out = BASE62[crc % 62] + out
-        crc //= 62
+# Raw-socket helpers, for what a client library would never send.
+
+def exchange(port, data, timeout=10, source=None):
+    """Sends data on a new connection and reads until the server closes it
+    (or timeout). Returns (all bytes received, closed_by_server)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    if source:
+        s.bind((source, 0))
+    s.connect(('127.0.0.1', port))
+    out = b''
+    closed = False
+    try:
+        try:
+            s.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                break
+            except ConnectionResetError:
+                closed = True
+                break
+            if not chunk:
+                closed = True
+                break
+            out += chunk
+    finally:
+        s.close()
+    return out, closed
+
+
+def responses(raw):
+    """Splits raw bytes into [(status, headers dict, body bytes)]."""
+    out = []
+    while raw:
+        m = re.match(rb'HTTP/1\.[01] (\d{3})[^\r\n]*\r\n', raw)
+        if not m:
+            raise AssertionError('not an HTTP response: %r' % raw[:200])
+        head, sep, rest = raw.partition(b'\r\n\r\n')
+        if not sep:
+            raise AssertionError('truncated response: %r' % raw[:200])
+        headers = {}
+        for line in head.split(b'\r\n')[1:]:
+            k, _, v = line.partition(b':')
+            headers[k.strip().lower().decode()] = v.strip().decode()
+        n = int(headers.get('content-length', '0'))
+        out.append((int(m.group(1)), headers, rest[:n]))
+        raw = rest[n:]
     return out
+
+
+def rss_kib(pid):
+    with open('/proc/%d/status' % pid) as f:
+        for line in f:
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1])
+    raise AssertionError('no VmRSS for %d' % pid)
+
+
+def sanitized(binary):
+    """True for a build with AddressSanitizer, whose allocator keeps freed
+    memory in quarantine (RSS is no measure of a leak there; LeakSanitizer
+    at exit is, and the class cleanup asserts a clean exit)."""
+    with open(binary, 'rb') as f:
+        return b'__asan_init' in f.read()
 
 
 def forge_token(prefix='catr', dc='us'):

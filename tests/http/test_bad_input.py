@@ -26,11 +26,10 @@ import unittest
 import urllib.parse
 
 from common import (CLI_HEADERS, DEVICE_GRANT, ServerCase, bearer, crc62,
-                    forge_token)
+                    exchange, forge_token, responses, rss_kib, sanitized)
 import harness
 from harness import (admin, admin_json, db_snapshot, get_cli_tokens, http,
                      raw_request)
-from test_hostile import exchange, responses
 
 # every (method, path) of docs/http-api.md
 ROUTES = [
@@ -59,22 +58,6 @@ JSON = {'Content-Type': 'application/json'}
 #: a leaked rendered page (~10 KiB) over the ~200 requests 2 MiB on top of
 #: the noise of the allocator's arenas (a few MiB).
 RSS_BOUND_KIB = 16 * 1024
-
-
-def rss_kib(pid):
-    with open('/proc/%d/status' % pid) as f:
-        for line in f:
-            if line.startswith('VmRSS:'):
-                return int(line.split()[1])
-    raise AssertionError('no VmRSS for %d' % pid)
-
-
-def sanitized(binary):
-    """True for a build with AddressSanitizer, whose allocator keeps freed
-    memory in quarantine (RSS measures nothing there; LeakSanitizer at exit
-    does, and the class cleanup asserts a clean exit)."""
-    with open(binary, 'rb') as f:
-        return b'__asan_init' in f.read()
 
 
 def store_state(db):

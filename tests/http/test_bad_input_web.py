@@ -21,10 +21,9 @@ import time
 import unittest
 import urllib.parse
 
-from common import forge_token
+from common import exchange, forge_token
 from harness import Browser, csrf_of, device_code, http, raw_request
 from test_bad_input import FORM, BadInputBase, flip_crc, with_crc
-from test_hostile import exchange
 
 REDIRECT = 'http://localhost:9005'
 

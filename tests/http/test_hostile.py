@@ -10,86 +10,16 @@ answering everyone else.
 
 import json
 import os
-import re
 import socket
 import sys
 import threading
 import time
 import unittest
 
-from common import ServerCase
+from common import ServerCase, exchange, responses, rss_kib, sanitized
 from harness import db_snapshot, http, wait_until
 
 HEALTHZ = b'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'
-
-
-def exchange(port, data, timeout=10, source=None):
-    """Sends data on a new connection and reads until the server closes it
-    (or timeout). Returns (all bytes received, closed_by_server)."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.settimeout(timeout)
-    if source:
-        s.bind((source, 0))
-    s.connect(('127.0.0.1', port))
-    out = b''
-    closed = False
-    try:
-        try:
-            s.sendall(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                chunk = s.recv(65536)
-            except socket.timeout:
-                break
-            except ConnectionResetError:
-                closed = True
-                break
-            if not chunk:
-                closed = True
-                break
-            out += chunk
-    finally:
-        s.close()
-    return out, closed
-
-
-def responses(raw):
-    """Splits raw bytes into [(status, headers dict, body bytes)]."""
-    out = []
-    while raw:
-        m = re.match(rb'HTTP/1\.[01] (\d{3})[^\r\n]*\r\n', raw)
-        if not m:
-            raise AssertionError('not an HTTP response: %r' % raw[:200])
-        head, sep, rest = raw.partition(b'\r\n\r\n')
-        if not sep:
-            raise AssertionError('truncated response: %r' % raw[:200])
-        headers = {}
-        for line in head.split(b'\r\n')[1:]:
-            k, _, v = line.partition(b':')
-            headers[k.strip().lower().decode()] = v.strip().decode()
-        n = int(headers.get('content-length', '0'))
-        out.append((int(m.group(1)), headers, rest[:n]))
-        raw = rest[n:]
-    return out
-
-
-def rss_kib(pid):
-    with open('/proc/%d/status' % pid) as f:
-        for line in f:
-            if line.startswith('VmRSS:'):
-                return int(line.split()[1])
-    raise AssertionError('no VmRSS for %d' % pid)
-
-
-def sanitized(binary):
-    """True for a build with AddressSanitizer, whose allocator keeps freed
-    memory in quarantine (RSS is no measure of a leak there; LeakSanitizer
-    at exit is, and the class cleanup asserts a clean exit)."""
-    with open(binary, 'rb') as f:
-        return b'__asan_init' in f.read()
 
 
 class RefusedHead:
@@ -476,65 +406,44 @@ class ExhaustionTest(ServerCase):
                 return False
         wait_until(served, 20, what='the address served again')
 
+    @staticmethod
+    def trickled_until_closed(s, piece, limit=30):
+        """Sends piece once a second; True once the server has closed the
+        connection, False if it still holds it after limit seconds."""
+        started = time.monotonic()
+        s.settimeout(1)
+        while time.monotonic() - started < limit:
+            try:
+                s.sendall(piece)
+                if s.recv(4096) == b'':
+                    return True
+            except socket.timeout:
+                pass
+            except (BrokenPipeError, ConnectionResetError):
+                return True
+        return False
+
     def test_trickled_head_is_cut(self):
         """One header byte a second keeps libmicrohttpd's idle timeout
         happy for ever; the request deadline still ends it."""
-        s = socket.create_connection(('127.0.0.1', self.srv.port), timeout=5)
-        try:
+        with socket.create_connection(('127.0.0.1', self.srv.port),
+                                      timeout=5) as s:
             s.sendall(b'GET /healthz HTTP/1.1\r\nHost: x\r\n')
-            started = time.monotonic()
-            closed = False
-            while time.monotonic() - started < 30:
-                try:
-                    s.sendall(b'X')
-                except (BrokenPipeError, ConnectionResetError):
-                    closed = True
-                    break
-                s.settimeout(1)
-                try:
-                    if s.recv(4096) == b'':
-                        closed = True
-                        break
-                except socket.timeout:
-                    pass
-                except ConnectionResetError:
-                    closed = True
-                    break
-            self.assertTrue(closed, 'a trickling client held its connection'
-                            ' for 30 s')
-        finally:
-            s.close()
+            self.assertTrue(self.trickled_until_closed(s, b'X'),
+                            'a trickling client held its connection for '
+                            '30 s')
 
     def test_trickled_second_request_is_cut(self):
         """The same on a kept-alive connection, past the gate."""
-        s = socket.create_connection(('127.0.0.1', self.srv.port), timeout=5)
-        try:
+        with socket.create_connection(('127.0.0.1', self.srv.port),
+                                      timeout=5) as s:
             s.sendall(HEALTHZ)
-            s.settimeout(5)
             first = s.recv(4096)
             self.assertTrue(first.startswith(b'HTTP/1.1 200'), first)
             s.sendall(b'GET /healthz HTTP/1.1\r\n')
-            started = time.monotonic()
-            closed = False
-            while time.monotonic() - started < 30:
-                try:
-                    s.sendall(b'X-A: 1\r\n')
-                except (BrokenPipeError, ConnectionResetError):
-                    closed = True
-                    break
-                s.settimeout(1)
-                try:
-                    if s.recv(4096) == b'':
-                        closed = True
-                        break
-                except socket.timeout:
-                    pass
-                except ConnectionResetError:
-                    closed = True
-                    break
-            self.assertTrue(closed)
-        finally:
-            s.close()
+            self.assertTrue(self.trickled_until_closed(s, b'X-A: 1\r\n'),
+                            'a trickling client held its kept-alive '
+                            'connection for 30 s')
 
 
 if __name__ == '__main__':

@@ -85,10 +85,25 @@ import select
 import signal
 import socket
 import sqlite3
+import string
 import subprocess
 import sys
 import time
 import urllib.parse
+import zlib
+
+BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
+
+
+def crc62(text):
+    """The checksum that ends every token: CRC32 in 6 base62 digits."""
+    crc = zlib.crc32(text.encode()) & 0xffffffff
+    out = ''
+    for _ in range(6):
+        out = BASE62[crc % 62] + out
+        crc //= 62
+    return out
+
 
 __all__ = [
     'CATALYSTD', 'CATALYST', 'Server', 'ServerError', 'admin', 'admin_json',
