@@ -7,17 +7,16 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "ticker.h"
 #include "banned.h"
 
 static struct {
 	pthread_mutex_t lock; /* the list; held while a socket is shut */
-	pthread_cond_t wake;
 	struct cat_conn *head;
-	pthread_t thread;
-	int running, stop;
+	struct cat_ticker reaper;
 	atomic_ullong reaped;
 	atomic_long open; /* for /metrics, not to be read under the lock */
-} reg = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
+} reg = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 #define ADDR_BUCKETS 1024
 
@@ -209,11 +208,12 @@ void cat_conn_disarm(struct cat_conn *conn)
 	atomic_store_explicit(&conn->deadline_ms, 0, memory_order_relaxed);
 }
 
-static void reap(void)
+static void reap(void *arg)
 {
 	int64_t now = mono_ms();
 	struct cat_conn *c;
 
+	(void)arg;
 	pthread_mutex_lock(&reg.lock);
 	for (c = reg.head; c; c = c->next) {
 		int64_t d = atomic_load_explicit(&c->deadline_ms,
@@ -244,51 +244,14 @@ size_t cat_conn_drain(void)
 	return open;
 }
 
-static void *reaper_main(void *arg)
-{
-	(void)arg;
-	pthread_mutex_lock(&reg.lock);
-	while (!reg.stop) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 250 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&reg.wake, &reg.lock, &ts);
-		if (reg.stop)
-			break;
-		pthread_mutex_unlock(&reg.lock);
-		reap();
-		pthread_mutex_lock(&reg.lock);
-	}
-	pthread_mutex_unlock(&reg.lock);
-	return NULL;
-}
-
 int cat_conn_reaper_start(void)
 {
-	if (reg.running)
-		return 0;
-	reg.stop = 0;
-	if (pthread_create(&reg.thread, NULL, reaper_main, NULL) != 0)
-		return -1;
-	reg.running = 1;
-	return 0;
+	return cat_ticker_start(&reg.reaper, 250, 0, reap, NULL);
 }
 
 void cat_conn_reaper_stop(void)
 {
-	if (!reg.running)
-		return;
-	pthread_mutex_lock(&reg.lock);
-	reg.stop = 1;
-	pthread_cond_signal(&reg.wake);
-	pthread_mutex_unlock(&reg.lock);
-	pthread_join(reg.thread, NULL);
-	reg.running = 0;
+	cat_ticker_stop(&reg.reaper);
 }
 
 unsigned long long cat_conn_reaped(void)

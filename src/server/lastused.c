@@ -12,10 +12,10 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "log.h"
 #include "store.h"
+#include "ticker.h"
 #include "banned.h"
 
 #define SHARDS     16
@@ -30,19 +30,15 @@ struct shard {
 
 static struct {
 	struct shard shard[SHARDS];
-	pthread_mutex_t lock; /* stop, urgent */
-	pthread_cond_t wake;
-	pthread_t thread;
+	struct cat_ticker flusher;
 	atomic_int running;
-	int stop, urgent, interval_s;
 	const char *db_url;
+	struct cat_store *store; /* the flusher's, opened on first use */
 	pthread_mutex_t flight_lock;
 	size_t nflight;
 	struct cat_touch flight[SHARDS * SHARD_FULL];
 	atomic_ulong dropped;
-} lu = { .lock = PTHREAD_MUTEX_INITIALIZER,
-	 .wake = PTHREAD_COND_INITIALIZER,
-	 .flight_lock = PTHREAD_MUTEX_INITIALIZER };
+} lu = { .flight_lock = PTHREAD_MUTEX_INITIALIZER };
 
 static uint32_t id_hash(const char *id)
 {
@@ -66,10 +62,7 @@ static struct cat_touch *probe(struct shard *sh, const char *id, uint32_t h)
 
 static void wake_flush(void)
 {
-	pthread_mutex_lock(&lu.lock);
-	lu.urgent = 1;
-	pthread_cond_signal(&lu.wake);
-	pthread_mutex_unlock(&lu.lock);
+	cat_ticker_kick(&lu.flusher);
 }
 
 void cat_lastused_record(const char *token_id, int64_t at)
@@ -163,51 +156,29 @@ static size_t drain(void)
 	return n;
 }
 
-static void flush_once(struct cat_store **s)
+/* The flusher's job; at stop too, so a SIGTERM loses nothing recorded. */
+static void flush_once(void *arg)
 {
 	unsigned long dropped = atomic_exchange(&lu.dropped, 0);
 	size_t i, n = drain();
 
+	(void)arg;
 	if (dropped)
 		cat_log_warn("last-used: %lu updates dropped (table full)",
 			     dropped);
 	if (n == 0)
 		return;
-	if (!*s && cat_store_open(s, lu.db_url) < 0)
-		*s = NULL;
+	if (!lu.store && cat_store_open(&lu.store, lu.db_url) < 0)
+		lu.store = NULL;
 	/* the flight is only read from here on, so no lock for the write */
-	if (*s && cat_store_grant_touch_batch(*s, lu.flight, n) == 0)
+	if (lu.store &&
+	    cat_store_grant_touch_batch(lu.store, lu.flight, n) == 0)
 		return;
 	cat_log_warn("last-used: cannot write %zu times: %s", n,
 		     cat_error_last());
 	/* kept for the next pass rather than lost */
 	for (i = 0; i < n; i++)
 		cat_lastused_record(lu.flight[i].token_id, lu.flight[i].at);
-}
-
-static void *flush_main(void *arg)
-{
-	struct cat_store *s = NULL;
-	int stop = 0;
-
-	(void)arg;
-	while (!stop) {
-		struct timespec ts;
-
-		pthread_mutex_lock(&lu.lock);
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += lu.interval_s;
-		while (!lu.stop && !lu.urgent &&
-		       pthread_cond_timedwait(&lu.wake, &lu.lock, &ts) == 0)
-			;
-		stop = lu.stop;
-		lu.urgent = 0;
-		pthread_mutex_unlock(&lu.lock);
-		/* at stop too: a SIGTERM loses nothing recorded */
-		flush_once(&s);
-	}
-	cat_store_close(s);
-	return NULL;
 }
 
 int cat_lastused_start(const char *db_url, int interval_s)
@@ -219,9 +190,9 @@ int cat_lastused_start(const char *db_url, int interval_s)
 	for (i = 0; i < SHARDS; i++)
 		pthread_mutex_init(&lu.shard[i].lock, NULL);
 	lu.db_url = db_url;
-	lu.interval_s = interval_s > 0 ? interval_s : 5;
-	lu.stop = lu.urgent = 0;
-	if (pthread_create(&lu.thread, NULL, flush_main, NULL) != 0)
+	if (cat_ticker_start(&lu.flusher,
+			     (interval_s > 0 ? interval_s : 5) * 1000,
+			     CAT_TICK_AT_STOP, flush_once, NULL) < 0)
 		return -1;
 	atomic_store(&lu.running, 1);
 	return 0;
@@ -231,10 +202,8 @@ void cat_lastused_stop(void)
 {
 	if (!atomic_load(&lu.running))
 		return;
-	pthread_mutex_lock(&lu.lock);
-	lu.stop = 1;
-	pthread_cond_signal(&lu.wake);
-	pthread_mutex_unlock(&lu.lock);
-	pthread_join(lu.thread, NULL);
+	cat_ticker_stop(&lu.flusher);
+	cat_store_close(lu.store);
+	lu.store = NULL;
 	atomic_store(&lu.running, 0);
 }

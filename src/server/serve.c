@@ -23,6 +23,7 @@
 #include "http_conn.h"
 #include "http_gate.h"
 #include "httpd.h"
+#include "ticker.h"
 #include "lastused.h"
 #include "log.h"
 #include "banned.h"
@@ -108,39 +109,22 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	cat_log_debug("http: %s", line);
 }
 
+/* The purge thread's store handle, opened on its first run. */
 struct purger {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	int stop;
+	struct cat_ticker tick;
 	struct cat_server *srv;
+	struct cat_store *store;
 };
 
-/* Deletes expired codes, sessions and access tokens once a minute. */
-static void *purge_main(void *arg)
+/* Deletes expired codes, sessions and access tokens (once a minute). */
+static void purge(void *arg)
 {
 	struct purger *p = arg;
-	struct cat_store *s = NULL;
 
-	pthread_mutex_lock(&p->lock);
-	while (!p->stop) {
-		struct timespec ts;
-
-		pthread_mutex_unlock(&p->lock);
-		if (!s && cat_store_open(&s, p->srv->cfg.db_url) < 0)
-			s = NULL;
-		if (s && cat_store_purge(s, cat_now()) < 0)
-			cat_log_warn("purge failed: %s", cat_error_last());
-		pthread_mutex_lock(&p->lock);
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 60;
-		while (!p->stop &&
-		       pthread_cond_timedwait(&p->cond, &p->lock, &ts) == 0)
-			;
-	}
-	pthread_mutex_unlock(&p->lock);
-	cat_store_close(s);
-	return NULL;
+	if (!p->store && cat_store_open(&p->store, p->srv->cfg.db_url) < 0)
+		p->store = NULL;
+	if (p->store && cat_store_purge(p->store, cat_now()) < 0)
+		cat_log_warn("purge failed: %s", cat_error_last());
 }
 
 static int write_port_file(const char *path, int port)
@@ -208,8 +192,7 @@ static int wanted_port(const struct cat_listen *l)
 int cat_serve(struct cat_server_config *cfg)
 {
 	static struct cat_server srv;
-	struct purger purger = { .lock = PTHREAD_MUTEX_INITIALIZER,
-				 .cond = PTHREAD_COND_INITIALIZER };
+	struct purger purger = { 0 };
 	struct MHD_Daemon *d = NULL;
 	struct cat_gate *gate = NULL;
 	struct cat_store *s = NULL;
@@ -217,7 +200,7 @@ int cat_serve(struct cat_server_config *cfg)
 	char where[CAT_MAX_LISTEN * 72] = "";
 	size_t i, nlfd = 0;
 	sigset_t sigs;
-	int sig = 0, threads, rc = 1, purge_started = 0, tries;
+	int sig = 0, threads, rc = 1, tries;
 
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = *cfg;
@@ -308,8 +291,10 @@ int cat_serve(struct cat_server_config *cfg)
 	}
 	nlfd = 0;
 	purger.srv = &srv;
-	if (pthread_create(&purger.thread, NULL, purge_main, &purger) == 0)
-		purge_started = 1;
+	/* without it expired rows only pile up: serving goes on */
+	if (cat_ticker_start(&purger.tick, 60 * 1000, CAT_TICK_AT_START, purge,
+			     &purger) < 0)
+		cat_log_warn("cannot start the purge thread");
 	cat_log_info("catalystd listening on %s (dc %s, %d threads, store %s)",
 		     where, cfg->dc, threads,
 		     cat_store_backend_for(cfg->db_url)->name);
@@ -336,13 +321,8 @@ done:
 	cat_conn_reaper_stop();
 	/* after the last request, so none of its uses is left behind */
 	cat_lastused_stop();
-	if (purge_started) {
-		pthread_mutex_lock(&purger.lock);
-		purger.stop = 1;
-		pthread_cond_signal(&purger.cond);
-		pthread_mutex_unlock(&purger.lock);
-		pthread_join(purger.thread, NULL);
-	}
+	cat_ticker_stop(&purger.tick);
+	cat_store_close(purger.store);
 	cat_server_store_release();
 	cat_log_info("catalystd stopped");
 	return rc;
