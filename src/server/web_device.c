@@ -327,16 +327,16 @@ static int decided_page(struct cat_req *req, struct cat_resp *resp,
 
 	if (approved)
 		err = cat_buf_puts(
-			&body, "<h1 class=\"ok\">Device verified</h1>"
-			       "<p>Device verified. Return to your terminal."
-			       "</p><p class=\"muted\">The command there "
-			       "finishes within a few seconds. You can close "
-			       "this tab.</p>");
+			&body,
+			"<h1 class=\"ok\">Device verified</h1>"
+			"<p>Return to your terminal: the command there "
+			"finishes within a few seconds.</p>"
+			"<p class=\"muted\">You can close this tab.</p>");
 	else
 		err = cat_buf_puts(
-			&body, "<h1>Request denied</h1><p>Request denied. No "
-			       "token was issued.</p><p class=\"muted\">You "
-			       "can close this tab.</p>");
+			&body, "<h1>Request denied</h1><p>No token was issued."
+			       "</p><p class=\"muted\">You can close this "
+			       "tab.</p>");
 	if (err == 0)
 		err = web_render(
 			req, resp, 200, ws,

@@ -16,48 +16,61 @@
 #include "server.h"
 #include "banned.h"
 
+/*
+ * The one stylesheet, an inline <style> (the pages' CSP allows inline
+ * styles and nothing else: no scripts, nothing fetched). Laid out for a
+ * 375 px phone first: the header wraps, long values (emails, ids, device
+ * names) wrap inside their box (anywhere, when a piece has no space or
+ * hyphen to wrap at) instead of widening the page, and below
+ * 520 px the card loses its margins and the facts stack under their
+ * labels. Every text colour has WCAG AA contrast on the background it is
+ * drawn on (4.5:1) and every control border 3:1 (tests/browser/
+ * test_contrast.py computes them from this text).
+ */
 static const char style[] =
 	"*{box-sizing:border-box}"
 	"body{margin:0;background:#f3f5f8;color:#1b2330;"
 	"font:16px/1.5 system-ui,-apple-system,\"Segoe UI\",Roboto,"
-	"\"Helvetica Neue\",Arial,sans-serif}"
-	".top{display:flex;align-items:center;gap:12px;padding:12px 24px;"
-	"background:#fff;border-bottom:1px solid #e1e5eb}"
+	"\"Helvetica Neue\",Arial,sans-serif;overflow-wrap:break-word}"
+	".top{display:flex;flex-wrap:wrap;align-items:center;gap:8px 12px;"
+	"padding:12px 24px;background:#fff;border-bottom:1px solid #e1e5eb}"
 	".brand{font-weight:700;font-size:1.1rem;color:#1f5fd6}"
 	".dc{font-size:.8rem;color:#4b5565;background:#eef1f5;"
-	"border-radius:999px;padding:2px 10px}"
-	".who{margin-left:auto;font-size:.9rem;color:#4b5565}"
+	"border-radius:999px;padding:2px 10px;white-space:nowrap}"
+	".who{margin-left:auto;min-width:0;font-size:.9rem;color:#4b5565;"
+	"overflow-wrap:anywhere}"
 	".top form{margin:0}"
-	"main{max-width:480px;margin:32px auto;padding:28px "
-	"32px;background:#fff;"
-	"border:1px solid #e1e5eb;border-radius:14px;"
+	"main{max-width:480px;margin:32px auto;padding:28px 32px;"
+	"background:#fff;border:1px solid #e1e5eb;border-radius:14px;"
 	"box-shadow:0 4px 16px rgba(20,30,50,.06)}"
 	"h1{font-size:1.5rem;line-height:1.25;margin:0 0 12px}"
 	"p{margin:0 0 16px}"
 	".lead{color:#4b5565}"
 	"label{display:block;font-weight:600;margin:16px 0 6px}"
-	"input{width:100%;padding:10px 12px;font:inherit;color:inherit;"
-	"border:1px solid #c3cad5;border-radius:8px;background:#fff}"
+	"input{width:100%;max-width:100%;padding:10px 12px;font:inherit;"
+	"color:inherit;border:1px solid #848d9b;border-radius:8px;"
+	"background:#fff}"
 	"input:focus{outline:2px solid #1f5fd6;outline-offset:1px}"
+	"::placeholder{color:#6b7483;opacity:1}"
 	"input.code{font:600 2rem/1.2 ui-monospace,SFMono-Regular,Menlo,"
 	"Consolas,monospace;letter-spacing:.12em;text-align:center;"
 	"text-transform:uppercase;padding:14px}"
-	".btns{display:flex;gap:12px;margin-top:24px}"
-	"button,.button{flex:1;display:inline-block;text-align:center;"
-	"padding:12px 16px;font-family:inherit;font-size:1rem;"
-	"font-weight:600;line-height:1.2;border-radius:8px;"
-	"border:1px solid #c3cad5;background:#fff;color:#1b2330;"
+	".btns{display:flex;flex-wrap:wrap;gap:12px;margin-top:24px}"
+	"button,.button{flex:1;display:inline-block;max-width:100%;"
+	"text-align:center;padding:12px 16px;font-family:inherit;"
+	"font-size:1rem;font-weight:600;line-height:1.2;border-radius:8px;"
+	"border:1px solid #848d9b;background:#fff;color:#1b2330;"
 	"cursor:pointer;text-decoration:none}"
 	".primary{background:#1f5fd6;border-color:#1f5fd6;color:#fff}"
-	".danger{color:#b3261e;border-color:#e4b4b0}"
+	".danger{color:#b3261e;border-color:#d0605a}"
 	".small{flex:none;padding:4px 10px;font-size:.85rem;font-weight:500}"
 	".error{background:#fdecea;color:#8c1d18;border:1px solid #f3c2bd;"
 	"border-radius:8px;padding:10px 12px}"
 	".note{background:#fff8e1;border:1px solid #f0dd9c;border-radius:8px;"
 	"padding:10px 12px;font-size:.95rem}"
 	".ok{color:#1e7b34}"
-	"dl{display:grid;grid-template-columns:max-content 1fr;gap:8px 16px;"
-	"margin:16px 0}"
+	"dl{display:grid;grid-template-columns:max-content minmax(0,1fr);"
+	"gap:8px 16px;margin:16px 0}"
 	"dt{color:#4b5565}"
 	"dd{margin:0;font-weight:600;overflow-wrap:anywhere}"
 	".bigcode{font:700 1.75rem ui-monospace,SFMono-Regular,Menlo,Consolas,"
@@ -65,11 +78,23 @@ static const char style[] =
 	"background:#eef1f5;border-radius:8px;margin:16px 0}"
 	".muted{color:#6b7483;font-size:.85rem;font-weight:400}"
 	".scopes{list-style:none;margin:2px 0 0;padding:0;font:400 .8rem/1.6 "
-	"ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;color:#4b5565}"
+	"ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;color:#4b5565;"
+	"overflow-wrap:anywhere}"
 	"details .scopes{max-height:160px;overflow:auto}"
 	"summary{font-size:.85rem;font-weight:400;color:#1f5fd6;"
 	"cursor:pointer}"
-	".foot{text-align:center;color:#8a93a2;font-size:.8rem}";
+	".foot{text-align:center;color:#5f6878;font-size:.8rem}"
+	/* a phone: the email gets a line of its own under the bar, the card
+	 * the whole width, and each fact its label above it, so a long value
+	 * has the full width instead of a sliver beside "Requested from" */
+	"@media (max-width:520px){"
+	".top{padding:10px 16px}"
+	".who{order:3;flex-basis:100%;margin-left:0}"
+	".top form{margin-left:auto}"
+	"main{margin:16px 12px;padding:20px 18px}"
+	"dl{grid-template-columns:minmax(0,1fr);gap:2px}"
+	"dd+dt{margin-top:10px}"
+	"}";
 
 int web_html(struct cat_buf *b, const char *fmt, ...)
 {
@@ -271,15 +296,18 @@ int web_signin_page(struct cat_req *req, struct cat_resp *resp, int status,
 		    const char *email, const char *error)
 {
 	struct cat_buf body = CAT_BUF_INIT(CAT_MAX_PAGE);
-	const char *why = "Sign in to your Catalyst account.";
+	/* what the sign-in is for, in words that do not start by repeating
+	 * the heading */
+	const char *why = "Use the email and password of your Catalyst "
+			  "account.";
 	int err;
 
 	if (!next || !web_local_path(next))
 		next = "/device";
 	if (strncmp(next, "/device", 7) == 0)
-		why = "Sign in to verify the device that is waiting for you.";
+		why = "A device is waiting for you to verify it.";
 	else if (strncmp(next, "/oauth/", 7) == 0)
-		why = "Sign in to let the Catalyst CLI on this computer use "
+		why = "The Catalyst CLI on this computer is waiting to use "
 		      "your account.";
 	err = web_html(&body, "<h1>Sign in</h1><p class=\"lead\">%s</p>", why);
 	if (err == 0 && error)

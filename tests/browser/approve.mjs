@@ -121,7 +121,7 @@ async function run(page) {
         `GET ${opt.url} answered ${resp && resp.status()}`);
   await expectPage(page, 'Sign in');
   check((await mainText(page)).includes(
-    'Sign in to verify the device that is waiting for you.'),
+    'A device is waiting for you to verify it.'),
   'the sign-in page does not say it is for a device verification');
   const email = page.locator('input#email');
   const pw = page.locator('input#password');
@@ -200,12 +200,12 @@ async function run(page) {
   if (opt.action === 'approve') {
     await expectPage(page, 'Device verified');
     const t = await mainText(page);
-    check(t.includes('Device verified. Return to your terminal.'),
+    check(t.includes('Return to your terminal'),
           `the done page says "${t}"`);
   } else {
     await expectPage(page, 'Request denied');
     const t = await mainText(page);
-    check(t.includes('Request denied. No token was issued.'),
+    check(t.includes('No token was issued.'),
           `the done page says "${t}"`);
   }
   await shot(page, 'done');
