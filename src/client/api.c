@@ -20,18 +20,27 @@
 static CURL *handle;
 static const struct cat_curl_api *C; /* loaded on first use */
 
+/* http_timeout of config.json (cat_config_open sets it); 0 when unset */
+static long setting_timeout;
+
+void cat_api_set_timeout(long seconds)
+{
+	setting_timeout = seconds > 0 && seconds <= 3600 ? seconds : 0;
+}
+
 long cat_api_timeout(void)
 {
 	const char *v = cat_env("CATALYST_HTTP_TIMEOUT");
+	long dflt = setting_timeout ? setting_timeout : CAT_TOTAL_TIMEOUT;
 	char *end;
 	long t;
 
 	if (!v)
-		return CAT_TOTAL_TIMEOUT;
+		return dflt;
 	errno = 0;
 	t = strtol(v, &end, 10);
 	if (errno || *end || t <= 0 || t > 3600)
-		return CAT_TOTAL_TIMEOUT;
+		return dflt;
 	return t;
 }
 
@@ -156,7 +165,8 @@ static int transport_error(CURLcode rc, const char *url, const char *detail,
 		return cat_error_set(CAT_ECANCEL, "cancelled");
 	case CURLE_OPERATION_TIMEDOUT:
 		cat_hint_set("check that the server at %s is up; "
-			     "CATALYST_HTTP_TIMEOUT sets the limit in seconds",
+			     "CATALYST_HTTP_TIMEOUT or http_timeout in "
+			     "config.json sets the limit in seconds",
 			     org);
 		return cat_error_set(CAT_ETIMEOUT,
 				     "no answer from %s within %ld s", org, t);

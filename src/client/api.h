@@ -61,8 +61,13 @@ int cat_api_url(char *out, size_t n, const char *origin, const char *path);
 char *cat_api_escape(const char *s);
 void cat_api_free(void *p);
 
-/* The total timeout in seconds (CATALYST_HTTP_TIMEOUT or the default). */
+/*
+ * The total timeout in seconds: CATALYST_HTTP_TIMEOUT, else http_timeout of
+ * config.json (set here by cat_api_set_timeout when it is loaded), else the
+ * default.
+ */
 long cat_api_timeout(void);
+void cat_api_set_timeout(long seconds);
 
 /* Frees the shared handle; call once at exit. */
 void cat_api_cleanup(void);

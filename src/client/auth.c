@@ -6,9 +6,14 @@
  */
 #include "auth.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
 
 #include "config.h"
 #include "io.h"
@@ -151,35 +156,75 @@ static int select_login(struct cat_ctx *ctx, int login_only)
 	return 0;
 }
 
+/*
+ * --token - and --token-file: the token comes from stdin or a file, so it
+ * never shows in the process list (argv is readable by every local user).
+ */
+static int read_token(const struct cat_opts *o, char *buf, size_t n,
+		      const char **source)
+{
+	int fd, err;
+
+	if (!o->token_file) {
+		*source = "--token -";
+		return cat_read_value(STDIN_FILENO,
+				      "the token on standard input", buf, n);
+	}
+	*source = "--token-file";
+	if ((fd = open(o->token_file, O_RDONLY | O_CLOEXEC)) < 0)
+		return cat_error_set(CAT_ERROR,
+				     "cannot open token file '%s': %s",
+				     o->token_file, strerror(errno));
+	err = cat_read_value(fd, "the token file", buf, n);
+	close(fd);
+	return err;
+}
+
 int cat_auth_select(struct cat_ctx *ctx, int login_only)
 {
 	const char *text = NULL, *source = NULL;
-	int err;
+	/* room for whitespace: cat_cred_parse says "too long" past a token */
+	char buf[CAT_CLI_TOKEN_MAX + 64];
+	int err = 0;
 
 	if (ctx->cred.kind != CAT_CRED_NONE)
 		return 0;
-	if (login_only && ctx->opts.token)
-		cat_warn("--token is ignored: %s acts for the account signed "
+	if (login_only && (ctx->opts.token || ctx->opts.token_file))
+		cat_warn("--token%s is ignored: %s acts for the account signed "
 			 "in on this device",
-			 ctx->opts.cmd);
+			 ctx->opts.token ? "" : "-file", ctx->opts.cmd);
 	if (!login_only) {
-		if ((text = ctx->opts.token))
+		if (ctx->opts.token_file ||
+		    (ctx->opts.token && strcmp(ctx->opts.token, "-") == 0)) {
+			if ((err = read_token(&ctx->opts, buf, sizeof(buf),
+					      &source)) < 0) {
+				cat_hint_set("put the token alone on one line, "
+					     "e.g. printf '%%s\\n' \"$T\"");
+				goto done;
+			}
+			text = buf;
+		} else if ((text = ctx->opts.token)) {
 			source = "--token";
-		else if ((text = cat_env("CATALYST_TOKEN")))
+		} else if ((text = cat_env("CATALYST_TOKEN"))) {
 			source = "CATALYST_TOKEN";
-		else if ((text = cat_env("ZC_TOKEN")))
+		} else if ((text = cat_env("ZC_TOKEN"))) {
 			source = "ZC_TOKEN";
+		}
 	}
-	if (!text)
-		return select_login(ctx, login_only);
+	if (!text) {
+		err = select_login(ctx, login_only);
+		goto done;
+	}
 	if ((err = cat_cred_parse(&ctx->cred, text, source)) < 0)
-		return err;
+		goto done;
 	if (ctx->opts.dc && cat_dc_find(ctx->opts.dc) &&
 	    strcmp(cat_dc_find(ctx->opts.dc)->code, ctx->cred.dc) != 0)
 		cat_warn("ignoring --dc %s: the token from %s belongs to data "
 			 "center %s",
 			 ctx->opts.dc, source, ctx->cred.dc);
-	return 0;
+done:
+	sodium_memzero(buf, sizeof(buf));
+	return err;
 }
 
 int cat_auth_url(struct cat_ctx *ctx, int admin, const char *path, char *out,
@@ -223,11 +268,23 @@ void cat_auth_cache(struct cat_ctx *ctx, const char *rt, const char *access,
 /* What to say when the server refuses the credential itself. */
 static int refused(struct cat_ctx *ctx, const char *why)
 {
-	if (ctx->cred.kind == CAT_CRED_LOGIN) {
-		cat_hint_set("run 'catalyst login --force' to sign in again");
+	if (ctx->cred.kind == CAT_CRED_LOGIN && !strstr(why, "data center")) {
+		cat_hint_set("run 'catalyst login --dc %s --force' to sign in "
+			     "again",
+			     ctx->cred.dc);
 		return cat_error_set(CAT_EAUTH,
-				     "the sign-in of this device was "
-				     "refused: %s",
+				     "the sign-in of this device (data center "
+				     "%s) was revoked or has expired: the "
+				     "server refused it (%s)",
+				     ctx->cred.dc, why);
+	}
+	if (ctx->cred.kind == CAT_CRED_LOGIN) {
+		cat_hint_set("check servers.%s in config.json, "
+			     "CATALYST_AUTH_URL and CATALYST_ADMIN_URL",
+			     ctx->cred.dc);
+		return cat_error_set(CAT_EAUTH,
+				     "the sign-in of this device was refused: "
+				     "%s",
 				     why);
 	}
 	if (strstr(why, "data center"))

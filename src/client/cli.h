@@ -37,6 +37,7 @@ enum cat_cmd_opt {
 	CO_FORCE = 1u << 1,
 	CO_CURRENT = 1u << 2,
 	CO_YES = 1u << 3,
+	CO_WEB = 1u << 4,
 };
 
 struct cat_opts {
@@ -44,7 +45,8 @@ struct cat_opts {
 	const char *args[CAT_MAX_ARGS];
 	int nargs;
 	/* global options */
-	const char *token;
+	const char *token; /* "-": read it from stdin */
+	const char *token_file;
 	const char *dc;
 	const char *org;
 	const char *project;

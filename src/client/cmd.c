@@ -21,6 +21,7 @@ enum global_id {
 	G_ORG,
 	G_PROJECT,
 	G_TOKEN,
+	G_TOKEN_FILE,
 	G_VERBOSE,
 	G_VERSION,
 };
@@ -33,7 +34,11 @@ const struct cat_opt cat_global_opts[] = {
 	{ "project", 'p', "<name|id>", 0, G_PROJECT,
 	  "project to act for (also CATALYST_PROJECT_ID)" },
 	{ "token", 0, "<token>", 0, G_TOKEN,
-	  "act as this CLI token's account (also CATALYST_TOKEN)" },
+	  "act as this CLI token's account; - reads it from stdin (also "
+	  "CATALYST_TOKEN)" },
+	{ "token-file", 0, "<path>", 0, G_TOKEN_FILE,
+	  "read the CLI token from this file (keeps it out of the process "
+	  "list)" },
 	{ "verbose", 0, NULL, 0, G_VERBOSE, "print each request on stderr" },
 	{ "version", 'V', NULL, 0, G_VERSION, "print the version" },
 };
@@ -52,7 +57,9 @@ static const struct cat_opt init_opts[] = {
 static const struct cat_opt login_opts[] = {
 	{ "no-localhost", 0, NULL, CO_NO_LOCALHOST, 0,
 	  "use the device flow: a URL and a code to enter on any device "
-	  "(also used when not on a terminal)" },
+	  "(also used without a terminal or a display, over SSH and in CI)" },
+	{ "web", 0, NULL, CO_WEB, 0,
+	  "use the browser flow even where the device flow would be chosen" },
 	{ "force", 0, NULL, CO_FORCE, 0,
 	  "sign in again even when already signed in" },
 	{ NULL, 0, NULL, 0, 0, NULL },
@@ -93,7 +100,19 @@ static const struct cat_example init_ex[] = {
 static const struct cat_example login_ex[] = {
 	{ "catalyst login", "sign in in a browser" },
 	{ "catalyst login --no-localhost", "a URL and a code for any device" },
+	{ "catalyst login --web", "the browser flow, even over SSH" },
 	{ "catalyst login --dc eu --force", "sign in again, to the EU DC" },
+	{ NULL, NULL },
+};
+static const struct cat_example config_ex[] = {
+	{ "catalyst config list", "the settings of config.json" },
+	{ "catalyst config set servers.eu https://eu.catalyst.example",
+	  "the server of data center eu" },
+	{ "catalyst config set http_timeout 60", "wait longer for answers" },
+	{ "printf '%s\\n' \"$SECRET\" | catalyst config set "
+	  "clients.device.secret -",
+	  "a secret from stdin, not argv" },
+	{ "catalyst config get dc --json", "{\"key\":\"dc\",\"value\":...}" },
 	{ NULL, NULL },
 };
 static const struct cat_example logout_ex[] = {
@@ -134,6 +153,8 @@ static const struct cat_example token_revoke_ex[] = {
 static const struct cat_example whoami_ex[] = {
 	{ "catalyst whoami", "the signed-in account" },
 	{ "CATALYST_TOKEN=$T catalyst whoami --json", "a token's account" },
+	{ "catalyst whoami --token-file ~/.catalyst-token",
+	  "a token kept in a file" },
 	{ NULL, NULL },
 };
 
@@ -153,9 +174,11 @@ const struct cat_cmd cat_cmd_table[] = {
 	  init_ex, ENV_API | ENV_ORG | ENV_PROJECT | ENV_CI, X_NET },
 	{ "login", cmd_login, 0, login_opts, 0, 0, "",
 	  "Sign in to Catalyst on this device",
-	  "On a terminal it opens the authorization page in a browser and\n"
-	  "listens on 127.0.0.1 for the answer; with --no-localhost, without\n"
-	  "a terminal or in CI it uses the device flow instead.\n",
+	  "Where a browser on this machine can reach it, it opens the\n"
+	  "authorization page and listens on 127.0.0.1 for the answer.\n"
+	  "Without a terminal, over SSH, without a display or in CI it uses\n"
+	  "the device flow instead, and says why. --no-localhost forces the\n"
+	  "device flow, --web the browser flow.\n",
 	  login_ex,
 	  ENV_SERVER | ENV_CLIENT | ENV_DEVICE | ENV_STATE | ENV_CI |
 		  ENV_BROWSER | ENV_TERM,
@@ -191,9 +214,33 @@ const struct cat_cmd cat_cmd_table[] = {
 	  "(exit 129) and revokes nothing.\n",
 	  token_revoke_ex, ENV_API | ENV_CI, X_NET },
 	{ "whoami", cmd_whoami, CMD_NEEDS_AUTH, NULL, 0, 0, "",
-	  "Show the signed-in account", NULL, whoami_ex, ENV_API, X_NET },
+	  "Show the signed-in account",
+	  "It asks the server with the credential itself: a sign-in or token\n"
+	  "revoked or expired there is exit 4, whatever the local state "
+	  "says.\n",
+	  whoami_ex, ENV_API, X_NET },
 	{ "version", cmd_version, 0, NULL, 0, 0, "",
 	  "Print the version (like --version)", NULL, version_ex, 0, X_OK },
+	{ "config", cmd_config, 0, NULL, 1, 3,
+	  "get <key> | list | set <key> <value|-> | unset <key>",
+	  "See and change the settings in config.json",
+	  "The keys (a value of - reads it from stdin; secrets are shown\n"
+	  "masked):\n"
+	  "  dc                     the data center used when neither --dc nor "
+	  "a\n"
+	  "                         sign-in names one: " CAT_DC_NAMES "\n"
+	  "  http_timeout           seconds a request may take (1-3600; 30)\n"
+	  "  servers.<dc>           the server (http:// or https:// URL) of a "
+	  "DC\n"
+	  "  clients.device.id      OAuth client of the device flow\n"
+	  "  clients.device.secret  its secret\n"
+	  "  clients.browser.id     OAuth client of the browser flow\n"
+	  "  clients.browser.secret its secret\n"
+	  "config.json is checked whenever it is read: an unknown key or a\n"
+	  "wrong type is an error naming the file and the key. set and unset\n"
+	  "write the file only when the result is valid.\n",
+	  config_ex, ENV_STATE | ENV_SERVER | ENV_CLIENT,
+	  X_OK | X_ERROR | X_USAGE },
 	{ "completion", cmd_completion, 0, NULL, 1, 1, "bash|zsh|fish",
 	  "Print a shell completion script",
 	  "Completes commands, options, data centers, and the IDs of the\n"
@@ -221,7 +268,8 @@ const struct cat_env_var cat_env_vars[] = {
 	{ ENV_SERVER, "CATALYST_ADMIN_URL",
 	  "origin of the admin API, for every DC" },
 	{ ENV_SERVER, "CATALYST_HTTP_TIMEOUT",
-	  "total timeout of a request in seconds (30)" },
+	  "total timeout of a request in seconds (http_timeout of "
+	  "config.json, else 30)" },
 	{ ENV_CLIENT, "M_CATALYST_CLIENT_ID",
 	  "OAuth client of the device flow (and M_CATALYST_CLIENT_SECRET)" },
 	{ ENV_CLIENT, "W_CATALYST_CLIENT_ID",
@@ -239,7 +287,10 @@ const struct cat_env_var cat_env_vars[] = {
 	  "CI=false or 0 turns it off)" },
 	{ ENV_BROWSER, "BROWSER",
 	  "the browser to open (else xdg-open, when DISPLAY or "
-	  "WAYLAND_DISPLAY is set)" },
+	  "WAYLAND_DISPLAY is set; none set: the device flow)" },
+	{ ENV_BROWSER, "SSH_CONNECTION",
+	  "an SSH session (also SSH_CLIENT, SSH_TTY): login uses the device "
+	  "flow" },
 	{ ENV_TERM, "NO_COLOR",
 	  "when set, no terminal escape sequences (the wait indicator is "
 	  "plain text)" },
@@ -403,6 +454,9 @@ static void apply(struct cat_opts *o, const struct cat_opt *s, const char *v)
 	case G_TOKEN:
 		o->token = v;
 		break;
+	case G_TOKEN_FILE:
+		o->token_file = v;
+		break;
 	case G_HELP:
 		o->help = 1;
 		break;
@@ -560,6 +614,11 @@ int cat_cmd_parse(struct cat_opts *o, int argc, char **argv)
 			help_hint(o->cmd);
 		return cat_error_set(CAT_EINVAL, "unknown option '%.*s'",
 				     (int)unknown_len, unknown);
+	}
+	if (o->token && o->token_file) {
+		help_hint(o->cmd);
+		return cat_error_set(CAT_EINVAL, "--token and --token-file "
+						 "cannot be used together");
 	}
 	return 0;
 }
@@ -804,6 +863,17 @@ int cat_cmd_dispatch(struct cat_ctx *ctx)
 			c,
 			"unknown data center '%s' (expected " CAT_DC_NAMES ")",
 			o->dc);
+	/*
+	 * A command that talks to a server reads config.json first: a file
+	 * that fails its check stops it before any request, instead of the
+	 * credential going to a server the user never chose.
+	 */
+	if ((c->env & ENV_SERVER) && c->fn != cmd_config) {
+		struct cat_config *cfg;
+
+		if ((err = cat_ctx_config(ctx, &cfg)) < 0)
+			return cat_fail(err, "%s", c->name);
+	}
 	if (c->flags & (CMD_NEEDS_AUTH | CMD_NEEDS_LOGIN)) {
 		err = cat_auth_select(ctx, (c->flags & CMD_NEEDS_LOGIN) != 0);
 		if (err < 0)

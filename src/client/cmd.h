@@ -155,6 +155,7 @@ int cmd_init(struct cat_ctx *ctx);
 int cmd_help(struct cat_ctx *ctx);
 int cmd_version(struct cat_ctx *ctx);
 int cmd_completion(struct cat_ctx *ctx);
+int cmd_config(struct cat_ctx *ctx);
 int cmd_complete(struct cat_ctx *ctx);
 
 #endif

@@ -104,13 +104,26 @@ static void command_names(FILE *f)
 			fprintf(f, "%s ", cat_cmd_table[i].name);
 }
 
-/* What the first positional argument of a command completes to. */
-enum arg_kind { A_NONE, A_COMMAND, A_SHELL, A_TOKEN_ID };
+/* The keys of config.json, space-separated (config get/set/unset). */
+static void config_keys(FILE *f)
+{
+	size_t i;
+
+	for (i = 0; i < cat_setting_count; i++)
+		fprintf(f, "%s%s", i ? " " : "", cat_settings[i].key);
+}
+
+#define CONFIG_SUBS "get list set unset"
+
+/* What the positional arguments of a command complete to. */
+enum arg_kind { A_NONE, A_COMMAND, A_SHELL, A_TOKEN_ID, A_CONFIG };
 
 static enum arg_kind arg_kind(const struct cat_cmd *c)
 {
 	if (c->fn == cmd_help)
 		return A_COMMAND;
+	if (c->fn == cmd_config)
+		return A_CONFIG;
 	if (c->fn == cmd_completion)
 		return A_SHELL;
 	if (c->fn == cmd_token_revoke)
@@ -154,7 +167,10 @@ static void gen_bash(FILE *f)
 	value_opts(f, "|");
 	fprintf(f, ") ((i++)) ;;\n"
 		   "\t\t-*) ;;\n"
-		   "\t\t*) [[ $cmd ]] && ((nargs++)) || cmd=${words[i]} ;;\n"
+		   "\t\t# (not \"a && b || c\": ((nargs++)) fails when "
+		   "nargs is 0)\n"
+		   "\t\t*) if [[ $cmd ]]; then nargs=$((nargs + 1)); else "
+		   "cmd=${words[i]}; fi ;;\n"
 		   "\t\tesac\n"
 		   "\tdone\n"
 		   "\tprog=${COMP_WORDS[0]}\n"
@@ -206,6 +222,19 @@ static void gen_bash(FILE *f)
 				   "\t\t\t\tmapfile -t reply < <(compgen -W "
 				   "\"$(\"$prog\" __complete token-ids "
 				   "2>/dev/null)\" -- \"$cur\")\n");
+			break;
+		case A_CONFIG:
+			/* the key: only after get, set and unset */
+			fprintf(f, "\t\t\telif ((nargs == 0)); then\n"
+				   "\t\t\t\tmapfile -t reply < <(compgen -W "
+				   "\"" CONFIG_SUBS "\" -- \"$cur\")\n"
+				   "\t\t\telif ((nargs == 1)) && [[ \" get "
+				   "set unset \" == *\" ${words[cword - 1]} "
+				   "\"* ]]; then\n"
+				   "\t\t\t\tmapfile -t reply < <(compgen -W "
+				   "\"");
+			config_keys(f);
+			fprintf(f, "\" -- \"$cur\")\n");
 			break;
 		case A_NONE:
 			break;
@@ -330,6 +359,17 @@ static void gen_zsh(FILE *f)
 				   "\t\t\tids=($(${~words[1]} __complete "
 				   "token-ids 2>/dev/null))\n"
 				   "\t\t\tcompadd -a ids\n");
+			break;
+		case A_CONFIG:
+			/* i is where the loop above found the command */
+			fprintf(f, "\t\telif ((CURRENT == i + 1)); then\n"
+				   "\t\t\tcompadd -- " CONFIG_SUBS "\n"
+				   "\t\telif ((CURRENT == i + 2)) && [[ "
+				   "${words[i + 1]} == (get|set|unset) ]]; "
+				   "then\n"
+				   "\t\t\tcompadd -- ");
+			config_keys(f);
+			fputc('\n', f);
 			break;
 		case A_NONE:
 			break;
@@ -464,6 +504,19 @@ static void gen_fish(FILE *f)
 			fish_args(f, c);
 			fprintf(f, "'(catalyst __complete token-ids "
 				   "2>/dev/null)'\n");
+			break;
+		case A_CONFIG:
+			fprintf(f,
+				"complete -c catalyst -n '__catalyst_using "
+				"%s; and not "
+				"__fish_seen_subcommand_from " CONFIG_SUBS
+				"' -a '" CONFIG_SUBS "'\n"
+				"complete -c catalyst -n '__catalyst_using "
+				"%s; and __fish_seen_subcommand_from get set "
+				"unset' -a '",
+				c->name, c->name);
+			config_keys(f);
+			fprintf(f, "'\n");
 			break;
 		case A_NONE:
 			break;

@@ -1,6 +1,8 @@
 /*
- * `catalyst login`: the browser flow (PKCE to a loopback listener) on a
- * terminal, the device flow with --no-localhost or without one. The grant
+ * `catalyst login`: the browser flow (PKCE to a loopback listener) where a
+ * browser on this machine can reach the listener, the device flow with
+ * --no-localhost or where it cannot (no terminal, SSH, no display, CI);
+ * --web forces the browser flow. The grant
  * is stored under the DC named inside the token, which is the DC of the
  * server that issued it; `--force` replaces an existing sign-in and then
  * revokes the old one so no orphaned grant stays valid.
@@ -77,6 +79,29 @@ static void revoke_quietly(struct cat_ctx *ctx, const char *token)
 	}
 }
 
+/*
+ * 1 for the browser flow, 0 for the device flow. Without --web or
+ * --no-localhost the browser flow is used only where it can work, and the
+ * choice of the device flow says why on stderr.
+ */
+static int pick_flow(unsigned given)
+{
+	const char *why;
+
+	if (given & CO_WEB)
+		return 1;
+	if (given & CO_NO_LOCALHOST)
+		return 0;
+	why = cat_flow_headless(cat_io_stdin_tty(),
+				cat_io_stdout_tty() && cat_io_stderr_tty(),
+				cat_io_ci());
+	if (!why)
+		return 1;
+	cat_note("Using the device flow: %s (--web forces the browser flow).",
+		 why);
+	return 0;
+}
+
 int cmd_login(struct cat_ctx *ctx)
 {
 	struct cat_grant g = { NULL, NULL, NULL, 0 };
@@ -89,6 +114,13 @@ int cmd_login(struct cat_ctx *ctx)
 	int err, browser, code = CAT_EXIT_OK;
 	char salt;
 
+	if ((ctx->opts.given & CO_WEB) && (ctx->opts.given & CO_NO_LOCALHOST)) {
+		cat_hint_set("--web is the browser flow, --no-localhost the "
+			     "device flow: pass one");
+		return cat_err(CAT_EXIT_USAGE,
+			       "login: --web and --no-localhost "
+			       "cannot be used together");
+	}
 	if ((err = cat_ctx_dc(ctx, &dc)) < 0 ||
 	    (err = cat_ctx_config(ctx, &cfg)) < 0)
 		return cat_fail(err, "login");
@@ -102,7 +134,7 @@ int cmd_login(struct cat_ctx *ctx)
 	if (old)
 		old_token = strdup(
 			json_string_value(json_object_get(old, "token")));
-	browser = !(ctx->opts.given & CO_NO_LOCALHOST) && cat_io_interactive();
+	browser = pick_flow(ctx->opts.given);
 	if (browser) {
 		err = cat_flow_browser(ctx, dc->code, &g);
 		if (err == CAT_EUNAVAIL) {

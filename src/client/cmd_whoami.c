@@ -1,7 +1,9 @@
 /*
- * `catalyst whoami`: the account a command would act as. For this device's
- * sign-in it answers from the local state (no request); for a token it asks
- * the server, which also proves the token still works.
+ * `catalyst whoami`: the account a command would act as, asked from the
+ * server with the credential itself (GET /oauth/user/info, refreshing the
+ * access token as every command does). So it also proves the credential
+ * still works: a sign-in or token revoked or expired on the server is an
+ * error (exit 4), never the account the local state remembers.
  */
 #include <stdio.h>
 #include <string.h>
@@ -40,19 +42,10 @@ static int print_user(struct cat_ctx *ctx, const json_t *user)
 int cmd_whoami(struct cat_ctx *ctx)
 {
 	struct cat_resp resp = { 0, NULL };
-	struct cat_config *cfg = NULL;
 	char url[CAT_URL_MAX];
 	struct cat_req req = { "GET", url, NULL, NULL, NULL };
 	int err, code;
 
-	if (ctx->cred.kind == CAT_CRED_LOGIN) {
-		if ((err = cat_ctx_config(ctx, &cfg)) < 0)
-			return cat_fail(err, "whoami");
-		return print_user(ctx,
-				  json_object_get(cat_state_login(cfg->state,
-								  ctx->cred.dc),
-						  "user"));
-	}
 	if ((err = cat_auth_url(ctx, 0, "/oauth/user/info", url, sizeof(url))) <
 		    0 ||
 	    (err = cat_auth_send(ctx, &req, &resp)) < 0) {
@@ -61,6 +54,11 @@ int cmd_whoami(struct cat_ctx *ctx)
 	}
 	if (resp.status != 200) {
 		code = cat_fail(cat_api_error(&resp), "whoami");
+		goto done;
+	}
+	if (!json_is_object(resp.json)) {
+		code = cat_err(CAT_EXIT_ERROR, "whoami: the server's answer "
+					       "is not a JSON object");
 		goto done;
 	}
 	code = print_user(ctx, resp.json);

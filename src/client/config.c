@@ -198,6 +198,22 @@ static int load_state(struct cat_config *cfg, json_t **out)
 	return err;
 }
 
+/* config.json as it is ({} when absent); the caller validates it. */
+static int load_settings(struct cat_config *cfg)
+{
+	int err = cat_config_read_file(cfg->settings_path, &cfg->settings);
+
+	if (err == CAT_ENOTFOUND) {
+		cfg->settings = json_object();
+		return 0;
+	}
+	if (err == CAT_EINVAL)
+		cat_hint_set("fix '%s' (see 'catalyst config --help' for its "
+			     "keys)",
+			     cfg->settings_path);
+	return err;
+}
+
 int cat_config_open(struct cat_config *cfg)
 {
 	int err;
@@ -209,19 +225,29 @@ int cat_config_open(struct cat_config *cfg)
 	    (err = set_path(cfg->state_path, cfg->dir, CAT_STATE_FILE)) < 0 ||
 	    (err = set_path(cfg->lock_path, cfg->dir, CAT_LOCK_FILE)) < 0)
 		return err;
-	err = cat_config_read_file(cfg->settings_path, &cfg->settings);
-	if (err == CAT_ENOTFOUND) {
-		cfg->settings = json_object();
-	} else if (err < 0) {
-		if (err == CAT_EINVAL)
-			cat_hint_set(
-				"fix '%s' (see docs/cli.md for its format)",
-				cfg->settings_path);
+	if ((err = load_settings(cfg)) < 0)
 		return err;
-	}
+	if ((err = cat_settings_validate(cfg->settings_path, cfg->settings)) <
+	    0)
+		return err;
+	cat_api_set_timeout(cat_settings_timeout(cfg->settings));
 	if ((err = load_state(cfg, &cfg->state)) < 0)
 		return err;
 	return 0;
+}
+
+int cat_config_open_settings(struct cat_config *cfg)
+{
+	int err;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if ((err = find_dir(cfg->dir)) < 0 ||
+	    (err = set_path(cfg->settings_path, cfg->dir, CAT_CONFIG_FILE)) <
+		    0 ||
+	    (err = set_path(cfg->state_path, cfg->dir, CAT_STATE_FILE)) < 0 ||
+	    (err = set_path(cfg->lock_path, cfg->dir, CAT_LOCK_FILE)) < 0)
+		return err;
+	return load_settings(cfg);
 }
 
 void cat_config_release(struct cat_config *cfg)
@@ -380,6 +406,49 @@ done:
 	if (fd >= 0)
 		close(fd); /* releases the flock */
 	json_decref(st);
+	return err;
+}
+
+int cat_config_update_settings(struct cat_config *cfg,
+			       int (*fn)(json_t *settings, void *arg),
+			       void *arg)
+{
+	json_t *set = NULL;
+	int fd = -1, err, rc;
+
+	if ((err = make_dir(cfg->dir)) < 0 ||
+	    (err = take_lock(cfg->lock_path, &fd)) < 0)
+		goto done;
+	/* Re-read: the user or another run may have changed it since. */
+	err = cat_config_read_file(cfg->settings_path, &set);
+	if (err == CAT_ENOTFOUND) {
+		set = json_object();
+		err = 0;
+	} else if (err == CAT_EINVAL) {
+		/* not JSON: nothing to edit; the file stays as it is */
+		cat_hint_set("fix '%s' by hand", cfg->settings_path);
+		goto done;
+	}
+	if (err < 0)
+		goto done;
+	if ((rc = fn(set, arg)) < 0) {
+		err = rc;
+		goto done;
+	}
+	if (rc == 0) {
+		if ((err = cat_settings_validate(cfg->settings_path, set)) <
+			    0 ||
+		    (err = cat_config_write_file(cfg->settings_path, set, 0600,
+						 2, 1)) < 0)
+			goto done;
+	}
+	json_decref(cfg->settings);
+	cfg->settings = set;
+	set = NULL;
+done:
+	if (fd >= 0)
+		close(fd); /* releases the flock */
+	json_decref(set);
 	return err;
 }
 

@@ -73,7 +73,79 @@ const char *cat_state_cached_access(json_t *state, const char *rt);
 void cat_state_cache_put(json_t *state, const char *rt, const char *access,
 			 long long expires_in);
 
-/* ---- settings ---- */
+/* ---- settings: config.json ---- */
+
+/*
+ * What a setting's value must be. The type decides the check on load and
+ * how `catalyst config set` turns its text argument into JSON.
+ */
+enum cat_setting_type {
+	CAT_SET_STRING,  /* a non-empty string without control characters */
+	CAT_SET_SECRET,  /* the same, masked by `config list` */
+	CAT_SET_DC,      /* a data center code or alias (stored as the code) */
+	CAT_SET_URL,     /* an http:// or https:// origin */
+	CAT_SET_SECONDS, /* an integer 1..CAT_SETTING_MAX_SECONDS */
+};
+
+#define CAT_SETTING_MAX_SECONDS 3600
+
+/*
+ * One key of config.json, as a dotted path ("servers.eu" is
+ * {"servers": {"eu": ...}}). Only keys the CLI reads are listed: anything
+ * else in the file is an error, so a typo cannot be ignored silently.
+ */
+struct cat_setting {
+	const char *key;
+	enum cat_setting_type type;
+	const char *help;
+};
+
+extern const struct cat_setting cat_settings[];
+extern const size_t cat_setting_count;
+
+/* The row of a dotted key, or NULL. */
+const struct cat_setting *cat_setting_find(const char *key);
+
+/*
+ * Checks a parsed config.json against cat_settings: 0, or CAT_EINVAL with
+ * a message naming path and the first bad key (unknown, wrong type or a
+ * value out of range) and a hint. Never changes anything.
+ */
+int cat_settings_validate(const char *path, const json_t *settings);
+
+/* The value of a dotted key (borrowed), or NULL when it is not set. */
+json_t *cat_settings_get(const json_t *settings, const char *key);
+
+/*
+ * Turns the text of `config set` into the key's value: a new reference in
+ * *out, or CAT_EINVAL with a message saying what the key takes.
+ */
+int cat_setting_parse(const struct cat_setting *s, const char *text,
+		      json_t **out);
+
+/* Sets a dotted key, creating its parent objects; steals value. 0 or <0. */
+int cat_settings_put(json_t *settings, const char *key, json_t *value);
+
+/* Removes a dotted key and the parents it leaves empty; 1 removed, 0 absent. */
+int cat_settings_del(json_t *settings, const char *key);
+
+/*
+ * Edits config.json as cat_config_update edits credentials.json: under the
+ * lock, on a fresh read of the file; fn's result is validated before it is
+ * written (atomically, 0600, 2-space indent), so the CLI never writes a
+ * file it would then refuse. A file that fails validation before fn ran is
+ * passed to fn anyway, so that an edit can repair it; if the result is
+ * still invalid nothing is written. cfg->settings becomes the new object.
+ */
+int cat_config_update_settings(struct cat_config *cfg,
+			       int (*fn)(json_t *settings, void *arg),
+			       void *arg);
+
+/* Finds the directory and reads config.json alone, unvalidated ({} absent). */
+int cat_config_open_settings(struct cat_config *cfg);
+
+/* http_timeout from config.json, or 0 when it is not set. */
+long cat_settings_timeout(const json_t *settings);
 
 /* The server URL configured for dc (servers.<dc>), else the default. */
 const char *cat_settings_server(const json_t *settings, const char *dc);

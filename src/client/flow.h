@@ -36,6 +36,15 @@ int cat_flow_device(struct cat_ctx *ctx, const char *dc, int bind,
 int cat_flow_browser(struct cat_ctx *ctx, const char *dc,
 		     struct cat_grant *out);
 
+/*
+ * Why the browser flow cannot work here, or NULL when it can: CI, a
+ * standard stream that is not a terminal (in_tty, out_tty: stdin, and
+ * stdout and stderr), an SSH session (a browser on the user's machine
+ * cannot reach our 127.0.0.1 listener, even with X forwarding), no display
+ * (DISPLAY, WAYLAND_DISPLAY and BROWSER unset; not on macOS). Static text.
+ */
+const char *cat_flow_headless(int in_tty, int out_tty, int ci);
+
 /* Fills out from a token answer (access_token, refresh_token, token_id). */
 int cat_grant_from_json(struct cat_grant *out, json_t *body);
 

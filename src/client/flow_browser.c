@@ -101,6 +101,34 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	return reply(l->mhd, c, MHD_HTTP_OK, page_ok);
 }
 
+const char *cat_flow_headless(int in_tty, int out_tty, int ci)
+{
+	static const char *const ssh[] = { "SSH_CONNECTION", "SSH_CLIENT",
+					   "SSH_TTY" };
+	static char why[96];
+	size_t i;
+
+	if (ci)
+		return "CI is set";
+	if (!in_tty)
+		return "standard input is not a terminal";
+	if (!out_tty)
+		return "standard output or error is not a terminal";
+	for (i = 0; i < sizeof(ssh) / sizeof(ssh[0]); i++)
+		if (cat_env(ssh[i])) {
+			snprintf(why, sizeof(why),
+				 "this is an SSH session (%s is set)", ssh[i]);
+			return why;
+		}
+#ifndef __APPLE__
+	if (!cat_env("DISPLAY") && !cat_env("WAYLAND_DISPLAY") &&
+	    !cat_env("BROWSER"))
+		return "there is no display (DISPLAY and WAYLAND_DISPLAY are "
+		       "unset)";
+#endif
+	return NULL;
+}
+
 /* Opens url with $BROWSER or xdg-open, only where a display exists. */
 static void open_browser(const char *url)
 {

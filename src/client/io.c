@@ -14,6 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
+#include "auth.h"
 #include "cli.h"
 #include "banned.h"
 
@@ -531,4 +534,71 @@ void cat_now_iso(char out[32])
 
 	gmtime_r(&t, &tm);
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int cat_read_value(int fd, const char *what, char *out, size_t max)
+{
+	/* one byte more than is read, for the NUL */
+	char buf[CAT_READ_VALUE_MAX + 1];
+	size_t len = 0;
+	const char *v;
+	ssize_t n;
+	int tty = isatty(fd), err = 0;
+
+	out[0] = '\0';
+	/* reading one byte past the limit tells "too long" from "just fits" */
+	while (len < sizeof(buf)) {
+		n = read(fd, buf + len, sizeof(buf) - len);
+		if (n < 0 && errno == EINTR && !cat_interrupted)
+			continue;
+		if (n < 0) {
+			err = cat_interrupted
+				      ? cat_error_set(CAT_ECANCEL, "cancelled")
+				      : cat_error_set(CAT_ERROR,
+						      "cannot read %s: %s",
+						      what, strerror(errno));
+			goto done;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		/* a terminal gives a line at a time: Enter ends the value */
+		if (tty && memchr(buf, '\n', len))
+			break;
+	}
+	if (len > CAT_READ_VALUE_MAX) {
+		err = cat_error_set(CAT_EINVAL,
+				    "%s is too long (more than %d bytes)", what,
+				    CAT_READ_VALUE_MAX);
+		goto done;
+	}
+	buf[len] = '\0';
+	if (strlen(buf) != len) {
+		err = cat_error_set(CAT_EINVAL, "%s holds a NUL byte", what);
+		goto done;
+	}
+	/* the line end of a file or of echo; anything else is not ours */
+	v = cat_trim_space(buf, &len);
+	if (len == 0) {
+		err = cat_error_set(CAT_EINVAL, "%s is empty", what);
+		goto done;
+	}
+	if (memchr(v, '\n', len) || memchr(v, '\r', len)) {
+		err = cat_error_set(CAT_EINVAL,
+				    "%s holds more than one line; put the "
+				    "value alone on one line",
+				    what);
+		goto done;
+	}
+	if (len >= max) {
+		err = cat_error_set(CAT_EINVAL,
+				    "%s is too long (more than %zu bytes)",
+				    what, max - 1);
+		goto done;
+	}
+	memcpy(out, v, len);
+	out[len] = '\0';
+done:
+	sodium_memzero(buf, sizeof(buf));
+	return err;
 }

@@ -124,6 +124,18 @@ int cat_prompt_choice(const char *title, const char *const *items, size_t n,
  */
 int cat_prompt_yes(const char *question, int *yes);
 
+/*
+ * Reads one value (a token, a secret) from fd, so it need not be on the
+ * command line: at most CAT_READ_VALUE_MAX bytes are read, the whitespace
+ * around the value (a file's or echo's line end) is dropped, and what is
+ * left must fit out (max bytes with the NUL). On a
+ * terminal the first line ends it. CAT_EINVAL, naming what, when it is
+ * empty, longer, holds a NUL or more than one line; the buffers it used are
+ * wiped.
+ */
+#define CAT_READ_VALUE_MAX 4096
+int cat_read_value(int fd, const char *what, char *out, size_t max);
+
 /* Local time of an ISO-8601 UTC string as "YYYY-MM-DD HH:MM", or the input. */
 void cat_fmt_time(char *out, size_t n, const char *iso);
 /* Now as ISO-8601 UTC "YYYY-MM-DDTHH:MM:SSZ". */

@@ -3,7 +3,7 @@
  * --opt=value and -pVALUE forms, "--", usage errors, the table's own
  * invariants (unique names, help for every row, arity bounds, option tables
  * that agree with each other), "did you mean" and the usage generated from
- * the tables.
+ * the tables; --token-file and --token -, login's --web, config's row.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -382,6 +382,94 @@ static void test_cmd__dispatch_usage(void **state)
 	cat_ctx_release(&ctx);
 }
 
+static void test_cmd__token_sources(void **state)
+{
+	const char *file[] = { "catalyst", "whoami", "--token-file", "/t" };
+	const char *file_eq[] = { "catalyst", "--token-file=/t", "whoami" };
+	const char *dash[] = { "catalyst", "whoami", "--token", "-" };
+	const char *dash_eq[] = { "catalyst", "whoami", "--token=-" };
+	const char *both[] = { "catalyst", "whoami",       "--token",
+			       "m_x",      "--token-file", "/t" };
+	const char *both_dash[] = { "catalyst", "--token-file", "/t",
+				    "whoami",   "--token",      "-" };
+	const char *empty[] = { "catalyst", "whoami", "--token-file=" };
+	const char *missing[] = { "catalyst", "whoami", "--token-file" };
+	struct cat_opts o;
+
+	(void)state;
+	assert_int_equal(parse(&o, 4, file), 0);
+	assert_string_equal(o.token_file, "/t");
+	assert_null(o.token);
+	assert_int_equal(parse(&o, 3, file_eq), 0);
+	assert_string_equal(o.token_file, "/t");
+	assert_string_equal(o.cmd, "whoami");
+	/* "-" is the value of --token, not a positional argument */
+	assert_int_equal(parse(&o, 4, dash), 0);
+	assert_string_equal(o.token, "-");
+	assert_int_equal(o.nargs, 0);
+	assert_int_equal(parse(&o, 3, dash_eq), 0);
+	assert_string_equal(o.token, "-");
+	assert_int_equal(parse(&o, 6, both), CAT_EINVAL);
+	assert_non_null(strstr(cat_error_last(), "--token-file"));
+	assert_non_null(strstr(cat_error_last(), "together"));
+	cat_hint_clear();
+	assert_int_equal(parse(&o, 6, both_dash), CAT_EINVAL);
+	cat_hint_clear();
+	assert_int_equal(parse(&o, 3, empty), CAT_EINVAL);
+	cat_hint_clear();
+	assert_int_equal(parse(&o, 3, missing), CAT_EINVAL);
+	cat_hint_clear();
+}
+
+static void test_cmd__login_flow_options(void **state)
+{
+	const char *web[] = { "catalyst", "login", "--web" };
+	const char *both[] = { "catalyst", "login", "--web", "--no-localhost" };
+	const char *other[] = { "catalyst", "whoami", "--web" };
+	struct cat_ctx ctx;
+
+	(void)state;
+	memset(&ctx, 0, sizeof(ctx));
+	assert_int_equal(parse(&ctx.opts, 3, web), 0);
+	assert_int_equal(ctx.opts.given, CO_WEB);
+	/* both: refused before the config or the network is touched */
+	setenv("CATALYST_CONFIG_DIR", "/nonexistent/catalyst-test", 1);
+	assert_int_equal(parse(&ctx.opts, 4, both), 0);
+	assert_int_equal(ctx.opts.given, CO_WEB | CO_NO_LOCALHOST);
+	assert_int_equal(cat_cmd_dispatch(&ctx), CAT_EXIT_USAGE);
+	assert_int_equal(parse(&ctx.opts, 3, other), 0);
+	assert_int_equal(cat_cmd_dispatch(&ctx), CAT_EXIT_USAGE);
+	unsetenv("CATALYST_CONFIG_DIR");
+	cat_ctx_release(&ctx);
+}
+
+/* config's row: the sub-command is its first argument */
+static void test_cmd__config_row(void **state)
+{
+	const struct cat_cmd *c = cat_cmd_find("config");
+	const char *json_set[] = { "catalyst", "config", "set",
+				   "dc",       "eu",     "--json" };
+	const char *sub[] = { "catalyst", "config", "lst" };
+	const char *none[] = { "catalyst", "config" };
+	struct cat_ctx ctx;
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(c->min_args, 1);
+	assert_int_equal(c->max_args, 3);
+	assert_non_null(strstr(c->details, "http_timeout"));
+	memset(&ctx, 0, sizeof(ctx));
+	setenv("CATALYST_CONFIG_DIR", "/nonexistent/catalyst-test", 1);
+	assert_int_equal(parse(&ctx.opts, 6, json_set), 0);
+	assert_int_equal(cat_cmd_dispatch(&ctx), CAT_EXIT_USAGE);
+	assert_int_equal(parse(&ctx.opts, 3, sub), 0);
+	assert_int_equal(cat_cmd_dispatch(&ctx), CAT_EXIT_USAGE);
+	assert_int_equal(parse(&ctx.opts, 2, none), 0);
+	assert_int_equal(cat_cmd_dispatch(&ctx), CAT_EXIT_USAGE);
+	unsetenv("CATALYST_CONFIG_DIR");
+	cat_ctx_release(&ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -397,6 +485,9 @@ int main(void)
 		cmocka_unit_test(test_cmd__suggest_option),
 		cmocka_unit_test(test_cmd__generated_usage),
 		cmocka_unit_test(test_cmd__dispatch_usage),
+		cmocka_unit_test(test_cmd__token_sources),
+		cmocka_unit_test(test_cmd__login_flow_options),
+		cmocka_unit_test(test_cmd__config_row),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,9 @@
 /*
  * The local state: what a fresh directory looks like, modes, atomic
  * replacement, the lock serialising parallel writers (forked processes, as
- * parallel CLI runs are), corruption reported by file name, the cache.
+ * parallel CLI runs are), corruption reported by file name, the cache; the
+ * keys of config.json, its check on load (an unknown key or a wrong type
+ * names the file and the key) and edits that never write an invalid file.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,7 +23,9 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "dc.h"
 #include "err.h"
+#include "io.h"
 
 static char base[256], dir[512];
 
@@ -283,6 +287,226 @@ static void test_config__settings(void **state)
 	json_decref(s);
 }
 
+static void write_settings(const char *text)
+{
+	char p[600];
+	FILE *f;
+
+	write_state("{}");
+	snprintf(p, sizeof(p), "%s/config.json", dir);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *slurp(const char *path)
+{
+	static char buf[4096];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* cat_config_open refuses text naming the file and key; hint pending */
+static void refused(const char *text, const char *key, const char *why)
+{
+	struct cat_config cfg;
+	char quoted[160];
+
+	write_settings(text);
+	assert_int_equal(cat_config_open(&cfg), CAT_EINVAL);
+	assert_non_null(strstr(cat_error_last(), "config.json"));
+	assert_non_null(strstr(cat_error_last(), dir));
+	snprintf(quoted, sizeof(quoted), "'%s'", key);
+	if (!strstr(cat_error_last(), quoted))
+		fail_msg("'%s' does not name %s", cat_error_last(), quoted);
+	if (!strstr(cat_error_last(), why))
+		fail_msg("'%s' does not say %s", cat_error_last(), why);
+	assert_true(cat_hint_pending()[0] != '\0');
+	cat_hint_clear();
+	cat_config_release(&cfg);
+}
+
+static void test_config__settings_checked_on_load(void **state)
+{
+	struct cat_config cfg;
+
+	(void)state;
+	write_settings("{\"dc\": \"eu\", \"http_timeout\": 12, "
+		       "\"servers\": {\"us\": \"http://127.0.0.1:1\", "
+		       "\"eu\": \"https://eu.example/\"}, \"clients\": "
+		       "{\"device\": {\"id\": \"1000.A\", \"secret\": "
+		       "\"s\"}, \"browser\": {\"id\": \"1000.B\"}}}");
+	assert_int_equal(cat_config_open(&cfg), 0);
+	assert_int_equal(cat_settings_timeout(cfg.settings), 12);
+	cat_config_release(&cfg);
+
+	/* unknown keys, at every level */
+	refused("{\"sever\": {}}", "sever", "unknown key");
+	refused("{\"dc\": \"eu\", \"directory\": \"x\"}", "directory",
+		"unknown key");
+	refused("{\"servers\": {\"mars\": \"http://x\"}}", "servers.mars",
+		"unknown key");
+	refused("{\"servers\": {\"com\": \"http://x\"}}", "servers.com",
+		"unknown key");
+	refused("{\"clients\": {\"device\": {\"secrte\": \"x\"}}}",
+		"clients.device.secrte", "unknown key");
+	refused("{\"clients\": {\"cli\": {}}}", "clients.cli", "unknown key");
+	/* wrong types and values */
+	refused("{\"http_timeout\": \"30\"}", "http_timeout", "seconds");
+	refused("{\"http_timeout\": 0}", "http_timeout", "seconds");
+	refused("{\"http_timeout\": 3601}", "http_timeout", "seconds");
+	refused("{\"http_timeout\": 1.5}", "http_timeout", "seconds");
+	refused("{\"dc\": 5}", "dc", "data center");
+	refused("{\"dc\": \"mars\"}", "dc", "data center");
+	refused("{\"servers\": \"http://x\"}", "servers", "object");
+	refused("{\"servers\": {\"eu\": 8080}}", "servers.eu", "URL");
+	refused("{\"servers\": {\"eu\": \"eu.example\"}}", "servers.eu", "URL");
+	refused("{\"servers\": {\"eu\": \"http://a\\r\\nX: y\"}}", "servers.eu",
+		"URL");
+	refused("{\"servers\": {\"eu\": \"\"}}", "servers.eu", "URL");
+	refused("{\"clients\": {\"device\": []}}", "clients.device", "object");
+	refused("{\"clients\": {\"device\": {\"id\": 1000}}}",
+		"clients.device.id", "string");
+	refused("{\"clients\": {\"browser\": {\"secret\": \"\"}}}",
+		"clients.browser.secret", "string");
+}
+
+static void test_config__settings_table(void **state)
+{
+	char key[32];
+	size_t i;
+
+	(void)state;
+	/* every DC has its server key, and only known DCs do */
+	for (i = 0; i < cat_dc_count; i++) {
+		snprintf(key, sizeof(key), "servers.%s", cat_dcs[i].code);
+		assert_non_null(cat_setting_find(key));
+	}
+	for (i = 0; i < cat_setting_count; i++) {
+		assert_non_null(cat_settings[i].help);
+		if (strncmp(cat_settings[i].key, "servers.", 8) == 0)
+			assert_non_null(cat_dc_find(cat_settings[i].key + 8));
+	}
+	assert_null(cat_setting_find("servers"));
+	assert_null(cat_setting_find("clients.device"));
+}
+
+static void test_config__settings_edit(void **state)
+{
+	json_t *s = json_object(), *v;
+	const struct cat_setting *dc = cat_setting_find("dc");
+	const struct cat_setting *to = cat_setting_find("http_timeout");
+	const struct cat_setting *url = cat_setting_find("servers.eu");
+
+	(void)state;
+	assert_int_equal(cat_setting_parse(dc, "uae", &v), 0);
+	assert_string_equal(json_string_value(v), "ae");
+	assert_int_equal(cat_settings_put(s, "dc", v), 0);
+	assert_int_equal(cat_setting_parse(to, "45", &v), 0);
+	assert_int_equal(json_integer_value(v), 45);
+	assert_int_equal(cat_settings_put(s, "http_timeout", v), 0);
+	assert_int_equal(cat_setting_parse(url, "http://eu:1", &v), 0);
+	assert_int_equal(cat_settings_put(s, "servers.eu", v), 0);
+	assert_int_equal(
+		cat_settings_put(s, "clients.device.id", json_string("1000.X")),
+		0);
+	assert_int_equal(cat_settings_validate("f", s), 0);
+	assert_string_equal(
+		json_string_value(cat_settings_get(s, "clients.device.id")),
+		"1000.X");
+	assert_string_equal(cat_settings_server(s, "eu"), "http://eu:1");
+	assert_int_equal(cat_settings_timeout(s), 45);
+	assert_null(cat_settings_get(s, "clients.browser.id"));
+	assert_null(cat_settings_get(s, "dc.x"));
+
+	assert_int_equal(cat_setting_parse(to, "45s", &v), CAT_EINVAL);
+	assert_null(v);
+	assert_non_null(strstr(cat_error_last(), "http_timeout"));
+	assert_int_equal(cat_setting_parse(to, "99999999999999999999", &v),
+			 CAT_EINVAL);
+	assert_int_equal(cat_setting_parse(dc, "mars", &v), CAT_EINVAL);
+	assert_int_equal(cat_setting_parse(url, "ftp://x", &v), CAT_EINVAL);
+	assert_int_equal(cat_setting_parse(
+				 cat_setting_find("clients.device.id"), "", &v),
+			 CAT_EINVAL);
+
+	/* unset drops the parents it leaves empty */
+	assert_int_equal(cat_settings_del(s, "clients.device.id"), 1);
+	assert_null(json_object_get(s, "clients"));
+	assert_int_equal(cat_settings_del(s, "clients.device.id"), 0);
+	assert_int_equal(cat_settings_del(s, "servers.eu"), 1);
+	assert_null(json_object_get(s, "servers"));
+	assert_int_equal(cat_settings_del(s, "dc"), 1);
+	assert_int_equal(json_object_size(s), 1); /* http_timeout */
+	json_decref(s);
+}
+
+static int put_dc(json_t *settings, void *arg)
+{
+	return cat_settings_put(settings, "dc", json_string(arg));
+}
+
+static int del_key(json_t *settings, void *arg)
+{
+	return cat_settings_del(settings, arg) ? 0 : 1;
+}
+
+static void test_config__settings_update(void **state)
+{
+	struct cat_config cfg;
+	struct stat st;
+	const char *bad = "{\"dc\": \"eu\", \"bogus\": 1}";
+	char path[600];
+
+	(void)state;
+	assert_int_equal(cat_config_open_settings(&cfg), 0);
+	assert_int_equal(cat_config_update_settings(&cfg, put_dc, "in"), 0);
+	assert_string_equal(
+		json_string_value(json_object_get(cfg.settings, "dc")), "in");
+	assert_int_equal(stat(cfg.settings_path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	cat_config_release(&cfg);
+
+	/* an edit that leaves the file invalid writes nothing */
+	write_settings(bad);
+	snprintf(path, sizeof(path), "%s/config.json", dir);
+	assert_int_equal(cat_config_open_settings(&cfg), 0);
+	assert_int_equal(cat_config_update_settings(&cfg, put_dc, "us"),
+			 CAT_EINVAL);
+	assert_non_null(strstr(cat_error_last(), "'bogus'"));
+	cat_hint_clear();
+	assert_string_equal(slurp(path), bad);
+	/* ... a value that is invalid as well */
+	assert_int_equal(cat_config_update_settings(&cfg, put_dc, "mars"),
+			 CAT_EINVAL);
+	assert_string_equal(slurp(path), bad);
+	cat_hint_clear();
+	/* one that repairs it is written */
+	assert_int_equal(cat_config_update_settings(&cfg, del_key, "bogus"), 0);
+	assert_null(strstr(slurp(path), "bogus"));
+	assert_non_null(strstr(slurp(path), "\"eu\""));
+	cat_config_release(&cfg);
+
+	/* not JSON at all: never rewritten */
+	write_settings("{\"dc\": ");
+	assert_int_equal(cat_config_open_settings(&cfg), CAT_EINVAL);
+	cat_config_release(&cfg);
+	cfg.settings = NULL;
+	assert_int_equal(cat_config_update_settings(&cfg, put_dc, "us"),
+			 CAT_EINVAL);
+	cat_hint_clear();
+	assert_string_equal(slurp(path), "{\"dc\": ");
+	cat_config_release(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +523,12 @@ int main(void)
 		cmocka_unit_test(test_config__cache),
 		cmocka_unit_test(test_config__state_helpers),
 		cmocka_unit_test(test_config__settings),
+		cmocka_unit_test_setup_teardown(
+			test_config__settings_checked_on_load, setup, teardown),
+		cmocka_unit_test(test_config__settings_table),
+		cmocka_unit_test(test_config__settings_edit),
+		cmocka_unit_test_setup_teardown(test_config__settings_update,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,6 +25,8 @@ _SCRUB = ('CATALYST_TOKEN', 'ZC_TOKEN', 'CATALYST_AUTH_URL',
           'W_CATALYST_CLIENT_ID', 'W_CATALYST_CLIENT_SECRET',
           'XDG_CONFIG_HOME', 'CATALYST_CONFIG_DIR', 'CATALYST_HTTP_TIMEOUT',
           'CATALYST_DEVICE_NAME', 'DISPLAY', 'WAYLAND_DISPLAY', 'BROWSER',
+          # a test run over SSH must not make `login` pick the device flow
+          'SSH_CONNECTION', 'SSH_CLIENT', 'SSH_TTY',
           'HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy',
           # tests that want CI behaviour set CI themselves
           'CI', 'CONTINUOUS_INTEGRATION', 'BUILD_NUMBER', 'RUN_ID')

@@ -228,8 +228,10 @@ class TestBrowserLogin(CliCase):
 
     URL_RX = r'(http://127\.0\.0\.1:\d+/oauth/v2/auth\?\S+)\s'
 
-    def start_login(self, dev):
-        p = h.PtyProcess([h.CATALYST, 'login'], env=dev.env, cwd=dev.cwd)
+    def start_login(self, dev, *args):
+        # no display in the test environment: --web forces the browser flow
+        p = h.PtyProcess([h.CATALYST, 'login'] + list(args or ['--web']),
+                         env=dev.env, cwd=dev.cwd)
         url = p.expect(self.URL_RX, timeout=30).group(1)
         q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
         self.assertEqual(q['code_challenge_method'], 'S256')

@@ -221,6 +221,26 @@ class CompletionTest(unittest.TestCase):
         self.assertEqual(bash_complete(['catalyst', '--dc', 'e'], self.env),
                          ['eu'])
 
+    def test_bash_completes_config(self):
+        self.assertEqual(bash_complete(['catalyst', 'config', ''], self.env),
+                         ['get', 'list', 'set', 'unset'])
+        self.assertEqual(bash_complete(['catalyst', 'config', 'u'],
+                                       self.env), ['unset'])
+        keys = bash_complete(['catalyst', 'config', 'set', ''], self.env)
+        self.assertIn('http_timeout', keys)
+        self.assertIn('servers.eu', keys)
+        self.assertIn('clients.device.secret', keys)
+        self.assertEqual(bash_complete(['catalyst', 'config', 'get',
+                                        'serv'], self.env),
+                         ['servers.us', 'servers.eu', 'servers.in',
+                          'servers.au', 'servers.ca', 'servers.sa',
+                          'servers.jp', 'servers.ae'])
+        # list takes no key; a value is not a key
+        self.assertEqual(bash_complete(['catalyst', 'config', 'list', ''],
+                                       self.env), [])
+        self.assertEqual(bash_complete(['catalyst', 'config', 'set', 'dc',
+                                        ''], self.env), [])
+
     def test_bash_completes_stored_token_ids(self):
         got = bash_complete(['catalyst', 'token:revoke', ''], self.env)
         self.assertEqual(sorted(got), ['0a1b2c3d4e5f', '5e6f7a8b9c0d'])
@@ -260,6 +280,8 @@ t catalyst tok
 t catalyst token:revoke ''
 t catalyst --dc ''
 t catalyst token:revoke --y
+t catalyst config ''
+t catalyst config unset http
 ''' % shlex.quote(path)
         r = subprocess.run(['zsh', '-f', '-c', probe], env=self.env,
                            capture_output=True, text=True, timeout=30)
@@ -270,6 +292,8 @@ t catalyst token:revoke --y
         self.assertEqual(lines[1], '0a1b2c3d4e5f 5e6f7a8b9c0d')
         self.assertEqual(lines[2], 'us eu in au ca sa jp ae')
         self.assertIn('--yes:revoke without asking', lines[3])
+        self.assertEqual(lines[4], 'get list set unset')
+        self.assertIn('http_timeout', lines[5].split())
         self.assertFalse(os.path.exists(self.pwned))
 
     def test_fish_script(self):
@@ -296,6 +320,10 @@ t catalyst token:revoke --y
                          ['0a1b2c3d4e5f', '5e6f7a8b9c0d'])
         self.assertEqual(complete('catalyst token:revoke --y'), ['--yes'])
         self.assertNotIn('--yes', complete('catalyst whoami --'))
+        self.assertEqual(complete('catalyst config '),
+                         ['get', 'list', 'set', 'unset'])
+        self.assertIn('servers.eu', complete('catalyst config set serv'))
+        self.assertIn('--token-file', complete('catalyst whoami --tok'))
         self.assertFalse(os.path.exists(self.pwned))
 
 
