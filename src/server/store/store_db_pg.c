@@ -1,9 +1,10 @@
 /*
- * The PostgreSQL store's plumbing: connecting and reconnecting, the
- * per-connection prepared statements, parameters, transactions, input
- * checks, and the one place where SQLSTATEs become CAT_E* codes.
+ * The PostgreSQL driver, for several catalystd instances on one database:
+ * one libpq connection per handle (so per worker thread), connecting and
+ * reconnecting, named prepared statements per connection, and the one
+ * place where SQLSTATEs become CAT_E* codes.
  */
-#include "store_pg.h"
+#include "store_db.h"
 
 #include <inttypes.h>
 #include <poll.h>
@@ -12,12 +13,35 @@
 #include <string.h>
 #include <time.h>
 
+#include <libpq-fe.h>
+
 #include "log.h"
+#include "store_util.h"
 #include "banned.h"
 
-#define PG_MAX_PARAMS 16
 /* After a failed connect, requests fail fast this long before the next. */
 #define RECONNECT_BACKOFF_MS 500
+#define SLOT_BEGIN           (DB_SLOTS)
+#define SLOT_COMMIT          (DB_SLOTS + 1)
+#define SLOT__COUNT          (DB_SLOTS + 2)
+/* renaming placeholders keeps the length: the longest statement fits */
+#define SQL_MAX 4096
+
+struct pg {
+	struct db base;  /* first: a struct db * is a struct pg * */
+	PGconn *conn;    /* NULL only while opening */
+	char *url;       /* holds the password: never in a message */
+	char where[192]; /* "host:port/dbname": safe to print */
+	unsigned char prepared[SLOT__COUNT]; /* on the current connection */
+	int in_tx;        /* between begin and commit/rollback */
+	int broken;       /* replace the connection before the next op */
+	int64_t retry_at; /* CLOCK_MONOTONIC ms: no reconnect before */
+};
+
+static struct pg *pg(struct db *db)
+{
+	return (struct pg *)db;
+}
 
 static int64_t mono_ms(void)
 {
@@ -59,7 +83,7 @@ static void notice(void *arg, const char *msg)
 	cat_log_debug("store: postgres says: %s", line);
 }
 
-int pg_connect(struct pg *h)
+static int pg_connect(struct pg *h)
 {
 	/*
 	 * Defaults first, then the URL (expand_dbname): libpq lets later
@@ -221,20 +245,51 @@ static int pg_fail(struct pg *h, const PGresult *r)
 	return cat_error_set(CAT_ERROR, "store: %s (SQLSTATE %s)", msg, state);
 }
 
-static int prepare(struct pg *h, enum pq_id id, const char *name,
-		   const char *sql)
+/*
+ * The store's SQL uses ?N placeholders (SQLite's); PostgreSQL wants $N.
+ * Quoted literals are copied as they are.
+ */
+static int rename_params(char *dst, size_t size, const char *sql)
 {
-	PGresult *r;
-	int err = 0;
+	size_t n = 0;
+	char quote = 0;
 
-	if (h->prepared[id])
+	for (; *sql; sql++) {
+		char c = *sql;
+
+		if (quote) {
+			if (c == quote)
+				quote = 0;
+		} else if (c == '\'' || c == '"') {
+			quote = c;
+		} else if (c == '?') {
+			c = '$';
+		}
+		if (n + 1 >= size)
+			return cat_error_set(CAT_ERROR,
+					     "store: statement too long");
+		dst[n++] = c;
+	}
+	dst[n] = '\0';
+	return 0;
+}
+
+static int prepare(struct pg *h, int slot, const char *name, const char *sql)
+{
+	char text[SQL_MAX];
+	PGresult *r;
+	int err;
+
+	if (h->prepared[slot])
 		return 0;
+	if ((err = rename_params(text, sizeof(text), sql)) < 0)
+		return err;
 	/* no parameter types: the server infers them from the SQL */
-	r = PQprepare(h->conn, name, sql, 0, NULL);
+	r = PQprepare(h->conn, name, text, 0, NULL);
 	if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
 		err = pg_fail(h, r);
 	else
-		h->prepared[id] = 1;
+		h->prepared[slot] = 1;
 	PQclear(r);
 	return err;
 }
@@ -250,21 +305,28 @@ static int tag_count(const PGresult *r)
 	return (int)v;
 }
 
-int pg_query(struct pg *h, PGresult **out, enum pq_id id, const char *sql,
-	     const struct pg_val *args, size_t n)
+/*
+ * The whole result is in memory before the caller sees a row, so a list
+ * callback may call back into the store, even the same operation.
+ */
+static int pg_run(struct db *db, struct db_cur *cur, int slot, const char *sql,
+		  const struct db_val *args, size_t n)
 {
-	char nums[PG_MAX_PARAMS][24], name[16];
-	const char *vals[PG_MAX_PARAMS];
+	struct pg *h = pg(db);
+	char nums[DB_MAX_ARGS][24], name[16];
+	const char *vals[DB_MAX_ARGS];
 	PGresult *r = NULL;
 	ExecStatusType st;
 	struct timespec t0;
 	size_t i;
 	int err;
 
-	if (out)
-		*out = NULL;
-	if (n > PG_MAX_PARAMS)
+	if (cur)
+		memset(cur, 0, sizeof(*cur));
+	if (n > DB_MAX_ARGS)
 		return cat_error_set(CAT_ERROR, "store: too many parameters");
+	if (slot < 0 || slot >= SLOT__COUNT)
+		return cat_error_set(CAT_ERROR, "store: bad statement slot");
 	for (i = 0; i < n; i++) {
 		if (args[i].text) {
 			vals[i] = args[i].text;
@@ -274,31 +336,124 @@ int pg_query(struct pg *h, PGresult **out, enum pq_id id, const char *sql,
 			vals[i] = nums[i];
 		}
 	}
-	snprintf(name, sizeof(name), "cat%d", (int)id);
+	snprintf(name, sizeof(name), "cat%d", slot);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if ((err = pg_ready(h)) < 0 || (err = prepare(h, id, name, sql)) < 0) {
+	if ((err = pg_ready(h)) < 0 ||
+	    (err = prepare(h, slot, name, sql)) < 0) {
 		cat_store_time_since(&t0);
 		return err;
 	}
 	r = PQexecPrepared(h->conn, name, (int)n, vals, NULL, NULL, 0);
 	cat_store_time_since(&t0);
 	st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-	if (st == PGRES_TUPLES_OK)
-		err = PQntuples(r);
-	else if (st == PGRES_COMMAND_OK)
-		err = tag_count(r);
-	else
+	if (st == PGRES_TUPLES_OK && cur) {
+		err = PQntuples(r) > 0;
+		if (err) {
+			cur->db = db;
+			cur->res = r;
+			cur->rows = PQntuples(r);
+			return 1;
+		}
+	} else if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+		err = st == PGRES_TUPLES_OK ? PQntuples(r) : tag_count(r);
+	} else {
 		err = pg_fail(h, r);
-	if (err >= 0 && out) {
-		*out = r;
-		r = NULL;
 	}
 	PQclear(r);
 	return err;
 }
 
-int pg_script(struct pg *h, const char *sql)
+static int pg_next(struct db_cur *cur)
 {
+	return ++cur->row < cur->rows;
+}
+
+static void pg_done(struct db_cur *cur)
+{
+	PQclear(cur->res);
+	memset(cur, 0, sizeof(*cur));
+}
+
+static int64_t pg_col_int(const struct db_cur *cur, int i)
+{
+	if (PQgetisnull(cur->res, cur->row, i))
+		return 0;
+	return (int64_t)strtoll(PQgetvalue(cur->res, cur->row, i), NULL, 10);
+}
+
+static void pg_col_text(const struct db_cur *cur, int i, char *dst, size_t size,
+			int *bad)
+{
+	const PGresult *r = cur->res;
+	size_t n = PQgetisnull(r, cur->row, i)
+			   ? 0
+			   : (size_t)PQgetlength(r, cur->row, i);
+
+	if (n >= size) {
+		*bad = 1;
+		dst[0] = '\0';
+		return;
+	}
+	if (n)
+		memcpy(dst, PQgetvalue(r, cur->row, i), n);
+	dst[n] = '\0';
+}
+
+static int pg_begin(struct db *db)
+{
+	int err = pg_run(db, NULL, SLOT_BEGIN, "BEGIN", DB_NOARGS);
+
+	if (err < 0)
+		return err;
+	pg(db)->in_tx = 1;
+	return 0;
+}
+
+static int pg_commit(struct db *db)
+{
+	int err = pg_run(db, NULL, SLOT_COMMIT, "COMMIT", DB_NOARGS);
+
+	/* a failed COMMIT ends the transaction too */
+	pg(db)->in_tx = 0;
+	return err < 0 ? err : 0;
+}
+
+static void pg_rollback(struct db *db)
+{
+	struct pg *h = pg(db);
+	PGresult *r;
+
+	if (!h->in_tx)
+		return;
+	h->in_tx = 0;
+	if (h->broken || PQstatus(h->conn) != CONNECTION_OK ||
+	    PQtransactionStatus(h->conn) == PQTRANS_IDLE)
+		return;
+	/* not through pg_run: the caller's error message must survive */
+	r = PQexec(h->conn, "ROLLBACK");
+	if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
+		h->broken = 1;
+	PQclear(r);
+}
+
+/*
+ * Under READ COMMITTED, two transactions can both pass a NOT EXISTS check
+ * for the same value; a transaction-scoped advisory lock on (class, hash
+ * of the key) serialises them until the first one ends.
+ */
+static int pg_lock(struct db *db, int slot, int64_t lock_class, const char *key)
+{
+	int err = pg_run(db, NULL, slot,
+			 "SELECT pg_advisory_xact_lock(CAST(?1 AS INTEGER),"
+			 " hashtext(?2))",
+			 DB_ARGS(DB_INT(lock_class), DB_TEXT(key)));
+
+	return err < 0 ? err : 0;
+}
+
+static int pg_script(struct db *db, const char *sql)
+{
+	struct pg *h = pg(db);
 	struct timespec t0;
 	PGresult *r;
 	int err;
@@ -317,61 +472,94 @@ int pg_script(struct pg *h, const char *sql)
 	return err;
 }
 
-void pg_col(const PGresult *r, int row, int col, char *dst, size_t size,
-	    int *bad)
+static void pg_close(struct db *db)
 {
-	size_t n =
-		PQgetisnull(r, row, col) ? 0 : (size_t)PQgetlength(r, row, col);
+	struct pg *h = pg(db);
 
-	if (n >= size) {
-		*bad = 1;
-		dst[0] = '\0';
+	if (!h)
 		return;
+	PQfinish(h->conn);
+	free(h->url);
+	free(h);
+}
+
+/*
+ * "host:port/dbname" for messages, from the parsed URL: the URL itself
+ * may carry a password.
+ */
+static int describe(char *out, size_t n, const char *url)
+{
+	const char *host = NULL, *port = NULL, *db = NULL, *user = NULL;
+	PQconninfoOption *opts, *o;
+	char *errmsg = NULL;
+
+	if (!(opts = PQconninfoParse(url, &errmsg))) {
+		/* libpq's message may quote the URL, password included */
+		PQfreemem(errmsg);
+		return cat_error_set(
+			CAT_EINVAL, "the PostgreSQL URL is malformed (expected "
+				    "postgres://USER[:PASSWORD]@HOST[:PORT]/"
+				    "DB[?PARAM=VALUE...])");
 	}
-	if (n)
-		memcpy(dst, PQgetvalue(r, row, col), n);
-	dst[n] = '\0';
-}
-
-int64_t pg_int(const PGresult *r, int row, int col)
-{
-	if (PQgetisnull(r, row, col))
-		return 0;
-	return (int64_t)strtoll(PQgetvalue(r, row, col), NULL, 10);
-}
-
-int pg_begin(struct pg *h)
-{
-	int err = pg_query(h, NULL, PQ_BEGIN, "BEGIN", PG_NOARGS);
-
-	if (err < 0)
-		return err;
-	h->in_tx = 1;
+	for (o = opts; o->keyword; o++) {
+		if (!o->val || !*o->val)
+			continue;
+		if (strcmp(o->keyword, "host") == 0 ||
+		    (strcmp(o->keyword, "hostaddr") == 0 && !host))
+			host = o->val;
+		else if (strcmp(o->keyword, "port") == 0)
+			port = o->val;
+		else if (strcmp(o->keyword, "dbname") == 0)
+			db = o->val;
+		else if (strcmp(o->keyword, "user") == 0)
+			user = o->val;
+	}
+	snprintf(out, n, "%.60s:%.20s/%.60s", host ? host : "localhost",
+		 port ? port : "5432",
+		 db     ? db
+		 : user ? user
+			: "(default)");
+	PQconninfoFree(opts);
 	return 0;
 }
 
-int pg_commit(struct pg *h)
+static int pg_open(struct db **out, const char *url)
 {
-	int err = pg_query(h, NULL, PQ_COMMIT, "COMMIT", PG_NOARGS);
+	struct pg *h = NULL;
+	int err;
 
-	/* a failed COMMIT ends the transaction too */
-	h->in_tx = 0;
-	return err < 0 ? err : 0;
+	*out = NULL;
+	if (!url || !*url)
+		return cat_error_set(CAT_EINVAL, "no PostgreSQL URL");
+	if (!(h = calloc(1, sizeof(*h))) || !(h->url = strdup(url))) {
+		err = cat_error_set(CAT_ERROR, "out of memory");
+		goto done;
+	}
+	h->base.drv = &db_pg_driver;
+	if ((err = describe(h->where, sizeof(h->where), url)) < 0 ||
+	    (err = pg_connect(h)) < 0)
+		goto done;
+	*out = &h->base;
+	h = NULL;
+done:
+	if (h)
+		pg_close(&h->base);
+	return err;
 }
 
-void pg_rollback(struct pg *h)
-{
-	PGresult *r;
-
-	if (!h->in_tx)
-		return;
-	h->in_tx = 0;
-	if (h->broken || PQstatus(h->conn) != CONNECTION_OK ||
-	    PQtransactionStatus(h->conn) == PQTRANS_IDLE)
-		return;
-	/* not through pg_query: the caller's error message must survive */
-	r = PQexec(h->conn, "ROLLBACK");
-	if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
-		h->broken = 1;
-	PQclear(r);
-}
+const struct db_driver db_pg_driver = {
+	.name = "postgres",
+	.dialect = DB_PG,
+	.open = pg_open,
+	.close = pg_close,
+	.run = pg_run,
+	.next = pg_next,
+	.done = pg_done,
+	.col_int = pg_col_int,
+	.col_text = pg_col_text,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.lock = pg_lock,
+	.script = pg_script,
+};

@@ -1,0 +1,836 @@
+/*
+ * The store's OAuth state, over either driver: device authorizations,
+ * grants, access tokens, codes, sessions, rate-limit windows and server
+ * keys. A change that must have one winner is a conditional UPDATE whose
+ * changed-row count says who won: SQLite runs writers one at a time, and
+ * PostgreSQL re-checks the WHERE after waiting for a racing writer's row
+ * lock, so the loser matches nothing in either.
+ */
+#include "store_sql.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "banned.h"
+
+/*
+ * Expired device authorizations stay this long, so a late poller hears
+ * "expired" instead of "unknown".
+ */
+#define DEVICE_GRACE 3600
+/* Rows deleted per statement, so purging never holds the lock for long. */
+#define PURGE_BATCH 1000
+/* Advisory-lock class of user codes ("cdev"); the key is the code. */
+#define USER_CODE_LOCK_CLASS INT64_C(1668441462)
+
+/* Device authorizations */
+
+#define DEVICE_COLS                                                            \
+	"id, device_hash, user_code, client_id, scope, device_name,"           \
+	" bound_account_id, account_id, status, poll_interval, created_at,"    \
+	" expires_at, last_poll_at, client_addr"
+
+static int row_device(const struct db_cur *c, void *row)
+{
+	struct cat_device_auth *out = row;
+	int bad = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->id = db_int(c, 0);
+	db_text(c, 1, out->device_hash, sizeof(out->device_hash), &bad);
+	db_text(c, 2, out->user_code, sizeof(out->user_code), &bad);
+	db_text(c, 3, out->client_id, sizeof(out->client_id), &bad);
+	db_text(c, 4, out->scope, sizeof(out->scope), &bad);
+	db_text(c, 5, out->device_name, sizeof(out->device_name), &bad);
+	out->bound_account_id = db_int(c, 6);
+	out->account_id = db_int(c, 7);
+	out->status = (int)db_int(c, 8);
+	out->interval = (int)db_int(c, 9);
+	out->created_at = db_int(c, 10);
+	out->expires_at = db_int(c, 11);
+	out->last_poll_at = db_int(c, 12);
+	db_text(c, 13, out->client_addr, sizeof(out->client_addr), &bad);
+	return bad ? cat_error_set(CAT_ERROR,
+				   "store: device authorization row too long")
+		   : 0;
+}
+
+int sql_device_insert(struct cat_store *s, struct cat_device_auth *d)
+{
+	struct db *db = db_of(s);
+	struct db_cur c;
+	int err;
+
+	if ((err = cat_store_check_key(d->device_hash, CAT_HASH_HEX - 1,
+				       "device code hash")) < 0 ||
+	    (err = cat_store_check_key(d->user_code, CAT_USER_CODE_LEN,
+				       "user code")) < 0 ||
+	    (err = cat_store_check_key(d->client_id, CAT_ID_MAX, "client id")) <
+		    0 ||
+	    (err = cat_store_check(d->scope, CAT_SCOPE_MAX, "scope")) < 0 ||
+	    (err = cat_store_check(d->device_name, CAT_DEVICE_NAME_MAX,
+				   "device name")) < 0 ||
+	    (err = cat_store_check(d->client_addr, CAT_ADDR_MAX,
+				   "client address")) < 0)
+		return err;
+	if (!d->created_at)
+		d->created_at = time(NULL);
+	/*
+	 * PostgreSQL under READ COMMITTED lets two instances both pass NOT
+	 * EXISTS for one user code; the lock on the code serialises them, and
+	 * the INSERT's snapshot, taken after it, sees the winner's row. In
+	 * SQLite the transaction alone does that.
+	 */
+	if ((err = db_begin(db)) < 0)
+		return err;
+	if ((err = db_lock(db, SL_DEVICE_CODE_LOCK, USER_CODE_LOCK_CLASS,
+			   d->user_code)) < 0)
+		goto done;
+	err = db_read(
+		db, &c, SL_DEVICE_INSERT,
+		"INSERT INTO device_auths(device_hash, user_code,"
+		" client_id, scope, device_name, bound_account_id,"
+		" account_id, status, poll_interval, created_at,"
+		" expires_at, last_poll_at, client_addr)"
+		" SELECT CAST(?1 AS TEXT), CAST(?2 AS TEXT), CAST(?3 AS TEXT),"
+		" CAST(?4 AS TEXT), CAST(?5 AS TEXT), CAST(?6 AS BIGINT),"
+		" CAST(?7 AS BIGINT), CAST(?8 AS INTEGER), CAST(?9 AS INTEGER),"
+		" CAST(?10 AS BIGINT), CAST(?11 AS BIGINT), CAST(?12 AS "
+		"BIGINT),"
+		" CAST(?13 AS TEXT)"
+		" WHERE NOT EXISTS (SELECT 1 FROM device_auths"
+		"  WHERE user_code = CAST(?2 AS TEXT)"
+		"  AND expires_at > CAST(?10 AS BIGINT))"
+		" RETURNING id",
+		DB_ARGS(DB_TEXT(d->device_hash), DB_TEXT(d->user_code),
+			DB_TEXT(d->client_id), DB_TEXT(d->scope),
+			DB_TEXT(d->device_name), DB_INT(d->bound_account_id),
+			DB_INT(d->account_id), DB_INT(d->status),
+			DB_INT(d->interval), DB_INT(d->created_at),
+			DB_INT(d->expires_at), DB_INT(d->last_poll_at),
+			DB_TEXT(d->client_addr)));
+	if (err == 1)
+		d->id = db_int(&c, 0);
+	db_done(&c);
+	if (err == 0 || err == CAT_EEXISTS)
+		err = cat_error_set(CAT_EEXISTS,
+				    "the user code or device code is in use");
+	if (err < 0)
+		goto done;
+	err = db_commit(db);
+done:
+	if (err < 0)
+		db_rollback(db);
+	return err;
+}
+
+int sql_device_by_user_code(struct cat_store *s, struct cat_device_auth *out,
+			    const char *user_code, int64_t now)
+{
+	struct db *db = db_of(s);
+	int err;
+
+	if ((err = cat_store_check(user_code, CAT_USER_CODE_LEN, "user code")) <
+	    0)
+		return err;
+	return sql_get(db, SL_DEVICE_BY_USER_CODE,
+		       "SELECT " DEVICE_COLS " FROM device_auths"
+		       " WHERE user_code = ?1 AND expires_at > ?2"
+		       " ORDER BY id DESC LIMIT 1",
+		       DB_ARGS(DB_TEXT(user_code), DB_INT(now)), row_device,
+		       out, "unknown or expired user code");
+}
+
+int sql_device_by_hash(struct cat_store *s, struct cat_device_auth *out,
+		       const char *device_hash)
+{
+	struct db *db = db_of(s);
+	int err;
+
+	if ((err = cat_store_check(device_hash, CAT_HASH_HEX - 1,
+				   "device code hash")) < 0)
+		return err;
+	return sql_get(db, SL_DEVICE_BY_HASH,
+		       "SELECT " DEVICE_COLS " FROM device_auths"
+		       " WHERE device_hash = ?1",
+		       DB_ARGS(DB_TEXT(device_hash)), row_device, out,
+		       "unknown device code");
+}
+
+static const char *status_name(int status)
+{
+	switch (status) {
+	case CAT_DEV_PENDING:
+		return "pending";
+	case CAT_DEV_APPROVED:
+		return "approved";
+	case CAT_DEV_DENIED:
+		return "denied";
+	case CAT_DEV_REDEEMED:
+		return "redeemed";
+	default:
+		return "in an unknown state";
+	}
+}
+
+/*
+ * Why a conditional update on device authorization id matched nothing:
+ * CAT_ENOTFOUND, CAT_ECONFLICT (not in the state `want`), or CAT_EEXPIRED.
+ */
+static int device_why(struct db *db, int64_t id, int want, int64_t now)
+{
+	struct db_cur c;
+	int64_t expires_at;
+	int err, status;
+
+	err = db_read(db, &c, SL_DEVICE_STATE,
+		      "SELECT status, expires_at FROM device_auths"
+		      " WHERE id = ?1",
+		      DB_ARGS(DB_INT(id)));
+	if (err == 0)
+		return cat_error_set(CAT_ENOTFOUND,
+				     "unknown device authorization");
+	if (err < 0)
+		return err;
+	status = (int)db_int(&c, 0);
+	expires_at = db_int(&c, 1);
+	db_done(&c);
+	if (status != want)
+		return cat_error_set(CAT_ECONFLICT,
+				     "the device authorization is already %s",
+				     status_name(status));
+	if (expires_at <= now)
+		return cat_error_set(CAT_EEXPIRED,
+				     "the device authorization expired");
+	return cat_error_set(CAT_ECONFLICT, "the device authorization changed");
+}
+
+int sql_device_decide(struct cat_store *s, int64_t id, int64_t account_id,
+		      int approve, int64_t now)
+{
+	struct db *db = db_of(s);
+	int err;
+
+	if ((err = db_begin(db)) < 0)
+		return err;
+	err = db_write(
+		db, SL_DEVICE_DECIDE,
+		"UPDATE device_auths SET status = ?2, account_id = ?3"
+		" WHERE id = ?1 AND status = 0 AND expires_at > ?4",
+		DB_ARGS(DB_INT(id),
+			DB_INT(approve ? CAT_DEV_APPROVED : CAT_DEV_DENIED),
+			DB_INT(account_id), DB_INT(now)));
+	if (err == 0)
+		err = device_why(db, id, CAT_DEV_PENDING, now);
+	if (err < 0)
+		goto done;
+	err = db_commit(db);
+done:
+	if (err < 0)
+		db_rollback(db);
+	return err;
+}
+
+int sql_device_pending(struct cat_store *s, int64_t now, int64_t *count)
+{
+	struct db_cur c;
+	int err;
+
+	*count = 0;
+	err = db_read(db_of(s), &c, SL_DEVICE_PENDING,
+		      "SELECT count(*) FROM device_auths"
+		      " WHERE status = 0 AND expires_at > ?1",
+		      DB_ARGS(DB_INT(now)));
+	if (err <= 0)
+		return err;
+	*count = db_int(&c, 0);
+	db_done(&c);
+	return 0;
+}
+
+int sql_device_touch(struct cat_store *s, int64_t id, int64_t now)
+{
+	int err = db_write(db_of(s), SL_DEVICE_TOUCH,
+			   "UPDATE device_auths SET last_poll_at = ?2"
+			   " WHERE id = ?1",
+			   DB_ARGS(DB_INT(id), DB_INT(now)));
+
+	if (err == 0)
+		return cat_error_set(CAT_ENOTFOUND,
+				     "unknown device authorization");
+	return err < 0 ? err : 0;
+}
+
+/* Grants */
+
+static int insert_grant(struct db *db, const struct cat_grant *g)
+{
+	int err = db_write(db, SL_GRANT_INSERT,
+			   "INSERT INTO grants(token_id, token_hash,"
+			   " account_id, client_id, kind, scope, device_name,"
+			   " dc, created_at, last_used_at, revoked_at)"
+			   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+			   " ?11)",
+			   DB_ARGS(DB_TEXT(g->token_id), DB_TEXT(g->token_hash),
+				   DB_INT(g->account_id), DB_TEXT(g->client_id),
+				   DB_INT(g->kind), DB_TEXT(g->scope),
+				   DB_TEXT(g->device_name), DB_TEXT(g->dc),
+				   DB_INT(g->created_at ? g->created_at
+							: (int64_t)time(NULL)),
+				   DB_INT(g->last_used_at),
+				   DB_INT(g->revoked_at)));
+
+	if (err == CAT_EEXISTS)
+		return cat_error_set(CAT_EEXISTS,
+				     "a grant with this token id or hash "
+				     "already exists");
+	if (err == CAT_ENOTFOUND)
+		return cat_error_set(CAT_ENOTFOUND,
+				     "the grant's account does not exist");
+	return err < 0 ? err : 0;
+}
+
+static int insert_access(struct db *db, const struct cat_access *a)
+{
+	int err = db_write(db, SL_ACCESS_INSERT,
+			   "INSERT INTO access_tokens(token_hash, token_id,"
+			   " expires_at) VALUES (?1, ?2, ?3)",
+			   DB_ARGS(DB_TEXT(a->token_hash), DB_TEXT(a->token_id),
+				   DB_INT(a->expires_at)));
+
+	if (err == CAT_EEXISTS)
+		return cat_error_set(CAT_EEXISTS,
+				     "this access token already exists");
+	if (err == CAT_ENOTFOUND)
+		return cat_error_set(CAT_ENOTFOUND,
+				     "the access token's grant does not "
+				     "exist");
+	return err < 0 ? err : 0;
+}
+
+int sql_device_redeem(struct cat_store *s, int64_t id,
+		      const struct cat_grant *grant,
+		      const struct cat_access *access, int64_t now)
+{
+	struct db *db = db_of(s);
+	int err;
+
+	if ((err = cat_store_check_grant(grant)) < 0 ||
+	    (access && (err = cat_store_check_access(access)) < 0))
+		return err;
+	if ((err = db_begin(db)) < 0)
+		return err;
+	/* the loser of a race matches no row here and inserts nothing */
+	err = db_write(db, SL_DEVICE_REDEEM,
+		       "UPDATE device_auths SET status = 3, last_poll_at = ?2"
+		       " WHERE id = ?1 AND status = 1",
+		       DB_ARGS(DB_INT(id), DB_INT(now)));
+	if (err == 0)
+		err = device_why(db, id, CAT_DEV_APPROVED, now);
+	if (err < 0)
+		goto done;
+	if ((err = insert_grant(db, grant)) < 0 ||
+	    (access && (err = insert_access(db, access)) < 0))
+		goto done;
+	err = db_commit(db);
+done:
+	if (err < 0)
+		db_rollback(db);
+	return err;
+}
+
+#define GRANT_COLS                                                             \
+	"token_id, token_hash, account_id, client_id, kind, scope,"            \
+	" device_name, dc, created_at, last_used_at, revoked_at"
+
+static int row_grant(const struct db_cur *c, void *row)
+{
+	struct cat_grant *out = row;
+	int bad = 0;
+
+	memset(out, 0, sizeof(*out));
+	db_text(c, 0, out->token_id, sizeof(out->token_id), &bad);
+	db_text(c, 1, out->token_hash, sizeof(out->token_hash), &bad);
+	out->account_id = db_int(c, 2);
+	db_text(c, 3, out->client_id, sizeof(out->client_id), &bad);
+	out->kind = (int)db_int(c, 4);
+	db_text(c, 5, out->scope, sizeof(out->scope), &bad);
+	db_text(c, 6, out->device_name, sizeof(out->device_name), &bad);
+	db_text(c, 7, out->dc, sizeof(out->dc), &bad);
+	out->created_at = db_int(c, 8);
+	out->last_used_at = db_int(c, 9);
+	out->revoked_at = db_int(c, 10);
+	return bad ? cat_error_set(CAT_ERROR, "store: grant row too long") : 0;
+}
+
+int sql_grant_insert(struct cat_store *s, const struct cat_grant *g)
+{
+	int err;
+
+	if ((err = cat_store_check_grant(g)) < 0)
+		return err;
+	return insert_grant(db_of(s), g);
+}
+
+int sql_grant_by_hash(struct cat_store *s, struct cat_grant *out,
+		      const char *token_hash)
+{
+	struct db *db = db_of(s);
+	int err;
+
+	if ((err = cat_store_check(token_hash, CAT_HASH_HEX - 1,
+				   "token hash")) < 0)
+		return err;
+	return sql_get(
+		db, SL_GRANT_BY_HASH,
+		"SELECT " GRANT_COLS " FROM grants WHERE token_hash = ?1",
+		DB_ARGS(DB_TEXT(token_hash)), row_grant, out, "unknown token");
+}
+
+int sql_grant_by_id(struct cat_store *s, struct cat_grant *out,
+		    const char *token_id)
+{
+	struct db *db = db_of(s);
+	int err;
+
+	if ((err = cat_store_check(token_id, CAT_TOKEN_ID_LEN, "token id")) < 0)
+		return err;
+	return sql_get(db, SL_GRANT_BY_ID,
+		       "SELECT " GRANT_COLS " FROM grants WHERE token_id = ?1",
+		       DB_ARGS(DB_TEXT(token_id)), row_grant, out,
+		       "unknown token id");
+}
+
+int sql_grant_list(struct cat_store *s, int64_t account_id, cat_grant_cb cb,
+		   void *ctx)
+{
+	struct db *db = db_of(s);
+	struct cat_grant g;
+	struct db_cur c;
+	int err;
+
+	err = db_read(db, &c, SL_GRANT_LIST,
+		      "SELECT " GRANT_COLS " FROM grants"
+		      " WHERE account_id = ?1 AND revoked_at = 0"
+		      " ORDER BY created_at DESC, token_id DESC",
+		      DB_ARGS(DB_INT(account_id)));
+	while (err == 1) {
+		if ((err = row_grant(&c, &g)) < 0 || (err = cb(&g, ctx)) != 0)
+			break;
+		err = db_next(&c);
+	}
+	db_done(&c);
+	return err;
+}
+
+int sql_grant_revoke(struct cat_store *s, const char *token_id, int64_t now)
+{
+	struct db *db = db_of(s);
+	struct db_cur c;
+	int err;
+
+	if ((err = cat_store_check(token_id, CAT_TOKEN_ID_LEN, "token id")) < 0)
+		return err;
+	/* revoked_at 0 means active, so a revocation must never write 0 */
+	if (now <= 0)
+		now = time(NULL);
+	if ((err = db_begin(db)) < 0)
+		return err;
+	/* only the first revocation sets the time */
+	err = db_write(db, SL_GRANT_REVOKE,
+		       "UPDATE grants SET revoked_at = ?2"
+		       " WHERE token_id = ?1 AND revoked_at = 0",
+		       DB_ARGS(DB_TEXT(token_id), DB_INT(now)));
+	if (err == 0) {
+		err = db_read(db, &c, SL_GRANT_EXISTS,
+			      "SELECT 1 FROM grants WHERE token_id = ?1",
+			      DB_ARGS(DB_TEXT(token_id)));
+		db_done(&c);
+		if (err == 0)
+			err = cat_error_set(CAT_ENOTFOUND, "unknown token id");
+	}
+	if (err < 0)
+		goto done;
+	err = db_commit(db);
+done:
+	if (err < 0)
+		db_rollback(db);
+	return err;
+}
+
+int sql_grant_touch_batch(struct cat_store *s, const struct cat_touch *items,
+			  size_t n)
+{
+	struct db *db = db_of(s);
+	size_t i;
+	int err;
+
+	for (i = 0; i < n; i++)
+		if ((err = cat_store_check(items[i].token_id, CAT_TOKEN_ID_LEN,
+					   "token id")) < 0)
+			return err;
+	if (n == 0)
+		return 0;
+	if ((err = db_begin(db)) < 0)
+		return err;
+	for (i = 0; i < n; i++) {
+		/* max(): a flush that lost a race with a newer one is a no-op
+		 */
+		err = db_write(db, SL_GRANT_TOUCH,
+			       "UPDATE grants SET last_used_at = ?2"
+			       " WHERE token_id = ?1 AND last_used_at < ?2",
+			       DB_ARGS(DB_TEXT(items[i].token_id),
+				       DB_INT(items[i].at)));
+		if (err < 0)
+			goto done;
+	}
+	err = db_commit(db);
+done:
+	if (err < 0)
+		db_rollback(db);
+	return err < 0 ? err : 0;
+}
+
+/* Access tokens */
+
+int sql_access_insert(struct cat_store *s, const struct cat_access *a)
+{
+	int err;
+
+	if ((err = cat_store_check_access(a)) < 0)
+		return err;
+	return insert_access(db_of(s), a);
+}
+
+static int row_principal(const struct db_cur *c, void *row)
+{
+	struct cat_principal *out = row;
+	int bad = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->account_id = db_int(c, 0);
+	db_text(c, 1, out->token_id, sizeof(out->token_id), &bad);
+	db_text(c, 2, out->client_id, sizeof(out->client_id), &bad);
+	out->expires_at = db_int(c, 3);
+	out->grant_last_used_at = db_int(c, 4);
+	return bad ? cat_error_set(CAT_ERROR, "store: grant row too long") : 0;
+}
+
+int sql_access_validate(struct cat_store *s, struct cat_principal *out,
+			const char *token_hash, int64_t now)
+{
+	int err;
+
+	if ((err = cat_store_check(token_hash, CAT_HASH_HEX - 1,
+				   "access token hash")) < 0)
+		return err;
+	/*
+	 * The hot path: two primary-key lookups, no write. Reading the grant
+	 * every time is what makes a revocation effective at once.
+	 */
+	return sql_get(db_of(s), SL_ACCESS_VALIDATE,
+		       "SELECT g.account_id, g.token_id, g.client_id,"
+		       " a.expires_at, g.last_used_at"
+		       " FROM access_tokens a"
+		       " JOIN grants g ON g.token_id = a.token_id"
+		       " WHERE a.token_hash = ?1 AND a.expires_at > ?2"
+		       " AND g.revoked_at = 0",
+		       DB_ARGS(DB_TEXT(token_hash), DB_INT(now)), row_principal,
+		       out, "unknown, expired or revoked token");
+}
+
+/* Authorization codes */
+
+int sql_code_insert(struct cat_store *s, const struct cat_auth_code *c)
+{
+	int err;
+
+	if ((err = cat_store_check_key(c->code_hash, CAT_HASH_HEX - 1,
+				       "code hash")) < 0 ||
+	    (err = cat_store_check_key(c->client_id, CAT_ID_MAX, "client id")) <
+		    0 ||
+	    (err = cat_store_check(c->redirect_uri, CAT_URI_MAX,
+				   "redirect URI")) < 0 ||
+	    (err = cat_store_check(c->scope, CAT_SCOPE_MAX, "scope")) < 0 ||
+	    (err = cat_store_check(c->code_challenge,
+				   sizeof(c->code_challenge) - 1,
+				   "code challenge")) < 0)
+		return err;
+	err = db_write(db_of(s), SL_CODE_INSERT,
+		       "INSERT INTO auth_codes(code_hash, client_id,"
+		       " account_id, redirect_uri, scope, code_challenge,"
+		       " expires_at, used) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+		       " ?8)",
+		       DB_ARGS(DB_TEXT(c->code_hash), DB_TEXT(c->client_id),
+			       DB_INT(c->account_id), DB_TEXT(c->redirect_uri),
+			       DB_TEXT(c->scope), DB_TEXT(c->code_challenge),
+			       DB_INT(c->expires_at), DB_INT(c->used != 0)));
+	if (err == CAT_EEXISTS)
+		return cat_error_set(CAT_EEXISTS,
+				     "this authorization code already exists");
+	return err < 0 ? err : 0;
+}
+
+int sql_code_redeem(struct cat_store *s, struct cat_auth_code *out,
+		    const char *code_hash, int64_t now)
+{
+	struct db_cur c;
+	int err, bad = 0;
+
+	if ((err = cat_store_check(code_hash, CAT_HASH_HEX - 1, "code hash")) <
+	    0)
+		return err;
+	/* one statement: the use and the read are atomic, one winner */
+	err = db_read(db_of(s), &c, SL_CODE_REDEEM,
+		      "UPDATE auth_codes SET used = 1"
+		      " WHERE code_hash = ?1 AND used = 0 AND expires_at > ?2"
+		      " RETURNING code_hash, client_id, account_id,"
+		      " redirect_uri, scope, code_challenge, expires_at, used",
+		      DB_ARGS(DB_TEXT(code_hash), DB_INT(now)));
+	if (err == 0)
+		err = cat_error_set(CAT_ENOTFOUND,
+				    "unknown, expired or already used "
+				    "authorization code");
+	if (err == 1) {
+		memset(out, 0, sizeof(*out));
+		db_text(&c, 0, out->code_hash, sizeof(out->code_hash), &bad);
+		db_text(&c, 1, out->client_id, sizeof(out->client_id), &bad);
+		out->account_id = db_int(&c, 2);
+		db_text(&c, 3, out->redirect_uri, sizeof(out->redirect_uri),
+			&bad);
+		db_text(&c, 4, out->scope, sizeof(out->scope), &bad);
+		db_text(&c, 5, out->code_challenge, sizeof(out->code_challenge),
+			&bad);
+		out->expires_at = db_int(&c, 6);
+		out->used = (int)db_int(&c, 7);
+		err = bad ? cat_error_set(CAT_ERROR, "store: code row too long")
+			  : 0;
+	}
+	db_done(&c);
+	return err;
+}
+
+/* Web sessions */
+
+int sql_session_insert(struct cat_store *s, const struct cat_session *se)
+{
+	int err;
+
+	if ((err = cat_store_check_key(se->id_hash, CAT_HASH_HEX - 1,
+				       "session hash")) < 0 ||
+	    (err = cat_store_check(se->csrf, sizeof(se->csrf) - 1,
+				   "CSRF token")) < 0)
+		return err;
+	err = db_write(db_of(s), SL_SESSION_INSERT,
+		       "INSERT INTO sessions(id_hash, account_id, csrf,"
+		       " created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+		       DB_ARGS(DB_TEXT(se->id_hash), DB_INT(se->account_id),
+			       DB_TEXT(se->csrf),
+			       DB_INT(se->created_at ? se->created_at
+						     : (int64_t)time(NULL)),
+			       DB_INT(se->expires_at)));
+	if (err == CAT_EEXISTS)
+		return cat_error_set(CAT_EEXISTS,
+				     "this session already exists");
+	return err < 0 ? err : 0;
+}
+
+static int row_session(const struct db_cur *c, void *row)
+{
+	struct cat_session *out = row;
+	int bad = 0;
+
+	memset(out, 0, sizeof(*out));
+	db_text(c, 0, out->id_hash, sizeof(out->id_hash), &bad);
+	out->account_id = db_int(c, 1);
+	db_text(c, 2, out->csrf, sizeof(out->csrf), &bad);
+	out->created_at = db_int(c, 3);
+	out->expires_at = db_int(c, 4);
+	return bad ? cat_error_set(CAT_ERROR, "store: session row too long")
+		   : 0;
+}
+
+int sql_session_get(struct cat_store *s, struct cat_session *out,
+		    const char *id_hash, int64_t now)
+{
+	int err;
+
+	if ((err = cat_store_check(id_hash, CAT_HASH_HEX - 1, "session hash")) <
+	    0)
+		return err;
+	return sql_get(
+		db_of(s), SL_SESSION_GET,
+		"SELECT id_hash, account_id, csrf, created_at, expires_at"
+		" FROM sessions WHERE id_hash = ?1 AND expires_at > ?2",
+		DB_ARGS(DB_TEXT(id_hash), DB_INT(now)), row_session, out,
+		"unknown or expired session");
+}
+
+/* Idempotent: signing out of a session that is already gone is fine. */
+int sql_session_delete(struct cat_store *s, const char *id_hash)
+{
+	int err;
+
+	if ((err = cat_store_check(id_hash, CAT_HASH_HEX - 1, "session hash")) <
+	    0)
+		return err;
+	err = db_write(db_of(s), SL_SESSION_DELETE,
+		       "DELETE FROM sessions WHERE id_hash = ?1",
+		       DB_ARGS(DB_TEXT(id_hash)));
+	return err < 0 ? err : 0;
+}
+
+/* Rate limits */
+
+int sql_ratelimit_hit(struct cat_store *s, int *allowed, const char *key,
+		      int64_t now, int window, int limit)
+{
+	struct db_cur c;
+	int64_t start, count = 0;
+	int err;
+
+	*allowed = 0;
+	if ((err = cat_store_check_key(key, CAT_RL_KEY_MAX, "rate-limit key")) <
+	    0)
+		return err;
+	if (window <= 0 || limit < 0)
+		return cat_error_set(CAT_EINVAL,
+				     "rate-limit window must be > 0 and limit "
+				     ">= 0");
+	start = now - now % window;
+	if (start > now)
+		start -= window; /* C rounds toward 0 for negative now */
+	/* one statement: instances counting the same key never lose a hit */
+	err = db_read(db_of(s), &c, SL_RATELIMIT_HIT,
+		      "INSERT INTO ratelimits(key, window_start, window_end,"
+		      " count) VALUES (?1, ?2, ?3, 1)"
+		      " ON CONFLICT (key, window_start)"
+		      " DO UPDATE SET count = ratelimits.count + 1"
+		      " RETURNING count",
+		      DB_ARGS(DB_TEXT(key), DB_INT(start),
+			      DB_INT(start + (int64_t)window)));
+	if (err == 1)
+		count = db_int(&c, 0);
+	db_done(&c);
+	if (err == 0)
+		err = cat_error_set(CAT_ERROR, "store: rate-limit upsert "
+					       "returned nothing");
+	if (err < 0)
+		return err;
+	*allowed = count <= limit;
+	return 0;
+}
+
+int sql_ratelimit_count(struct cat_store *s, int64_t *count, const char *key,
+			int64_t now, int window)
+{
+	struct db *db = db_of(s);
+	struct db_cur c;
+	int64_t start;
+	int err;
+
+	*count = 0;
+	if ((err = cat_store_check_key(key, CAT_RL_KEY_MAX, "rate-limit key")) <
+	    0)
+		return err;
+	if (window <= 0)
+		return cat_error_set(CAT_EINVAL,
+				     "rate-limit window must be > 0");
+	start = now - now % window;
+	if (start > now)
+		start -= window;
+	err = db_read(db, &c, SL_RATELIMIT_COUNT,
+		      "SELECT count FROM ratelimits"
+		      " WHERE key = ?1 AND window_start = ?2",
+		      DB_ARGS(DB_TEXT(key), DB_INT(start)));
+	if (err <= 0)
+		return err;
+	*count = db_int(&c, 0);
+	db_done(&c);
+	return 0;
+}
+
+/* Purge */
+
+/* Server keys */
+
+/* 1 with out filled when name has a key, 0 when not, or CAT_E*. */
+static int key_read(struct db *db, const char *name, char out[CAT_KEY_HEX])
+{
+	struct db_cur c;
+	int err, bad = 0;
+
+	err = db_read(db, &c, SL_KEY_GET,
+		      "SELECT key_hex FROM server_keys WHERE name = ?1",
+		      DB_ARGS(DB_TEXT(name)));
+	if (err <= 0)
+		return err;
+	db_text(&c, 0, out, CAT_KEY_HEX, &bad);
+	db_done(&c);
+	return bad ? cat_error_set(CAT_ERROR, "store: server key too long") : 1;
+}
+
+int sql_key_get_or_add(struct cat_store *s, const char *name,
+		       const char *fresh_hex, char out[CAT_KEY_HEX])
+{
+	struct db *db = db_of(s);
+	int err;
+
+	if ((err = cat_store_check_key(name, CAT_KEY_NAME_MAX, "key name")) <
+		    0 ||
+	    (err = cat_store_check_key(fresh_hex, CAT_KEY_HEX - 1, "key")) < 0)
+		return err;
+	if ((err = key_read(db, name, out)) != 0)
+		return err < 0 ? err : 0;
+	/* the first instance to get here wins; the rest read its key */
+	err = db_write(db, SL_KEY_ADD,
+		       "INSERT INTO server_keys(name, key_hex, created_at)"
+		       " VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING",
+		       DB_ARGS(DB_TEXT(name), DB_TEXT(fresh_hex),
+			       DB_INT((int64_t)time(NULL))));
+	if (err < 0 || (err = key_read(db, name, out)) < 0)
+		return err;
+	return err ? 0 : cat_error_set(CAT_ERROR, "store: server key vanished");
+}
+
+int sql_purge(struct cat_store *s, int64_t now)
+{
+	static const struct {
+		int id;
+		int64_t grace;
+		const char *sql;
+	} purges[] = {
+		{ SL_PURGE_DEVICE, DEVICE_GRACE,
+		  "DELETE FROM device_auths WHERE id IN (SELECT id FROM"
+		  " device_auths WHERE expires_at <= ?1 LIMIT ?2)" },
+		{ SL_PURGE_ACCESS, 0,
+		  "DELETE FROM access_tokens WHERE token_hash IN (SELECT"
+		  " token_hash FROM access_tokens WHERE expires_at <= ?1"
+		  " LIMIT ?2)" },
+		{ SL_PURGE_CODE, 0,
+		  "DELETE FROM auth_codes WHERE code_hash IN (SELECT code_hash"
+		  " FROM auth_codes WHERE expires_at <= ?1 LIMIT ?2)" },
+		{ SL_PURGE_SESSION, 0,
+		  "DELETE FROM sessions WHERE id_hash IN (SELECT id_hash FROM"
+		  " sessions WHERE expires_at <= ?1 LIMIT ?2)" },
+		{ SL_PURGE_RATELIMIT, 0,
+		  "DELETE FROM ratelimits WHERE (key, window_start) IN (SELECT"
+		  " key, window_start FROM ratelimits WHERE window_end <= ?1"
+		  " LIMIT ?2)" },
+	};
+	struct db *db = db_of(s);
+	size_t i;
+	int n;
+
+	/* batches in their own transactions let other writers in between */
+	for (i = 0; i < sizeof(purges) / sizeof(purges[0]); i++) {
+		do {
+			n = db_write(db, purges[i].id, purges[i].sql,
+				     DB_ARGS(DB_INT(now - purges[i].grace),
+					     DB_INT(PURGE_BATCH)));
+			if (n < 0)
+				return n;
+		} while (n == PURGE_BATCH);
+	}
+	return 0;
+}
