@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -157,6 +158,32 @@ static int select_login(struct cat_ctx *ctx, int login_only)
 }
 
 /*
+ * --token - typed or pasted on a terminal: asked for, and not echoed, so it
+ * does not stay on the screen or in the terminal's scrollback.
+ */
+static int read_stdin_token(char *buf, size_t n)
+{
+	struct termios old, quiet;
+	int tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+	int err;
+
+	if (tty) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+		fputs("Paste the token and press Enter: ", stderr);
+		fflush(stderr);
+	}
+	err = cat_read_value(STDIN_FILENO, "the token on standard input", buf,
+			     n);
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	return err;
+}
+
+/*
  * --token - and --token-file: the token comes from stdin or a file, so it
  * never shows in the process list (argv is readable by every local user).
  */
@@ -167,8 +194,7 @@ static int read_token(const struct cat_opts *o, char *buf, size_t n,
 
 	if (!o->token_file) {
 		*source = "--token -";
-		return cat_read_value(STDIN_FILENO,
-				      "the token on standard input", buf, n);
+		return read_stdin_token(buf, n);
 	}
 	*source = "--token-file";
 	if ((fd = open(o->token_file, O_RDONLY | O_CLOEXEC)) < 0)

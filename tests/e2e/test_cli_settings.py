@@ -325,6 +325,17 @@ class TokenInputTest(CliCase):
                 self.assertIn(needle, r.stderr)
                 self.assertIn('standard input', r.stderr)
                 self.assertEqual(r.stdout, '')
+        # on a terminal: asked for, read without echo, one line
+        p = h.PtyProcess([h.CATALYST, 'whoami', '--token', '-'],
+                         env=dev.env, cwd=dev.cwd)
+        try:
+            p.expect(r'Paste the token and press Enter: ', timeout=30)
+            p.send(self.token + '\n')
+            self.assertEqual(p.wait(30), 0, p.output)
+        finally:
+            p.kill()
+        self.assertIn(self.demo.email, p.output)
+        self.assertNotIn(self.token[10:], p.output)
         # stdin /dev/null: empty, never a wait
         r = dev.run('project:list', '--token', '-', timeout=10)
         self.assertEqual(r.returncode, 1)
