@@ -4,10 +4,10 @@ its store fills.
 
 1. Bearer validation: p99 of /oauth/user/info with 1,000 and with
    --tokens (default 1,000,000) CLI tokens in the store. Each size starts a
-   release catalystd on a fresh SQLite store, adds N grants (each with one
-   access token) straight into the database in one transaction, then has
-   wrk present 20,000 different access tokens picked at random from the N,
-   so lookups really spread over the whole index.
+   release catalystd on a fresh SQLite store, adds N grants straight into
+   the database in one transaction, then has wrk present 20,000 access
+   tokens (signed, as catalystd signs them, for grants picked at random
+   from the N), so lookups really spread over the whole index.
 2. Device authorization with 10,000 codes pending (--pending): req/s of
    device authorization on a fresh server that already holds 1,000 pending
    codes, and on one that holds 10,000 (made through the endpoint itself),
@@ -21,6 +21,7 @@ its store fills.
 
 import argparse
 import hashlib
+import hmac
 import http.client
 import os
 import random
@@ -49,29 +50,48 @@ def token(prefix, dc, rnd):
     return body + crc62(body)
 
 
+def b62(value, width):
+    out = ''
+    for _ in range(width):
+        out = B62[value % 62] + out
+        value //= 62
+    return out
+
+
+def access_token(tid, expires_at, day, key, dc='us'):
+    """A signed access token (layout in src/common/token.h): what catalystd
+    mints for grant tid with the key of day."""
+    signed = 'cata_%s_%s%s%s' % (dc, tid, b62(expires_at, 6), b62(day, 4))
+    mac = hmac.new(key, signed.encode(), hashlib.sha512).digest()[:16]
+    body = signed + b62(int.from_bytes(mac, 'big'), 22)
+    return body + crc62(body)
+
+
 def fill(db, n, account_id, client_id, rnd):
-    """Adds n grants with an unexpired access token each; returns a random
-    sample of the access tokens (plain text, for wrk)."""
+    """Adds n grants; returns access tokens of a random sample of them
+    (plain text, for wrk), signed with today's key, which goes into the
+    store as catalystd would have made it."""
     con = sqlite3.connect(db)
     now = int(time.time())
+    day = now // 86400
+    key = os.urandom(32)
     sample_at = set(rnd.sample(range(n), min(SAMPLE, n)))
     sample = []
-    rows_g, rows_a = [], []
+    rows_g = []
     with con:
+        con.execute('INSERT INTO server_keys VALUES (?,?,?)',
+                    ('access-mac-%d' % day, key.hex(), now))
         for i in range(n):
             tid = '%012x' % rnd.getrandbits(48)
             rt = token('catr', 'us', rnd)
-            at = token('cata', 'us', rnd)
             rows_g.append((tid, hashlib.sha256(rt.encode()).hexdigest(),
                            account_id, client_id, ord('m'), 'ZohoCatalyst.projects.ALL',
                            'bench-%d' % i, 'us', now, now, 0))
-            rows_a.append((hashlib.sha256(at.encode()).hexdigest(), tid, now + 86400))
             if i in sample_at:
-                sample.append(at)
+                sample.append(access_token(tid, now + 3600, day, key))
             if len(rows_g) == 50000 or i == n - 1:
                 con.executemany('INSERT INTO grants VALUES (?,?,?,?,?,?,?,?,?,?,?)', rows_g)
-                con.executemany('INSERT INTO access_tokens VALUES (?,?,?)', rows_a)
-                rows_g, rows_a = [], []
+                rows_g = []
     con.close()
     return sample
 

@@ -1,6 +1,7 @@
 /*
  * Token minting for every flow. Secrets are generated here, hashed before
  * they reach the store, and wiped from memory once the answer is built.
+ * Access tokens are signed (access.c) and never stored.
  */
 #include "oauth.h"
 
@@ -9,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "access.h"
 #include "log.h"
 #include "server.h"
 #include "textclean.h"
@@ -29,15 +31,13 @@ static int copy_field(char *dst, size_t n, const char *src)
 static int mint_access(struct cat_req *req, struct cat_issued *out,
 		       const char *token_id)
 {
+	int64_t expires_at;
 	int err;
 
-	if ((err = cat_token_new(out->access, CAT_TOK_ACCESS,
-				 req->srv->cfg.dc)) < 0)
+	if ((err = cat_access_issue(req, token_id, out->access, &expires_at)) <
+	    0)
 		return err;
-	cat_token_hash(out->access_row.token_hash, out->access);
-	memcpy(out->access_row.token_id, token_id, CAT_TOKEN_ID_LEN + 1);
-	out->expires_in = req->srv->cfg.access_ttl;
-	out->access_row.expires_at = req->now + out->expires_in;
+	out->expires_in = (int)(expires_at - req->now);
 	return 0;
 }
 
@@ -88,15 +88,14 @@ int cat_oauth_store(struct cat_req *req, struct cat_issued *issued)
 		err = cat_store_grant_insert(req->store, &issued->grant);
 		if (err != CAT_EEXISTS)
 			break;
-		/* a 48-bit ID clash: draw another one */
+		/* a 48-bit ID clash: draw another one, and sign the access
+		 * token for it (the day's key is cached by now) */
 		cat_token_id_new(issued->grant.token_id);
-		memcpy(issued->access_row.token_id, issued->grant.token_id,
-		       CAT_TOKEN_ID_LEN + 1);
+		if ((err = mint_access(req, issued, issued->grant.token_id)) <
+		    0)
+			return err;
 	}
 	if (err < 0)
-		return err;
-	if ((err = cat_store_access_insert(req->store, &issued->access_row)) <
-	    0)
 		return err;
 	cat_metric_inc(req->srv, CAT_M_TOKENS_ISSUED);
 	cat_oauth_log("token_issued", &issued->grant, req->client_ip);
@@ -110,9 +109,8 @@ int cat_oauth_refresh(struct cat_req *req, struct cat_issued *out,
 
 	memset(out, 0, sizeof(*out));
 	out->grant = *grant;
+	/* signed, not stored: a refresh writes nothing */
 	if ((err = mint_access(req, out, grant->token_id)) < 0)
-		return err;
-	if ((err = cat_store_access_insert(req->store, &out->access_row)) < 0)
 		return err;
 	cat_metric_inc(req->srv, CAT_M_REFRESHES);
 	cat_oauth_log("token_refreshed", grant, req->client_ip);

@@ -13,27 +13,27 @@ struct cat_issued {
 	char refresh[CAT_TOKEN_MAX]; /* empty when only an access token */
 	char access[CAT_TOKEN_MAX];
 	struct cat_grant grant;
-	struct cat_access access_row;
 	int expires_in;
 };
 
 /*
  * Mints a new grant for account/client and its first access token into
- * *out (nothing stored yet: the caller stores both, atomically where the
- * flow needs it). kind is the flow's client kind ('m' or 'w').
+ * *out (nothing stored yet: the caller stores the grant; the access token
+ * is signed, never stored). kind is the flow's client kind ('m' or 'w').
  */
 int cat_oauth_prepare(struct cat_req *req, struct cat_issued *out,
 		      int64_t account_id, const struct cat_client *client,
 		      const char *scope, const char *device_name);
 
-/* Stores a prepared grant and access token (retrying a token_id clash). */
+/* Stores a prepared grant (retrying a token_id clash, for which the access
+ * token is signed again). */
 int cat_oauth_store(struct cat_req *req, struct cat_issued *issued);
 /* The token event (token_issued, token_refreshed, token_revoked) of grant
  * g: its public id, client and account, never the token. */
 void cat_oauth_log(const char *event, const struct cat_grant *g,
 		   const char *client_addr);
 
-/* Mints and stores a new access token for an existing grant. */
+/* Signs a new access token for an existing grant (no store write). */
 int cat_oauth_refresh(struct cat_req *req, struct cat_issued *out,
 		      const struct cat_grant *grant);
 

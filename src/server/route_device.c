@@ -203,8 +203,9 @@ int cat_device_poll(struct cat_req *req, struct cat_issued *out,
 	if ((err = cat_oauth_prepare(req, out, d.account_id, client, d.scope,
 				     d.device_name)) < 0)
 		return err;
-	err = cat_store_device_redeem(req->store, d.id, &out->grant,
-				      &out->access_row, req->now);
+	/* the access token is signed, not stored: only the grant goes in */
+	err = cat_store_device_redeem(req->store, d.id, &out->grant, NULL,
+				      req->now);
 	if (err == CAT_ECONFLICT)
 		return cat_error_set(CAT_ENOTFOUND,
 				     "the device code was already used");

@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "access.h"
 #include "auth.h"
 #include "device.h"
 #include "lastused.h"
@@ -222,12 +223,16 @@ int route_token(struct cat_req *req, struct cat_resp *resp)
 	return grants[i].fn(req, resp, &client);
 }
 
-/* Finds the grant behind a refresh or access token of this DC. */
+/*
+ * Finds the grant behind a refresh or access token of this DC. An access
+ * token counts only when its MAC verifies and it has not expired: its
+ * token id is public, so a forged one must not reach any grant.
+ */
 static int grant_for_token(struct cat_req *req, struct cat_grant *out,
 			   const char *token)
 {
 	enum cat_token_kind kind;
-	struct cat_principal p;
+	struct cat_access_claims c;
 	char hash[CAT_HASH_HEX], dc[3];
 	int err;
 
@@ -235,15 +240,18 @@ static int grant_for_token(struct cat_req *req, struct cat_grant *out,
 		return CAT_ENOTFOUND;
 	if (strcmp(dc, req->srv->cfg.dc) != 0)
 		return cat_oauth_check_token(req, token, kind);
-	cat_token_hash(hash, token);
-	if (kind == CAT_TOK_REFRESH)
+	if (kind == CAT_TOK_REFRESH) {
+		cat_token_hash(hash, token);
 		return cat_store_grant_by_hash(req->store, out, hash);
+	}
 	if (kind != CAT_TOK_ACCESS)
 		return CAT_ENOTFOUND;
-	if ((err = cat_store_access_validate(req->store, &p, hash, req->now)) <
-	    0)
+	err = cat_access_check(req, token, &c);
+	if (err == CAT_EINVAL || err == CAT_EEXPIRED)
+		return CAT_ENOTFOUND;
+	if (err < 0)
 		return err;
-	return cat_store_grant_by_id(req->store, out, p.token_id);
+	return cat_store_grant_by_id(req->store, out, c.token_id);
 }
 
 int route_revoke(struct cat_req *req, struct cat_resp *resp)
@@ -290,7 +298,7 @@ int route_introspect(struct cat_req *req, struct cat_resp *resp)
 	struct cat_client client;
 	struct cat_account acct;
 	struct cat_grant g;
-	struct cat_principal p;
+	struct cat_access_claims c;
 	enum cat_token_kind kind;
 	char hash[CAT_HASH_HEX], dc[3], device_name[CAT_DEVICE_NAME_MAX + 1];
 	int64_t exp = 0;
@@ -311,13 +319,16 @@ int route_introspect(struct cat_req *req, struct cat_resp *resp)
 	    strcmp(dc, req->srv->cfg.dc) != 0 ||
 	    (kind != CAT_TOK_REFRESH && kind != CAT_TOK_ACCESS))
 		goto inactive;
-	cat_token_hash(hash, token);
 	if (kind == CAT_TOK_ACCESS) {
-		err = cat_store_access_validate(req->store, &p, hash, req->now);
+		/* active: a MAC that verifies, unexpired, and a live grant */
+		err = cat_access_check(req, token, &c);
+		if (err == CAT_EINVAL || err == CAT_EEXPIRED)
+			goto inactive;
 		if (err == 0)
-			err = cat_store_grant_by_id(req->store, &g, p.token_id);
-		exp = p.expires_at;
+			err = cat_store_grant_by_id(req->store, &g, c.token_id);
+		exp = c.expires_at;
 	} else {
+		cat_token_hash(hash, token);
 		err = cat_store_grant_by_hash(req->store, &g, hash);
 	}
 	if (err == CAT_ENOTFOUND || (err == 0 && g.revoked_at))

@@ -20,6 +20,7 @@
 
 #include <microhttpd.h>
 
+#include "access.h"
 #include "http_conn.h"
 #include "http_gate.h"
 #include "httpd.h"
@@ -321,6 +322,7 @@ done:
 	cat_conn_reaper_stop();
 	/* after the last request, so none of its uses is left behind */
 	cat_lastused_stop();
+	cat_access_keys_wipe();
 	cat_ticker_stop(&purger.tick);
 	cat_store_close(purger.store);
 	cat_server_store_release();

@@ -62,7 +62,8 @@ static const char serve_usage[] =
 	"                         caps --threads); size it for PostgreSQL\n"
 	"  --device-ttl SECONDS   lifetime of device codes (default 300)\n"
 	"  --device-interval SECONDS  minimum polling interval (default 5)\n"
-	"  --access-ttl SECONDS   lifetime of access tokens (default 3600)\n"
+	"  --access-ttl SECONDS   lifetime of access tokens (default 3600, "
+	"at most 86400)\n"
 	"  --secure-cookies       mark cookies Secure (behind a TLS proxy)\n"
 	"  --trust-proxy          take client addresses from X-Forwarded-For\n"
 	"  --port-file PATH       write the first listener's port to PATH once "
@@ -384,7 +385,9 @@ static int serve_apply(void *ctx, int id, const char *label, const char *arg)
 		return num_opt(label, arg, 1, 86400 * 365,
 			       &cfg->device_interval);
 	case O_ATTL:
-		return num_opt(label, arg, 1, 86400 * 365, &cfg->access_ttl);
+		/* at most a day: a token is checked with its day's key or the
+		 * next day's, never later (access.c) */
+		return num_opt(label, arg, 1, 86400, &cfg->access_ttl);
 	case O_REQ_TIMEOUT:
 		return num_opt(label, arg, 1, 3600, &cfg->request_timeout);
 	case O_CONNS_PER_IP:

@@ -103,9 +103,54 @@ def sanitized(binary):
         return b'__asan_init' in f.read()
 
 
-def forge_token(prefix='catr', dc='us'):
+# An access token (src/common/token.h): "cata_<dc>_", the grant's token_id
+# (12 hex), expires_at (6 base62), the key's UTC day (4 base62), a 128-bit
+# MAC (22 base62), the CRC; 58 characters.
+ACCESS_RE = re.compile(r'^cata_([a-z]{2})_([0-9a-f]{12})([0-9A-Za-z]{6})'
+                       r'([0-9A-Za-z]{4})([0-9A-Za-z]{22})([0-9A-Za-z]{6})$')
+
+
+def b62(value, width):
+    """value in exactly width base62 digits, most significant first."""
+    out = ''
+    for _ in range(width):
+        out = BASE62[value % 62] + out
+        value //= 62
+    assert value == 0, 'does not fit'
+    return out
+
+
+def access_token(token_id, expires_at, key_day, mac, dc='us'):
+    """An access token of the documented layout with the MAC given (16
+    bytes) and a correct checksum."""
+    body = 'cata_%s_%s%s%s%s' % (dc, token_id, b62(expires_at, 6),
+                                 b62(key_day, 4),
+                                 b62(int.from_bytes(mac, 'big'), 22))
+    return body + crc62(body)
+
+
+def access_fields(tok):
+    """(dc, token_id, expires_at, key_day) of an access token's text."""
+    m = ACCESS_RE.match(tok)
+    assert m, 'not an access token'
+
+    def num(s):
+        v = 0
+        for c in s:
+            v = v * 62 + BASE62.index(c)
+        return v
+    return m.group(1), m.group(2), num(m.group(3)), num(m.group(4))
+
+
+def forge_token(prefix='catr', dc='us', token_id=None):
     """A well-formed token (right shape and checksum) the server never
-    issued."""
+    issued; for cata_ one for token_id (random by default), unexpired,
+    signed today as far as its text says, with a random MAC."""
+    if prefix == 'cata':
+        now = int(time.time())
+        return access_token(token_id or '%012x' % random.getrandbits(48),
+                            now + 3600, now // 86400,
+                            random.getrandbits(128).to_bytes(16, 'big'), dc)
     body = '%s_%s_%s' % (prefix, dc, ''.join(random.choice(BASE62)
                                               for _ in range(32)))
     return body + crc62(body)
@@ -113,6 +158,9 @@ def forge_token(prefix='catr', dc='us'):
 
 def token_ok(tok, prefix, dc='us'):
     """True when tok has the documented shape and a valid checksum."""
+    if prefix == 'cata':
+        m = ACCESS_RE.match(tok or '')
+        return bool(m) and m.group(1) == dc and crc62(tok[:-6]) == m.group(6)
     m = re.match(r'^(%s)_(%s)_([0-9A-Za-z]{32})([0-9A-Za-z]{6})$'
                  % (prefix, dc), tok or '')
     return bool(m) and crc62(tok[:-6]) == m.group(4)

@@ -133,6 +133,8 @@ class ConfigFileErrors(unittest.TestCase):
         for line, words in (
                 ('threads = lots', ["'threads'", "'lots'"]),
                 ('device-ttl = 0', ["'device-ttl'", "'0'"]),
+                # a day at most: tokens outlive no more than two keys
+                ('access-ttl = 86401', ["'access-ttl'", "'86401'"]),
                 ('trust-proxy = maybe', ["'trust-proxy'", 'true or false',
                                          "'maybe'"]),
                 ('listen = ::1', ["'listen'", "'::1'", '[::1]:8080']),

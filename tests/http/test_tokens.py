@@ -2,14 +2,18 @@
 introspection, user info and the token-list API."""
 
 import base64
+import os
+import sqlite3
 import time
 import unittest
 import urllib.parse
 
 from common import (CLI_HEADERS, CLI_SCOPES, ISO_RE, ServerCase,
-                    TOKEN_ID_RE, add_user_to_demo, bearer, forge_token,
+                    TOKEN_ID_RE, access_fields, access_token,
+                    add_user_to_demo, b62, bearer, crc62, forge_token,
                     token_ok)
-from harness import Browser, get_cli_tokens, http, pkce_pair
+from harness import (Browser, Server, db_count, get_cli_tokens, http,
+                     pkce_pair, setup_demo)
 
 
 class RefreshTest(ServerCase):
@@ -20,7 +24,10 @@ class RefreshTest(ServerCase):
         self.assertEqual(st, 200, body)
         self.assertNotIn('refresh_token', body)
         self.assertTrue(token_ok(body['access_token'], 'cata'), body)
-        self.assertNotEqual(body['access_token'], tok['access_token'])
+        # signed for the same grant (within one second the two tokens may
+        # even be the same text: they derive from the same facts)
+        self.assertEqual(access_fields(body['access_token'])[1],
+                         tok['token_id'])
         self.assertEqual(body['token_type'], 'Bearer')
         self.assertIsInstance(body['expires_in'], int)
         self.assertGreater(body['expires_in'], 0)
@@ -357,6 +364,128 @@ class IntrospectTest(ServerCase):
         st, _, body = http('POST', url, headers={
             'Authorization': 'Basic ' + basic})
         self.assertOAuthError((st, body), 400, 'invalid_request')
+
+
+def access_keys(db):
+    """The access-token MAC keys in the store: {name: key hex}."""
+    c = sqlite3.connect('file:%s?mode=ro' % db, uri=True)
+    try:
+        return dict(c.execute("SELECT name, key_hex FROM server_keys"
+                              " WHERE name LIKE 'access-mac-%'"))
+    finally:
+        c.close()
+
+
+class SignedAccessTest(ServerCase):
+    """Access tokens are signed with a key of the day kept in the store,
+    never stored themselves (src/server/access.c)."""
+
+    def test_no_access_row_is_written(self):
+        before = db_count(self.srv.db, 'access_tokens')
+        tok = self.tokens()  # the device flow's redeem
+        for _ in range(3):
+            st, body = self.refresh(tok['refresh_token'])
+            self.assertEqual(st, 200, body)
+            self.assertEqual(self.user_info(body['access_token'])[0], 200)
+        self.assertEqual(db_count(self.srv.db, 'access_tokens'), before)
+        # what the token says: its grant, an hour, today's key
+        now = time.time()
+        dc, token_id, exp, day = access_fields(body['access_token'])
+        self.assertEqual((dc, token_id), ('us', tok['token_id']))
+        self.assertTrue(now + 3500 < exp <= now + 3605, exp - now)
+        self.assertIn(day, (int(now) // 86400, int(now) // 86400 - 1))
+        # ...and that key is in the store, for every instance to read
+        keys = access_keys(self.srv.db)
+        self.assertIn('access-mac-%d' % day, keys)
+        self.assertEqual(len(keys['access-mac-%d' % day]), 64)
+
+    def test_forged_mac_is_refused(self):
+        tok = self.tokens()
+        access = tok['access_token']
+        dc, token_id, exp, day = access_fields(access)
+        # a live grant's public id, the right fields and checksum, any MAC
+        forged = access_token(token_id, exp, day, os.urandom(16))
+        self.assertTrue(token_ok(forged, 'cata'))
+        self.assertOAuthError(self.user_info(forged), 401)
+        st, _, body = http('GET', self.url + '/baas/v1/orgs',
+                           headers=bearer(forged))
+        self.assertAdminError((st, body), 401)
+        self.assertEqual(self.introspect(forged), {'active': False})
+        # the real MAC over a later expiry or another day's key
+        mac = access[30:52]
+        for exp2, day2 in ((exp + 86400, day), (exp, day - 1)):
+            body = 'cata_us_%s%s%s%s' % (token_id, b62(exp2, 6),
+                                         b62(day2, 4), mac)
+            self.assertOAuthError(self.user_info(body + crc62(body)), 401)
+        # days whose key is never used: two days ago, tomorrow
+        for day2 in (day - 2, day + 1):
+            self.assertOAuthError(self.user_info(access_token(
+                token_id, exp, day2, os.urandom(16))), 401)
+        # a forged token cannot revoke the grant whose id it names
+        self.assertEqual(self.revoke(forged), (200, {'status': 'success'}))
+        st, _, body = http('POST', self.url + '/oauth/revoke',
+                           data={'token': forged,
+                                 'client_id': self.demo.device_id,
+                                 'client_secret': self.demo.device_secret})
+        self.assertEqual(st, 200, body)
+        self.assertEqual(self.user_info(access)[0], 200)
+        self.assertEqual(self.refresh(tok['refresh_token'])[0], 200)
+        # no key for any day but today and yesterday was made (checking
+        # yesterday's signature makes that key, as a real one would need)
+        self.assertLessEqual(set(access_keys(self.srv.db)),
+                             {'access-mac-%d' % day,
+                              'access-mac-%d' % (day - 1)})
+
+    def test_revocation_ends_every_access_token_at_once(self):
+        tok = self.tokens()
+        accesses = {tok['access_token']}
+        for _ in range(2):
+            accesses.add(self.refresh(tok['refresh_token'])[1]
+                         ['access_token'])
+            time.sleep(1.05)  # another second: another token text
+        self.assertGreater(len(accesses), 1)
+        for a in accesses:
+            self.assertEqual(self.user_info(a)[0], 200)
+        self.assertEqual(self.revoke(tok['refresh_token'])[0], 200)
+        for a in accesses:
+            self.assertOAuthError(self.user_info(a), 401)
+            self.assertEqual(self.introspect(a), {'active': False})
+
+    def test_second_instance_on_the_same_store(self):
+        tok = self.tokens()  # signed by the first instance
+        with Server(self.tmp, db=self.srv.db, name='second') as second:
+            self.assertEqual(self.user_info(tok['access_token'],
+                                            srv=second)[0], 200)
+            st, body = self.refresh(tok['refresh_token'], srv=second)
+            self.assertEqual(st, 200, body)
+            # ...and what the second one signs, the first one accepts
+            self.assertEqual(self.user_info(body['access_token'])[0], 200)
+            # a revocation on one ends access on the other at once
+            self.assertEqual(self.revoke(tok['refresh_token'])[0], 200)
+            for a in (tok['access_token'], body['access_token']):
+                self.assertOAuthError(self.user_info(a, srv=second), 401)
+        # one key a day, shared: the second instance made none of its own
+        now = int(time.time())
+        self.assertLessEqual(set(access_keys(self.srv.db)),
+                             {'access-mac-%d' % (now // 86400),
+                              'access-mac-%d' % (now // 86400 - 1)})
+
+    def test_other_dc_named(self):
+        eu = Server(self.tmp, dc='eu', name='eu')
+        demo = setup_demo(eu.db)
+        with eu:
+            tok = get_cli_tokens(eu, demo)
+            self.assertTrue(token_ok(tok['access_token'], 'cata', 'eu'))
+            body = self.assertOAuthError(
+                self.user_info(tok['access_token']), 401)
+            self.assertIn("'eu'", body.get('error_description', ''), body)
+            self.assertIn("'us'", body.get('error_description', ''), body)
+            self.assertEqual(self.introspect(tok['access_token']),
+                             {'active': False})
+            st, body = self.revoke(tok['access_token'])
+            self.assertOAuthError((st, body), 400, 'invalid_request')
+            self.assertEqual(self.user_info(tok['access_token'],
+                                            srv=eu)[0], 200)
 
 
 class TokenListTest(ServerCase):
