@@ -19,10 +19,13 @@
 #include "auth.h"
 #include "http_conn.h"
 #include "http_guard.h"
+#include "http_offload.h"
 #include "httpd.h"
 #include "log.h"
 #include "server.h"
 #include "banned.h"
+
+#define REQUEST_ID_LEN 16
 
 struct req_ctx {
 	struct cat_req req;
@@ -33,6 +36,14 @@ struct req_ctx {
 	/* the head failed cat_head_check: answer and close at once */
 	int reject_status;
 	const char *reject_why;
+	/* the answer being made, and what sending it needs */
+	struct cat_resp resp;
+	const struct cat_route *route;
+	char id[REQUEST_ID_LEN + 1];
+	uint64_t store_us;
+	int used_store;
+	/* on the write pool: the connection is suspended until answered */
+	_Atomic int answered;
 };
 
 /* Forgets one request, wiping what may hold secrets: the query string
@@ -91,7 +102,6 @@ const char *cat_slot_method(unsigned slot)
 
 /* Request ids: a random prefix per process (instances behind one proxy
  * do not collide) and a counter. */
-#define REQUEST_ID_LEN 16
 static pthread_once_t id_once = PTHREAD_ONCE_INIT;
 static uint32_t id_salt;
 static atomic_uint id_seq;
@@ -366,57 +376,136 @@ static int first_repeated(const struct cat_params *p)
 	return -1;
 }
 
+/*
+ * The route itself, past every check of the request's form: the bearer
+ * check and the handler, with the store time they took. Runs on the
+ * connection's thread or, for a write, on a pool thread.
+ */
+static void run_route(struct req_ctx *ctx)
+{
+	struct cat_req *req = &ctx->req;
+	const struct cat_route *route = ctx->route;
+	struct cat_resp *resp = &ctx->resp;
+	uint64_t store0 = cat_store_thread_us();
+	int err;
+
+	req->store = cat_server_store(req->srv);
+	if (!req->store) {
+		server_failure(req, resp, route->flags, CAT_EUNAVAIL);
+		return;
+	}
+	ctx->used_store = 1;
+	if (route->flags & ROUTE_AUTH) {
+		const char *status_code = NULL;
+
+		err = cat_auth_bearer(req, &status_code);
+		if (err == CAT_EAUTH) {
+			cat_metric_inc(req->srv, CAT_M_BEARER_FAIL);
+			error_resp(resp, route->flags, 401,
+				   status_code ? status_code : "invalid_token",
+				   cat_error_last());
+			cat_resp_header(resp, "WWW-Authenticate",
+					"Bearer error=\"invalid_token\"");
+			goto done;
+		}
+		if (err < 0) {
+			server_failure(req, resp, route->flags, err);
+			goto done;
+		}
+		cat_metric_inc(req->srv, CAT_M_BEARER_OK);
+	}
+	cat_error_clear();
+	if ((err = route->handler(req, resp)) < 0)
+		server_failure(req, resp, route->flags, err);
+done:
+	ctx->store_us = cat_store_thread_us() - store0;
+}
+
+/* Sends the answer made for ctx, on the connection's thread. */
+static int finish(struct req_ctx *ctx, struct MHD_Connection *c)
+{
+	struct cat_req *req = &ctx->req;
+	struct cat_resp *resp = &ctx->resp;
+	size_t bytes;
+	int ret;
+
+	cat_log_set_request(ctx->id);
+	if (ctx->used_store) {
+		struct cat_http_metrics *m = &req->srv->http;
+
+		atomic_fetch_add_explicit(
+			&m->store[latency_bucket(ctx->store_us)], 1,
+			memory_order_relaxed);
+		atomic_fetch_add_explicit(&m->store_sum_us, ctx->store_us,
+					  memory_order_relaxed);
+	}
+	bytes = resp->body.len;
+	ret = send_resp(c, resp, ctx->id);
+	resp_release(resp);
+	observe(req->srv,
+		ctx->route ? (unsigned)(ctx->route - cat_routes)
+			   : CAT_SLOT_UNMATCHED,
+		ctx->id, req->method, req->client_ip, resp->status,
+		ctx->start_us, bytes);
+	cat_log_set_request(NULL);
+	return ret;
+}
+
+/* A pool thread's part of a write: the route, then the connection back. */
+static void run_offloaded(void *arg)
+{
+	struct req_ctx *ctx = arg;
+	struct MHD_Connection *c = ctx->req.conn;
+
+	cat_log_set_request(ctx->id);
+	run_route(ctx);
+	cat_log_set_request(NULL);
+	atomic_store(&ctx->answered, 1);
+	/* the last touch of ctx: its thread may free it from here on */
+	MHD_resume_connection(c);
+}
+
 static int dispatch(struct req_ctx *ctx, struct MHD_Connection *c,
 		    const char *url, const char *method)
 {
 	struct cat_req *req = &ctx->req;
-	struct cat_resp resp = { 0 };
+	struct cat_resp *resp = &ctx->resp;
 	const struct cat_route *route;
-	int path_known = 0, err, ret;
-	char id[REQUEST_ID_LEN + 1];
-	uint64_t store0 = 0;
-	size_t bytes;
+	int path_known = 0, err;
 
-	request_id(id);
-	cat_log_set_request(id);
-	cat_buf_init(&resp.body, CAT_MAX_RESPONSE);
-	resp.status = 200;
+	request_id(ctx->id);
+	cat_log_set_request(ctx->id);
+	cat_buf_init(&resp->body, CAT_MAX_RESPONSE);
+	resp->status = 200;
 	req->now = cat_now();
 	req->method = method;
 	req->path = url;
 	req->conn = c;
 	client_ip(req, c);
 
-	route = cat_route_match(method, url, req->path_arg, &path_known);
+	route = ctx->route =
+		cat_route_match(method, url, req->path_arg, &path_known);
 	if (!route) {
-		if (path_known)
-			err = error_resp(
-				&resp,
-				strncmp(url, "/baas/", 6) == 0
-					? ROUTE_ADMIN_ERRORS
-					: 0,
-				405, "method_not_allowed",
-				"this method is not allowed on this path");
-		else
-			err = error_resp(&resp,
-					 strncmp(url, "/baas/", 6) == 0
-						 ? ROUTE_ADMIN_ERRORS
-						 : 0,
-					 404, "not_found", "no such endpoint");
+		error_resp(
+			resp,
+			strncmp(url, "/baas/", 6) == 0 ? ROUTE_ADMIN_ERRORS : 0,
+			path_known ? 405 : 404,
+			path_known ? "method_not_allowed" : "not_found",
+			path_known ? "this method is not allowed on this path"
+				   : "no such endpoint");
 		goto send;
 	}
 	if (ctx->too_big) {
-		err = error_resp(&resp, route->flags, 413, "invalid_request",
-				 "request body is too large");
+		error_resp(resp, route->flags, 413, "invalid_request",
+			   "request body is too large");
 		/* the rest of the body is never read: nothing after it on
 		 * this connection could be framed */
-		cat_resp_header(&resp, "Connection", "close");
+		cat_resp_header(resp, "Connection", "close");
 		goto send;
 	}
 	if ((err = parse_params(ctx)) < 0) {
-		err = error_resp(&resp, route->flags,
-				 err == CAT_ETOOBIG ? 413 : 400,
-				 "invalid_request", cat_error_last());
+		error_resp(resp, route->flags, err == CAT_ETOOBIG ? 413 : 400,
+			   "invalid_request", cat_error_last());
 		goto send;
 	}
 	if ((err = first_repeated(&req->params)) >= 0) {
@@ -424,58 +513,19 @@ static int dispatch(struct req_ctx *ctx, struct MHD_Connection *c,
 
 		snprintf(msg, sizeof(msg), "parameter '%.40s' is repeated",
 			 req->params.items[err].key);
-		err = error_resp(&resp, route->flags, 400, "invalid_request",
-				 msg);
+		error_resp(resp, route->flags, 400, "invalid_request", msg);
 		goto send;
 	}
-	store0 = cat_store_thread_us();
-	req->store = cat_server_store(req->srv);
-	if (!req->store) {
-		server_failure(req, &resp, route->flags, CAT_EUNAVAIL);
-		goto send;
+	if ((route->flags & ROUTE_WRITE) && req->srv->writes) {
+		/* answered by finish() once the pool resumes the connection */
+		cat_log_set_request(NULL);
+		MHD_suspend_connection(c);
+		cat_offload_submit(req->srv->writes, run_offloaded, ctx);
+		return MHD_YES;
 	}
-	if (route->flags & ROUTE_AUTH) {
-		const char *status_code = NULL;
-
-		err = cat_auth_bearer(req, &status_code);
-		if (err == CAT_EAUTH) {
-			cat_metric_inc(req->srv, CAT_M_BEARER_FAIL);
-			err = error_resp(&resp, route->flags, 401,
-					 status_code ? status_code
-						     : "invalid_token",
-					 cat_error_last());
-			cat_resp_header(&resp, "WWW-Authenticate",
-					"Bearer error=\"invalid_token\"");
-			goto send;
-		}
-		if (err < 0) {
-			server_failure(req, &resp, route->flags, err);
-			goto send;
-		}
-		cat_metric_inc(req->srv, CAT_M_BEARER_OK);
-	}
-	cat_error_clear();
-	err = route->handler(req, &resp);
-	if (err < 0)
-		server_failure(req, &resp, route->flags, err);
+	run_route(ctx);
 send:
-	if (req->store) {
-		uint64_t us = cat_store_thread_us() - store0;
-		struct cat_http_metrics *m = &req->srv->http;
-
-		atomic_fetch_add_explicit(&m->store[latency_bucket(us)], 1,
-					  memory_order_relaxed);
-		atomic_fetch_add_explicit(&m->store_sum_us, us,
-					  memory_order_relaxed);
-	}
-	bytes = resp.body.len;
-	ret = send_resp(c, &resp, id);
-	resp_release(&resp);
-	observe(req->srv,
-		route ? (unsigned)(route - cat_routes) : CAT_SLOT_UNMATCHED, id,
-		method, req->client_ip, resp.status, ctx->start_us, bytes);
-	cat_log_set_request(NULL);
-	return ret;
+	return finish(ctx, c);
 }
 
 static enum MHD_Result head_field(void *cls, enum MHD_ValueKind kind,
@@ -547,6 +597,10 @@ enum MHD_Result cat_http_handler(void *cls, struct MHD_Connection *c,
 
 	if (!ctx)
 		return MHD_NO;
+	if (atomic_load(&ctx->answered)) {
+		atomic_store(&ctx->answered, 0);
+		return (enum MHD_Result)finish(ctx, c);
+	}
 	if (!ctx->req.srv) {
 		const char *cl;
 

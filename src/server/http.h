@@ -74,6 +74,9 @@ enum {
 	ROUTE_AUTH = 1 << 0,         /* requires a valid bearer access token */
 	ROUTE_ADMIN_ERRORS = 1 << 1, /* errors in the Catalyst admin shape */
 	ROUTE_PREFIX = 1 << 2,       /* path is a prefix, not an exact match */
+	/* usually writes: runs on the write pool (http_offload.h), where
+	 * many writes wait on one group commit without holding up reads */
+	ROUTE_WRITE = 1 << 3,
 };
 
 typedef int (*cat_route_fn)(struct cat_req *req, struct cat_resp *resp);

@@ -225,6 +225,22 @@ static int process_metrics(struct cat_buf *b, int64_t started_at)
 	return err;
 }
 
+/* Group commit at work: more writes than commits is batching. */
+static int store_metrics(struct cat_buf *b)
+{
+	uint64_t commits, writes;
+	int err;
+
+	cat_store_commit_stats(&commits, &writes);
+	if ((err = metric1(b, "catalystd_store_commits_total", "counter",
+			   "write transactions committed by this process",
+			   (double)commits)) < 0)
+		return err;
+	return metric1(b, "catalystd_store_writes_total", "counter",
+		       "writes committed (several share a commit under load)",
+		       (double)writes);
+}
+
 int route_metrics(struct cat_req *req, struct cat_resp *resp)
 {
 	static const struct {
@@ -278,6 +294,8 @@ int route_metrics(struct cat_req *req, struct cat_resp *resp)
 			      "device authorizations waiting for a decision "
 			      "(all instances of the store)",
 			      (double)pending);
+	if (err == 0)
+		err = store_metrics(b);
 	if (err == 0)
 		err = process_metrics(b, req->srv->started_at);
 	return err;

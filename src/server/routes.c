@@ -11,19 +11,20 @@
 
 #define AUTH  ROUTE_AUTH
 #define ADMIN (ROUTE_AUTH | ROUTE_ADMIN_ERRORS)
+#define WRITE ROUTE_WRITE
 
 const struct cat_route cat_routes[] = {
 	/* Accounts/OAuth, as the reference CLI calls them */
-	{ "POST", "/oauth/v3/device/code", route_device_code_v3, 0 },
+	{ "POST", "/oauth/v3/device/code", route_device_code_v3, WRITE },
 	{ "POST", "/oauth/v3/device/token", route_device_token_v3, 0 },
 	{ "POST", "/oauth/v2/token", route_token, 0 },
 	{ "POST", "/oauth/v2/token/revoke", route_revoke, 0 },
 	{ "GET", "/oauth/v2/auth", route_web_auth_form, 0 },
-	{ "POST", "/oauth/v2/auth", route_web_auth_decide, 0 },
+	{ "POST", "/oauth/v2/auth", route_web_auth_decide, WRITE },
 	{ "GET", "/oauth/user/info", route_user_info, AUTH },
 	/* Standards */
 	{ "POST", "/oauth/device_authorization", route_device_authorization,
-	  0 },
+	  WRITE },
 	{ "POST", "/oauth/revoke", route_revoke, 0 },
 	{ "POST", "/oauth/introspect", route_introspect, 0 },
 	{ "GET", "/.well-known/oauth-authorization-server", route_metadata, 0 },
@@ -32,7 +33,7 @@ const struct cat_route cat_routes[] = {
 	/* Catalyst admin API */
 	{ "GET", "/baas/v1/orgs", route_orgs, ADMIN },
 	{ "GET", "/baas/v1/project", route_project_list, ADMIN },
-	{ "POST", "/baas/v1/project", route_project_create, ADMIN },
+	{ "POST", "/baas/v1/project", route_project_create, ADMIN | WRITE },
 	{ "GET", "/baas/v1/project/{id}", route_project_get, ADMIN },
 	{ "GET", "/baas/v1/project/{id}/environment", route_project_envs,
 	  ADMIN },
@@ -40,11 +41,11 @@ const struct cat_route cat_routes[] = {
 	/* Browser pages */
 	{ "GET", "/", route_web_root, 0 },
 	{ "GET", "/login", route_web_login_form, 0 },
-	{ "POST", "/login", route_web_login, 0 },
-	{ "POST", "/logout", route_web_logout, 0 },
+	{ "POST", "/login", route_web_login, WRITE },
+	{ "POST", "/logout", route_web_logout, WRITE },
 	{ "GET", "/device", route_web_device_form, 0 },
 	{ "POST", "/device", route_web_device_confirm, 0 },
-	{ "POST", "/device/decide", route_web_device_decide, 0 },
+	{ "POST", "/device/decide", route_web_device_decide, WRITE },
 	/* Operations */
 	{ "GET", "/healthz", route_healthz, 0 },
 	{ "GET", "/metrics", route_metrics, 0 },

@@ -23,6 +23,7 @@
 #include "access.h"
 #include "http_conn.h"
 #include "http_gate.h"
+#include "http_offload.h"
 #include "httpd.h"
 #include "ticker.h"
 #include "lastused.h"
@@ -250,7 +251,7 @@ int cat_serve(struct cat_server_config *cfg)
 	d = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 			MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_USE_TURBO |
-			MHD_USE_NO_LISTEN_SOCKET,
+			MHD_USE_NO_LISTEN_SOCKET | MHD_ALLOW_SUSPEND_RESUME,
 		0, NULL, NULL, cat_http_handler, &srv,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)15,
@@ -281,7 +282,9 @@ int cat_serve(struct cat_server_config *cfg)
 			cfg->port_file, strerror(errno));
 		goto done;
 	}
-	if (cat_conn_reaper_start() < 0 ||
+	if ((cfg->write_threads > 0 &&
+	     cat_offload_start(&srv.writes, cfg->write_threads) < 0) ||
+	    cat_conn_reaper_start() < 0 ||
 	    cat_lastused_start(srv.cfg.db_url, cfg->last_used_flush) < 0) {
 		fprintf(stderr, "catalystd: cannot start a thread\n");
 		goto done;
@@ -317,6 +320,10 @@ done:
 	 * ordinary way first, each once its request is answered */
 	for (tries = 0; d && tries < 100 && cat_conn_drain() > 0; tries++)
 		nanosleep(&(struct timespec){ .tv_nsec = 50 * 1000000L }, NULL);
+	/* every write it holds is answered and its connection resumed:
+	 * libmicrohttpd must not be stopped with a connection suspended */
+	cat_offload_stop(srv.writes);
+	srv.writes = NULL;
 	if (d)
 		MHD_stop_daemon(d);
 	cat_conn_reaper_stop();

@@ -55,6 +55,12 @@ static const char serve_usage[] =
 	"  --log-format FORMAT    text (default) or json: one JSON object a "
 	"line\n"
 	"  --threads N            worker threads (default: one per core)\n"
+	"  --write-threads N      threads for requests that write, whose waits "
+	"for a\n"
+	"                         commit then share commits; 0: writes run on "
+	"the\n"
+	"                         worker threads (default 16 on SQLite, 0 on\n"
+	"                         PostgreSQL)\n"
 	"  --db-pool N            at most N store connections for requests: "
 	"one per\n"
 	"                         worker thread, so it sets the worker threads "
@@ -109,6 +115,7 @@ enum {
 	O_LOG,
 	O_LOG_FORMAT,
 	O_THREADS,
+	O_WRITE_THREADS,
 	O_DTTL,
 	O_DINT,
 	O_ATTL,
@@ -137,6 +144,7 @@ static const struct option serve_opts[] = {
 	{ "log-level", required_argument, NULL, O_LOG },
 	{ "log-format", required_argument, NULL, O_LOG_FORMAT },
 	{ "threads", required_argument, NULL, O_THREADS },
+	{ "write-threads", required_argument, NULL, O_WRITE_THREADS },
 	{ "device-ttl", required_argument, NULL, O_DTTL },
 	{ "device-interval", required_argument, NULL, O_DINT },
 	{ "access-ttl", required_argument, NULL, O_ATTL },
@@ -182,6 +190,7 @@ static void serve_defaults(struct serve_parse *sp)
 		.max_conns_per_ip = -1,
 		.max_connections = 4096,
 		.last_used_flush = 5,
+		.write_threads = -1,
 	};
 
 	memset(sp, 0, sizeof(*sp));
@@ -379,6 +388,8 @@ static int serve_apply(void *ctx, int id, const char *label, const char *arg)
 			return -1;
 		cfg->threads = v > 256 ? 256 : v;
 		return 0;
+	case O_WRITE_THREADS:
+		return num_opt(label, arg, 0, 256, &cfg->write_threads);
 	case O_DTTL:
 		return num_opt(label, arg, 1, 86400 * 365, &cfg->device_ttl);
 	case O_DINT:
@@ -536,6 +547,11 @@ static int serve_finish(struct serve_parse *sp)
 	}
 	if (sp->pool > 0 && (cfg->threads == 0 || cfg->threads > sp->pool))
 		cfg->threads = (int)sp->pool;
+	/* each write thread holds a store connection too: PostgreSQL's are
+	 * counted by --db-pool, and only SQLite shares commits */
+	if (cfg->write_threads < 0)
+		cfg->write_threads =
+			strncmp(cfg->db_url, "postgres", 8) == 0 ? 0 : 16;
 	/* behind a proxy every connection comes from the proxy's address */
 	if (cfg->max_conns_per_ip < 0)
 		cfg->max_conns_per_ip = cfg->trust_proxy ? 0 : 128;

@@ -34,6 +34,7 @@ struct cat_server_config {
 	int code_ttl;         /* authorization code lifetime (120) */
 	int session_ttl;      /* web session lifetime (3600) */
 	int threads;          /* 0: one per core */
+	int write_threads;    /* the write pool (http_offload.h); 0: none */
 	int secure_cookies;   /* Secure attribute on cookies */
 	int trust_proxy;      /* take the client address from X-Forwarded-For */
 	char port_file[512];  /* write the bound port here, for tests */
@@ -87,8 +88,12 @@ struct cat_http_metrics {
 	atomic_ullong store_sum_us;
 };
 
+struct cat_offload;
+
 struct cat_server {
 	struct cat_server_config cfg;
+	/* the write pool (http_offload.h); NULL: writes run in place */
+	struct cat_offload *writes;
 	atomic_ullong metrics[CAT_M__COUNT];
 	struct cat_http_metrics http;
 	int64_t started_at;

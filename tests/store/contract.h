@@ -36,6 +36,7 @@ int teardown(void **state);
 /* The groups, each run by main(); they return cmocka's failure count. */
 int contract_directory_tests(void);
 int contract_oauth_tests(void);
+int contract_write_tests(void);
 
 int is_sqlite(const char *url);
 /* The file of a SQLite URL ("sqlite:PATH" or PATH). */

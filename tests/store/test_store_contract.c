@@ -519,5 +519,6 @@ int main(int argc, char **argv)
 					     tests, NULL, NULL);
 	failed += contract_directory_tests();
 	failed += contract_oauth_tests();
+	failed += contract_write_tests();
 	return failed ? 1 : 0;
 }

@@ -41,13 +41,16 @@ static void test_routes__exact_paths(void **state)
 	assert_non_null(r);
 	assert_ptr_equal(r->handler, route_device_code_v3);
 	assert_false(r->flags & ROUTE_AUTH);
+	/* a write: it runs on the write pool */
+	assert_true(r->flags & ROUTE_WRITE);
 
 	/* same path, method picks the handler */
 	r = find("GET", "/baas/v1/project", &known);
 	assert_ptr_equal(r->handler, route_project_list);
 	r = find("POST", "/baas/v1/project", &known);
 	assert_ptr_equal(r->handler, route_project_create);
-	assert_int_equal(r->flags, ROUTE_AUTH | ROUTE_ADMIN_ERRORS);
+	assert_int_equal(r->flags,
+			 ROUTE_AUTH | ROUTE_ADMIN_ERRORS | ROUTE_WRITE);
 }
 
 static void test_routes__no_prefix_or_suffix_matches(void **state)
@@ -192,8 +195,12 @@ static void test_routes__table_is_consistent(void **state)
 	/* every admin route answers in the admin error shape */
 	for (i = 0; i < cat_route_count; i++)
 		if (strncmp(cat_routes[i].path, "/baas/", 6) == 0)
-			assert_int_equal(cat_routes[i].flags,
+			assert_int_equal(cat_routes[i].flags & ~ROUTE_WRITE,
 					 ROUTE_AUTH | ROUTE_ADMIN_ERRORS);
+	/* the pool is for writes: no GET route is sent there */
+	for (i = 0; i < cat_route_count; i++)
+		if (strcmp(cat_routes[i].method, "GET") == 0)
+			assert_false(cat_routes[i].flags & ROUTE_WRITE);
 }
 
 int main(void)

@@ -347,6 +347,12 @@ const struct cat_store_ops *cat_store_backend_for(const char *url);
 /* Microseconds the calling thread has spent in database calls so far; the
  * dispatcher takes the difference around a request. */
 uint64_t cat_store_thread_us(void);
+/*
+ * Write transactions committed by this process and the writes they
+ * carried. On SQLite, concurrent writes share commits (group commit), so
+ * under load writes outnumber commits.
+ */
+void cat_store_commit_stats(uint64_t *commits, uint64_t *writes);
 
 extern const struct cat_store_ops cat_store_sqlite_ops;
 #ifdef CATALYST_WITH_PG

@@ -182,7 +182,8 @@ static int sqlite_open(struct db **out, const char *url)
 		    "PRAGMA journal_mode = WAL;"
 		    "PRAGMA synchronous = NORMAL;"
 		    "PRAGMA foreign_keys = ON;"
-		    "PRAGMA mmap_size = 1073741824;",
+		    "PRAGMA mmap_size = 1073741824;"
+		    "PRAGMA wal_autocheckpoint = 8000;",
 		    BUSY_TIMEOUT_MS);
 	if (err < 0)
 		goto done;

@@ -52,6 +52,9 @@ static int sql_open(struct cat_store **out, const char *url,
 		sql_close(&h->base);
 		return err;
 	}
+	/* see store_sql_tx.c for why only SQLite groups commits */
+	if (drv->dialect == DB_SQLITE)
+		h->group = sql_group_for(url);
 	*out = &h->base;
 	return 0;
 }

@@ -70,13 +70,40 @@ enum sql_slot {
 	SL_PURGE_CODE,
 	SL_PURGE_SESSION,
 	SL_PURGE_RATELIMIT,
+	SL_SAVEPOINT,
+	SL_RELEASE,
+	SL_ROLLBACK_TO,
 	SL__COUNT
 };
+
+struct sql_group;
 
 struct sql_store {
 	struct cat_store base; /* first: a cat_store * is a sql_store * */
 	struct db *db;
+	struct sql_group *group; /* writers sharing commits; NULL: none */
 };
+
+/*
+ * The body of a write: its statements, run inside a transaction that
+ * sql_tx opens and commits (never begin or commit in a body). Returns
+ * >= 0 (passed back by sql_tx) or a CAT_E* code, which rolls back what
+ * the body wrote and nothing else.
+ */
+typedef int (*sql_tx_fn)(struct db *db, void *arg);
+
+/* The body is one statement: alone, it needs no BEGIN. */
+#define SQL_TX_ONE 1
+
+/*
+ * Runs fn(db, arg) in a write transaction and returns once that is
+ * committed (or failed). On SQLite, concurrent writers of one process
+ * share transactions (group commit, store_sql_tx.c).
+ */
+int sql_tx(struct cat_store *s, sql_tx_fn fn, void *arg, int flags);
+/* The writers' group of the database at url (one per URL, kept for the
+ * life of the process); NULL when out of memory. */
+struct sql_group *sql_group_for(const char *url);
 
 static inline struct db *db_of(struct cat_store *s)
 {

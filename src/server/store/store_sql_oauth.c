@@ -55,37 +55,21 @@ static int row_device(const struct db_cur *c, void *row)
 		   : 0;
 }
 
-int sql_device_insert(struct cat_store *s, struct cat_device_auth *d)
+static int device_insert_tx(struct db *db, void *arg)
 {
-	struct db *db = db_of(s);
+	struct cat_device_auth *d = arg;
 	struct db_cur c;
 	int err;
 
-	if ((err = cat_store_check_key(d->device_hash, CAT_HASH_HEX - 1,
-				       "device code hash")) < 0 ||
-	    (err = cat_store_check_key(d->user_code, CAT_USER_CODE_LEN,
-				       "user code")) < 0 ||
-	    (err = cat_store_check_key(d->client_id, CAT_ID_MAX, "client id")) <
-		    0 ||
-	    (err = cat_store_check(d->scope, CAT_SCOPE_MAX, "scope")) < 0 ||
-	    (err = cat_store_check(d->device_name, CAT_DEVICE_NAME_MAX,
-				   "device name")) < 0 ||
-	    (err = cat_store_check(d->client_addr, CAT_ADDR_MAX,
-				   "client address")) < 0)
-		return err;
-	if (!d->created_at)
-		d->created_at = time(NULL);
 	/*
 	 * PostgreSQL under READ COMMITTED lets two instances both pass NOT
 	 * EXISTS for one user code; the lock on the code serialises them, and
 	 * the INSERT's snapshot, taken after it, sees the winner's row. In
-	 * SQLite the transaction alone does that.
+	 * SQLite the write transaction alone does that.
 	 */
-	if ((err = db_begin(db)) < 0)
-		return err;
 	if ((err = db_lock(db, SL_DEVICE_CODE_LOCK, USER_CODE_LOCK_CLASS,
 			   d->user_code)) < 0)
-		goto done;
+		return err;
 	err = db_read(
 		db, &c, SL_DEVICE_INSERT,
 		"INSERT INTO device_auths(device_hash, user_code,"
@@ -115,13 +99,28 @@ int sql_device_insert(struct cat_store *s, struct cat_device_auth *d)
 	if (err == 0 || err == CAT_EEXISTS)
 		err = cat_error_set(CAT_EEXISTS,
 				    "the user code or device code is in use");
-	if (err < 0)
-		goto done;
-	err = db_commit(db);
-done:
-	if (err < 0)
-		db_rollback(db);
-	return err;
+	return err < 0 ? err : 0;
+}
+
+int sql_device_insert(struct cat_store *s, struct cat_device_auth *d)
+{
+	int err;
+
+	if ((err = cat_store_check_key(d->device_hash, CAT_HASH_HEX - 1,
+				       "device code hash")) < 0 ||
+	    (err = cat_store_check_key(d->user_code, CAT_USER_CODE_LEN,
+				       "user code")) < 0 ||
+	    (err = cat_store_check_key(d->client_id, CAT_ID_MAX, "client id")) <
+		    0 ||
+	    (err = cat_store_check(d->scope, CAT_SCOPE_MAX, "scope")) < 0 ||
+	    (err = cat_store_check(d->device_name, CAT_DEVICE_NAME_MAX,
+				   "device name")) < 0 ||
+	    (err = cat_store_check(d->client_addr, CAT_ADDR_MAX,
+				   "client address")) < 0)
+		return err;
+	if (!d->created_at)
+		d->created_at = time(NULL);
+	return sql_tx(s, device_insert_tx, d, 0);
 }
 
 int sql_device_by_user_code(struct cat_store *s, struct cat_device_auth *out,
@@ -205,30 +204,33 @@ static int device_why(struct db *db, int64_t id, int want, int64_t now)
 	return cat_error_set(CAT_ECONFLICT, "the device authorization changed");
 }
 
-int sql_device_decide(struct cat_store *s, int64_t id, int64_t account_id,
-		      int approve, int64_t now)
-{
-	struct db *db = db_of(s);
-	int err;
+struct decide {
+	int64_t id, account_id, now;
+	int approve;
+};
 
-	if ((err = db_begin(db)) < 0)
-		return err;
-	err = db_write(
+static int device_decide_tx(struct db *db, void *arg)
+{
+	const struct decide *a = arg;
+	int err = db_write(
 		db, SL_DEVICE_DECIDE,
 		"UPDATE device_auths SET status = ?2, account_id = ?3"
 		" WHERE id = ?1 AND status = 0 AND expires_at > ?4",
-		DB_ARGS(DB_INT(id),
-			DB_INT(approve ? CAT_DEV_APPROVED : CAT_DEV_DENIED),
-			DB_INT(account_id), DB_INT(now)));
+		DB_ARGS(DB_INT(a->id),
+			DB_INT(a->approve ? CAT_DEV_APPROVED : CAT_DEV_DENIED),
+			DB_INT(a->account_id), DB_INT(a->now)));
+
 	if (err == 0)
-		err = device_why(db, id, CAT_DEV_PENDING, now);
-	if (err < 0)
-		goto done;
-	err = db_commit(db);
-done:
-	if (err < 0)
-		db_rollback(db);
-	return err;
+		err = device_why(db, a->id, CAT_DEV_PENDING, a->now);
+	return err < 0 ? err : 0;
+}
+
+int sql_device_decide(struct cat_store *s, int64_t id, int64_t account_id,
+		      int approve, int64_t now)
+{
+	struct decide a = { id, account_id, now, approve };
+
+	return sql_tx(s, device_decide_tx, &a, 0);
 }
 
 int sql_device_pending(struct cat_store *s, int64_t now, int64_t *count)
@@ -248,12 +250,17 @@ int sql_device_pending(struct cat_store *s, int64_t now, int64_t *count)
 	return 0;
 }
 
-int sql_device_touch(struct cat_store *s, int64_t id, int64_t now)
+struct touch {
+	int64_t id, now;
+};
+
+static int device_touch_tx(struct db *db, void *arg)
 {
-	int err = db_write(db_of(s), SL_DEVICE_TOUCH,
+	const struct touch *a = arg;
+	int err = db_write(db, SL_DEVICE_TOUCH,
 			   "UPDATE device_auths SET last_poll_at = ?2"
 			   " WHERE id = ?1",
-			   DB_ARGS(DB_INT(id), DB_INT(now)));
+			   DB_ARGS(DB_INT(a->id), DB_INT(a->now)));
 
 	if (err == 0)
 		return cat_error_set(CAT_ENOTFOUND,
@@ -261,10 +268,18 @@ int sql_device_touch(struct cat_store *s, int64_t id, int64_t now)
 	return err < 0 ? err : 0;
 }
 
+int sql_device_touch(struct cat_store *s, int64_t id, int64_t now)
+{
+	struct touch a = { id, now };
+
+	return sql_tx(s, device_touch_tx, &a, SQL_TX_ONE);
+}
+
 /* Grants */
 
-static int insert_grant(struct db *db, const struct cat_grant *g)
+static int insert_grant(struct db *db, void *arg)
 {
+	const struct cat_grant *g = arg;
 	int err = db_write(db, SL_GRANT_INSERT,
 			   "INSERT INTO grants(token_id, token_hash,"
 			   " account_id, client_id, kind, scope, device_name,"
@@ -290,8 +305,9 @@ static int insert_grant(struct db *db, const struct cat_grant *g)
 	return err < 0 ? err : 0;
 }
 
-static int insert_access(struct db *db, const struct cat_access *a)
+static int insert_access(struct db *db, void *arg)
 {
+	const struct cat_access *a = arg;
 	int err = db_write(db, SL_ACCESS_INSERT,
 			   "INSERT INTO access_tokens(token_hash, token_id,"
 			   " expires_at) VALUES (?1, ?2, ?3)",
@@ -308,35 +324,41 @@ static int insert_access(struct db *db, const struct cat_access *a)
 	return err < 0 ? err : 0;
 }
 
+struct redeem {
+	int64_t id, now;
+	const struct cat_grant *grant;
+	const struct cat_access *access;
+};
+
+static int device_redeem_tx(struct db *db, void *arg)
+{
+	const struct redeem *a = arg;
+	/* the loser of a race matches no row here and inserts nothing */
+	int err =
+		db_write(db, SL_DEVICE_REDEEM,
+			 "UPDATE device_auths SET status = 3, last_poll_at = ?2"
+			 " WHERE id = ?1 AND status = 1",
+			 DB_ARGS(DB_INT(a->id), DB_INT(a->now)));
+
+	if (err == 0)
+		err = device_why(db, a->id, CAT_DEV_APPROVED, a->now);
+	if (err < 0 || (err = insert_grant(db, (void *)a->grant)) < 0 ||
+	    (a->access && (err = insert_access(db, (void *)a->access)) < 0))
+		return err;
+	return 0;
+}
+
 int sql_device_redeem(struct cat_store *s, int64_t id,
 		      const struct cat_grant *grant,
 		      const struct cat_access *access, int64_t now)
 {
-	struct db *db = db_of(s);
+	struct redeem a = { id, now, grant, access };
 	int err;
 
 	if ((err = cat_store_check_grant(grant)) < 0 ||
 	    (access && (err = cat_store_check_access(access)) < 0))
 		return err;
-	if ((err = db_begin(db)) < 0)
-		return err;
-	/* the loser of a race matches no row here and inserts nothing */
-	err = db_write(db, SL_DEVICE_REDEEM,
-		       "UPDATE device_auths SET status = 3, last_poll_at = ?2"
-		       " WHERE id = ?1 AND status = 1",
-		       DB_ARGS(DB_INT(id), DB_INT(now)));
-	if (err == 0)
-		err = device_why(db, id, CAT_DEV_APPROVED, now);
-	if (err < 0)
-		goto done;
-	if ((err = insert_grant(db, grant)) < 0 ||
-	    (access && (err = insert_access(db, access)) < 0))
-		goto done;
-	err = db_commit(db);
-done:
-	if (err < 0)
-		db_rollback(db);
-	return err;
+	return sql_tx(s, device_redeem_tx, &a, 0);
 }
 
 #define GRANT_COLS                                                             \
@@ -369,7 +391,7 @@ int sql_grant_insert(struct cat_store *s, const struct cat_grant *g)
 
 	if ((err = cat_store_check_grant(g)) < 0)
 		return err;
-	return insert_grant(db_of(s), g);
+	return sql_tx(s, insert_grant, (void *)g, SQL_TX_ONE);
 }
 
 int sql_grant_by_hash(struct cat_store *s, struct cat_grant *out,
@@ -423,45 +445,75 @@ int sql_grant_list(struct cat_store *s, int64_t account_id, cat_grant_cb cb,
 	return err;
 }
 
+struct revoke {
+	const char *token_id;
+	int64_t now;
+};
+
+static int grant_revoke_tx(struct db *db, void *arg)
+{
+	const struct revoke *a = arg;
+	struct db_cur c;
+	/* only the first revocation sets the time */
+	int err = db_write(db, SL_GRANT_REVOKE,
+			   "UPDATE grants SET revoked_at = ?2"
+			   " WHERE token_id = ?1 AND revoked_at = 0",
+			   DB_ARGS(DB_TEXT(a->token_id), DB_INT(a->now)));
+
+	if (err == 0) {
+		/* grants are never deleted: absent now means never existed */
+		err = db_read(db, &c, SL_GRANT_EXISTS,
+			      "SELECT 1 FROM grants WHERE token_id = ?1",
+			      DB_ARGS(DB_TEXT(a->token_id)));
+		db_done(&c);
+		if (err == 0)
+			err = cat_error_set(CAT_ENOTFOUND, "unknown token id");
+	}
+	return err < 0 ? err : 0;
+}
+
 int sql_grant_revoke(struct cat_store *s, const char *token_id, int64_t now)
 {
-	struct db *db = db_of(s);
-	struct db_cur c;
+	struct revoke a = { token_id, now };
 	int err;
 
 	if ((err = cat_store_check(token_id, CAT_TOKEN_ID_LEN, "token id")) < 0)
 		return err;
 	/* revoked_at 0 means active, so a revocation must never write 0 */
-	if (now <= 0)
-		now = time(NULL);
-	if ((err = db_begin(db)) < 0)
-		return err;
-	/* only the first revocation sets the time */
-	err = db_write(db, SL_GRANT_REVOKE,
-		       "UPDATE grants SET revoked_at = ?2"
-		       " WHERE token_id = ?1 AND revoked_at = 0",
-		       DB_ARGS(DB_TEXT(token_id), DB_INT(now)));
-	if (err == 0) {
-		err = db_read(db, &c, SL_GRANT_EXISTS,
-			      "SELECT 1 FROM grants WHERE token_id = ?1",
-			      DB_ARGS(DB_TEXT(token_id)));
-		db_done(&c);
-		if (err == 0)
-			err = cat_error_set(CAT_ENOTFOUND, "unknown token id");
+	if (a.now <= 0)
+		a.now = time(NULL);
+	return sql_tx(s, grant_revoke_tx, &a, 0);
+}
+
+struct touches {
+	const struct cat_touch *items;
+	size_t n;
+};
+
+static int grant_touch_tx(struct db *db, void *arg)
+{
+	const struct touches *a = arg;
+	size_t i;
+	int err;
+
+	for (i = 0; i < a->n; i++) {
+		/* max(): a flush that lost a race with a newer one is a no-op
+		 */
+		err = db_write(db, SL_GRANT_TOUCH,
+			       "UPDATE grants SET last_used_at = ?2"
+			       " WHERE token_id = ?1 AND last_used_at < ?2",
+			       DB_ARGS(DB_TEXT(a->items[i].token_id),
+				       DB_INT(a->items[i].at)));
+		if (err < 0)
+			return err;
 	}
-	if (err < 0)
-		goto done;
-	err = db_commit(db);
-done:
-	if (err < 0)
-		db_rollback(db);
-	return err;
+	return 0;
 }
 
 int sql_grant_touch_batch(struct cat_store *s, const struct cat_touch *items,
 			  size_t n)
 {
-	struct db *db = db_of(s);
+	struct touches a = { items, n };
 	size_t i;
 	int err;
 
@@ -471,24 +523,7 @@ int sql_grant_touch_batch(struct cat_store *s, const struct cat_touch *items,
 			return err;
 	if (n == 0)
 		return 0;
-	if ((err = db_begin(db)) < 0)
-		return err;
-	for (i = 0; i < n; i++) {
-		/* max(): a flush that lost a race with a newer one is a no-op
-		 */
-		err = db_write(db, SL_GRANT_TOUCH,
-			       "UPDATE grants SET last_used_at = ?2"
-			       " WHERE token_id = ?1 AND last_used_at < ?2",
-			       DB_ARGS(DB_TEXT(items[i].token_id),
-				       DB_INT(items[i].at)));
-		if (err < 0)
-			goto done;
-	}
-	err = db_commit(db);
-done:
-	if (err < 0)
-		db_rollback(db);
-	return err < 0 ? err : 0;
+	return sql_tx(s, grant_touch_tx, &a, 0);
 }
 
 /* Access tokens */
@@ -499,7 +534,7 @@ int sql_access_insert(struct cat_store *s, const struct cat_access *a)
 
 	if ((err = cat_store_check_access(a)) < 0)
 		return err;
-	return insert_access(db_of(s), a);
+	return sql_tx(s, insert_access, (void *)a, SQL_TX_ONE);
 }
 
 static int row_principal(const struct db_cur *c, void *row)
@@ -541,6 +576,26 @@ int sql_access_validate(struct cat_store *s, struct cat_principal *out,
 
 /* Authorization codes */
 
+static int code_insert_tx(struct db *db, void *arg)
+{
+	const struct cat_auth_code *c = arg;
+	int err;
+
+	err = db_write(db, SL_CODE_INSERT,
+		       "INSERT INTO auth_codes(code_hash, client_id,"
+		       " account_id, redirect_uri, scope, code_challenge,"
+		       " expires_at, used) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+		       " ?8)",
+		       DB_ARGS(DB_TEXT(c->code_hash), DB_TEXT(c->client_id),
+			       DB_INT(c->account_id), DB_TEXT(c->redirect_uri),
+			       DB_TEXT(c->scope), DB_TEXT(c->code_challenge),
+			       DB_INT(c->expires_at), DB_INT(c->used != 0)));
+	if (err == CAT_EEXISTS)
+		return cat_error_set(CAT_EEXISTS,
+				     "this authorization code already exists");
+	return err < 0 ? err : 0;
+}
+
 int sql_code_insert(struct cat_store *s, const struct cat_auth_code *c)
 {
 	int err;
@@ -556,53 +611,46 @@ int sql_code_insert(struct cat_store *s, const struct cat_auth_code *c)
 				   sizeof(c->code_challenge) - 1,
 				   "code challenge")) < 0)
 		return err;
-	err = db_write(db_of(s), SL_CODE_INSERT,
-		       "INSERT INTO auth_codes(code_hash, client_id,"
-		       " account_id, redirect_uri, scope, code_challenge,"
-		       " expires_at, used) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-		       " ?8)",
-		       DB_ARGS(DB_TEXT(c->code_hash), DB_TEXT(c->client_id),
-			       DB_INT(c->account_id), DB_TEXT(c->redirect_uri),
-			       DB_TEXT(c->scope), DB_TEXT(c->code_challenge),
-			       DB_INT(c->expires_at), DB_INT(c->used != 0)));
-	if (err == CAT_EEXISTS)
-		return cat_error_set(CAT_EEXISTS,
-				     "this authorization code already exists");
-	return err < 0 ? err : 0;
+	return sql_tx(s, code_insert_tx, (void *)c, SQL_TX_ONE);
 }
 
-int sql_code_redeem(struct cat_store *s, struct cat_auth_code *out,
-		    const char *code_hash, int64_t now)
+struct code_use {
+	struct cat_auth_code *out;
+	const char *hash;
+	int64_t now;
+};
+
+static int code_redeem_tx(struct db *db, void *arg)
 {
+	struct code_use *a = arg;
 	struct db_cur c;
 	int err, bad = 0;
 
-	if ((err = cat_store_check(code_hash, CAT_HASH_HEX - 1, "code hash")) <
-	    0)
-		return err;
 	/* one statement: the use and the read are atomic, one winner */
-	err = db_read(db_of(s), &c, SL_CODE_REDEEM,
+	err = db_read(db, &c, SL_CODE_REDEEM,
 		      "UPDATE auth_codes SET used = 1"
 		      " WHERE code_hash = ?1 AND used = 0 AND expires_at > ?2"
 		      " RETURNING code_hash, client_id, account_id,"
 		      " redirect_uri, scope, code_challenge, expires_at, used",
-		      DB_ARGS(DB_TEXT(code_hash), DB_INT(now)));
+		      DB_ARGS(DB_TEXT(a->hash), DB_INT(a->now)));
 	if (err == 0)
 		err = cat_error_set(CAT_ENOTFOUND,
 				    "unknown, expired or already used "
 				    "authorization code");
 	if (err == 1) {
-		memset(out, 0, sizeof(*out));
-		db_text(&c, 0, out->code_hash, sizeof(out->code_hash), &bad);
-		db_text(&c, 1, out->client_id, sizeof(out->client_id), &bad);
-		out->account_id = db_int(&c, 2);
-		db_text(&c, 3, out->redirect_uri, sizeof(out->redirect_uri),
+		memset(a->out, 0, sizeof(*a->out));
+		db_text(&c, 0, a->out->code_hash, sizeof(a->out->code_hash),
 			&bad);
-		db_text(&c, 4, out->scope, sizeof(out->scope), &bad);
-		db_text(&c, 5, out->code_challenge, sizeof(out->code_challenge),
+		db_text(&c, 1, a->out->client_id, sizeof(a->out->client_id),
 			&bad);
-		out->expires_at = db_int(&c, 6);
-		out->used = (int)db_int(&c, 7);
+		a->out->account_id = db_int(&c, 2);
+		db_text(&c, 3, a->out->redirect_uri,
+			sizeof(a->out->redirect_uri), &bad);
+		db_text(&c, 4, a->out->scope, sizeof(a->out->scope), &bad);
+		db_text(&c, 5, a->out->code_challenge,
+			sizeof(a->out->code_challenge), &bad);
+		a->out->expires_at = db_int(&c, 6);
+		a->out->used = (int)db_int(&c, 7);
 		err = bad ? cat_error_set(CAT_ERROR, "store: code row too long")
 			  : 0;
 	}
@@ -610,18 +658,26 @@ int sql_code_redeem(struct cat_store *s, struct cat_auth_code *out,
 	return err;
 }
 
-/* Web sessions */
-
-int sql_session_insert(struct cat_store *s, const struct cat_session *se)
+int sql_code_redeem(struct cat_store *s, struct cat_auth_code *out,
+		    const char *code_hash, int64_t now)
 {
+	struct code_use a = { out, code_hash, now };
 	int err;
 
-	if ((err = cat_store_check_key(se->id_hash, CAT_HASH_HEX - 1,
-				       "session hash")) < 0 ||
-	    (err = cat_store_check(se->csrf, sizeof(se->csrf) - 1,
-				   "CSRF token")) < 0)
+	if ((err = cat_store_check(code_hash, CAT_HASH_HEX - 1, "code hash")) <
+	    0)
 		return err;
-	err = db_write(db_of(s), SL_SESSION_INSERT,
+	return sql_tx(s, code_redeem_tx, &a, SQL_TX_ONE);
+}
+
+/* Web sessions */
+
+static int session_insert_tx(struct db *db, void *arg)
+{
+	const struct cat_session *se = arg;
+	int err;
+
+	err = db_write(db, SL_SESSION_INSERT,
 		       "INSERT INTO sessions(id_hash, account_id, csrf,"
 		       " created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
 		       DB_ARGS(DB_TEXT(se->id_hash), DB_INT(se->account_id),
@@ -633,6 +689,18 @@ int sql_session_insert(struct cat_store *s, const struct cat_session *se)
 		return cat_error_set(CAT_EEXISTS,
 				     "this session already exists");
 	return err < 0 ? err : 0;
+}
+
+int sql_session_insert(struct cat_store *s, const struct cat_session *se)
+{
+	int err;
+
+	if ((err = cat_store_check_key(se->id_hash, CAT_HASH_HEX - 1,
+				       "session hash")) < 0 ||
+	    (err = cat_store_check(se->csrf, sizeof(se->csrf) - 1,
+				   "CSRF token")) < 0)
+		return err;
+	return sql_tx(s, session_insert_tx, (void *)se, SQL_TX_ONE);
 }
 
 static int row_session(const struct db_cur *c, void *row)
@@ -666,6 +734,15 @@ int sql_session_get(struct cat_store *s, struct cat_session *out,
 		"unknown or expired session");
 }
 
+static int session_delete_tx(struct db *db, void *arg)
+{
+	int err = db_write(db, SL_SESSION_DELETE,
+			   "DELETE FROM sessions WHERE id_hash = ?1",
+			   DB_ARGS(DB_TEXT(arg)));
+
+	return err < 0 ? err : 0;
+}
+
 /* Idempotent: signing out of a session that is already gone is fine. */
 int sql_session_delete(struct cat_store *s, const char *id_hash)
 {
@@ -674,19 +751,43 @@ int sql_session_delete(struct cat_store *s, const char *id_hash)
 	if ((err = cat_store_check(id_hash, CAT_HASH_HEX - 1, "session hash")) <
 	    0)
 		return err;
-	err = db_write(db_of(s), SL_SESSION_DELETE,
-		       "DELETE FROM sessions WHERE id_hash = ?1",
-		       DB_ARGS(DB_TEXT(id_hash)));
-	return err < 0 ? err : 0;
+	return sql_tx(s, session_delete_tx, (void *)id_hash, SQL_TX_ONE);
 }
 
 /* Rate limits */
 
+struct hit {
+	const char *key;
+	int64_t start, end, count;
+};
+
+/* one statement: instances counting the same key never lose a hit */
+static int ratelimit_hit_tx(struct db *db, void *arg)
+{
+	struct hit *a = arg;
+	struct db_cur c;
+	int err = db_read(
+		db, &c, SL_RATELIMIT_HIT,
+		"INSERT INTO ratelimits(key, window_start, window_end,"
+		" count) VALUES (?1, ?2, ?3, 1)"
+		" ON CONFLICT (key, window_start)"
+		" DO UPDATE SET count = ratelimits.count + 1"
+		" RETURNING count",
+		DB_ARGS(DB_TEXT(a->key), DB_INT(a->start), DB_INT(a->end)));
+
+	if (err == 1)
+		a->count = db_int(&c, 0);
+	db_done(&c);
+	if (err == 0)
+		err = cat_error_set(CAT_ERROR, "store: rate-limit upsert "
+					       "returned nothing");
+	return err < 0 ? err : 0;
+}
+
 int sql_ratelimit_hit(struct cat_store *s, int *allowed, const char *key,
 		      int64_t now, int window, int limit)
 {
-	struct db_cur c;
-	int64_t start, count = 0;
+	struct hit a = { key, 0, 0, 0 };
 	int err;
 
 	*allowed = 0;
@@ -697,27 +798,13 @@ int sql_ratelimit_hit(struct cat_store *s, int *allowed, const char *key,
 		return cat_error_set(CAT_EINVAL,
 				     "rate-limit window must be > 0 and limit "
 				     ">= 0");
-	start = now - now % window;
-	if (start > now)
-		start -= window; /* C rounds toward 0 for negative now */
-	/* one statement: instances counting the same key never lose a hit */
-	err = db_read(db_of(s), &c, SL_RATELIMIT_HIT,
-		      "INSERT INTO ratelimits(key, window_start, window_end,"
-		      " count) VALUES (?1, ?2, ?3, 1)"
-		      " ON CONFLICT (key, window_start)"
-		      " DO UPDATE SET count = ratelimits.count + 1"
-		      " RETURNING count",
-		      DB_ARGS(DB_TEXT(key), DB_INT(start),
-			      DB_INT(start + (int64_t)window)));
-	if (err == 1)
-		count = db_int(&c, 0);
-	db_done(&c);
-	if (err == 0)
-		err = cat_error_set(CAT_ERROR, "store: rate-limit upsert "
-					       "returned nothing");
-	if (err < 0)
+	a.start = now - now % window;
+	if (a.start > now)
+		a.start -= window; /* C rounds toward 0 for negative now */
+	a.end = a.start + window;
+	if ((err = sql_tx(s, ratelimit_hit_tx, &a, SQL_TX_ONE)) < 0)
 		return err;
-	*allowed = count <= limit;
+	*allowed = a.count <= limit;
 	return 0;
 }
 
