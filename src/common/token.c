@@ -32,12 +32,27 @@ static const char *const prefixes[CAT_TOK__COUNT] = {
 
 void cat_random_chars(char *out, size_t n, const char *alphabet)
 {
-	uint32_t len = (uint32_t)strlen(alphabet);
-	size_t i;
+	/*
+	 * One getrandom() per block, not per character: each call is a
+	 * system call. A byte at or above the largest multiple of the
+	 * alphabet's length is drawn again, so every character stays equally
+	 * likely.
+	 */
+	unsigned char pool[64];
+	size_t len = strlen(alphabet), i = 0, used = sizeof(pool);
+	unsigned limit = 256u - 256u % (unsigned)len;
 
-	for (i = 0; i < n; i++)
-		out[i] = alphabet[randombytes_uniform(len)];
+	while (i < n) {
+		if (used == sizeof(pool)) {
+			randombytes_buf(pool, sizeof(pool));
+			used = 0;
+		}
+		if (pool[used] < limit)
+			out[i++] = alphabet[pool[used] % len];
+		used++;
+	}
 	out[n] = '\0';
+	sodium_memzero(pool, sizeof(pool));
 }
 
 void cat_token_crc(char out[CAT_TOKEN_CRC_LEN + 1], const char *s, size_t n)

@@ -278,6 +278,38 @@ static void test_token__random_chars_stay_in_alphabet(void **state)
 	assert_string_equal(out, "");
 }
 
+/*
+ * Uniform over an alphabet whose length does not divide 256: with 200
+ * characters, taking a random byte modulo 200 would draw the first 56 twice
+ * as often as the rest.
+ */
+static void test_token__random_chars_unbiased(void **state)
+{
+	enum { LEN = 200, DRAWS = 400000 };
+	static char alphabet[LEN + 1], out[DRAWS + 1];
+	static long count[LEN];
+	long low = 0, high = 0;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < LEN; i++)
+		alphabet[i] = (char)(i + 1);
+	cat_random_chars(out, DRAWS, alphabet);
+	assert_int_equal(strlen(out), DRAWS);
+	for (i = 0; i < DRAWS; i++)
+		count[(unsigned char)out[i] - 1]++;
+	for (i = 0; i < LEN; i++) {
+		/* 2000 expected each; 6 standard deviations is about 270 */
+		assert_in_range(count[i], 1700, 2300);
+		if (i < 56)
+			low += count[i];
+		else
+			high += count[i];
+	}
+	/* per character, the first 56 are drawn as often as the rest */
+	assert_in_range(low * (LEN - 56) * 100 / (high * 56), 97, 103);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_token__secret_eq),
 		cmocka_unit_test(test_token__id_is_lowercase_hex),
 		cmocka_unit_test(test_token__random_chars_stay_in_alphabet),
+		cmocka_unit_test(test_token__random_chars_unbiased),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
