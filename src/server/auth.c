@@ -24,7 +24,6 @@ int cat_auth_bearer(struct cat_req *req, const char **error_code)
 	const char *tok;
 	enum cat_token_kind kind;
 	struct cat_access_claims c;
-	struct cat_grant g;
 	char dc[3];
 	int err;
 
@@ -66,22 +65,17 @@ int cat_auth_bearer(struct cat_req *req, const char **error_code)
 	if (err < 0)
 		return err;
 	/* the one store read: the grant, read every time, is what makes a
-	 * revocation end every access token derived from it at once */
-	err = cat_store_grant_by_id(req->store, &g, c.token_id);
-	if (err == CAT_ENOTFOUND || (err == 0 && g.revoked_at))
+	 * revocation end every access token derived from it at once; it
+	 * brings what the routes need of the account along */
+	err = cat_store_bearer_lookup(req->store, &req->principal, c.token_id);
+	if (err == CAT_ENOTFOUND ||
+	    (err == 0 && req->principal.grant_revoked_at))
 		return cat_error_set(
 			CAT_EAUTH,
 			"Invalid OAuth token passed: expired or revoked");
 	if (err < 0)
 		return err;
-	memset(&req->principal, 0, sizeof(req->principal));
-	req->principal.account_id = g.account_id;
-	memcpy(req->principal.token_id, g.token_id,
-	       sizeof(req->principal.token_id));
-	memcpy(req->principal.client_id, g.client_id,
-	       sizeof(req->principal.client_id));
 	req->principal.expires_at = c.expires_at;
-	req->principal.grant_last_used_at = g.last_used_at;
 	req->bearer = tok;
 	/* a minute's precision is all a listing shows */
 	if (req->principal.grant_last_used_at < req->now - 60)

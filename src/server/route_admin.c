@@ -94,12 +94,6 @@ static int project_json(json_t **out, struct cat_store *st,
 	return *out ? 0 : cat_error_set(CAT_ERROR, "out of memory");
 }
 
-static int first_org_cb(const struct cat_org *o, void *ctx)
-{
-	memcpy(ctx, o->id, sizeof(o->id));
-	return 1; /* the store lists the default org first: stop there */
-}
-
 /*
  * The org this request acts on: CATALYST-ORG when given (it must be one of
  * the caller's orgs), else the caller's default org. Returns 0 with out
@@ -133,11 +127,8 @@ static int pick_org(struct cat_req *req, struct cat_resp *resp,
 		memcpy(out, h, strlen(h) + 1);
 		return 0;
 	}
-	out[0] = '\0';
-	err = cat_store_org_list(req->store, req->principal.account_id,
-				 first_org_cb, out);
-	if (err < 0)
-		return err;
+	/* the bearer check read it: the default org, else the first */
+	memcpy(out, req->principal.org_id, sizeof(req->principal.org_id));
 	if (!out[0])
 		return answer(resp, 404, "NO_ORG",
 			      "this account belongs to no org; an "

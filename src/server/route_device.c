@@ -204,8 +204,7 @@ int cat_device_poll(struct cat_req *req, struct cat_issued *out,
 				     d.device_name)) < 0)
 		return err;
 	/* the access token is signed, not stored: only the grant goes in */
-	err = cat_store_device_redeem(req->store, d.id, &out->grant, NULL,
-				      req->now);
+	err = cat_store_device_redeem(req->store, d.id, &out->grant, req->now);
 	if (err == CAT_ECONFLICT)
 		return cat_error_set(CAT_ENOTFOUND,
 				     "the device code was already used");

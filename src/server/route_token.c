@@ -362,28 +362,20 @@ inactive:
 	return cat_resp_json(resp, 200, json_pack("{s:b}", "active", 0));
 }
 
+/* The bearer check read the account along with the grant: no store call. */
 int route_user_info(struct cat_req *req, struct cat_resp *resp)
 {
-	struct cat_account a;
+	const struct cat_principal *p = &req->principal;
 	char display[2 * CAT_NAME_MAX + 2];
-	int err;
 
-	err = cat_store_account_by_id(req->store, &a,
-				      req->principal.account_id);
-	if (err == CAT_ENOTFOUND)
-		return cat_resp_oauth_error(
-			resp, 401, "invalid_token",
-			"the account of this token no longer exists");
-	if (err < 0)
-		return err;
-	snprintf(display, sizeof(display), "%s%s%s", a.first_name,
-		 a.first_name[0] && a.last_name[0] ? " " : "", a.last_name);
+	snprintf(display, sizeof(display), "%s%s%s", p->first_name,
+		 p->first_name[0] && p->last_name[0] ? " " : "", p->last_name);
 	return cat_resp_json(resp, 200,
 			     json_pack("{s:s, s:s, s:s, s:s, s:I}",
-				       "First_Name", a.first_name, "Last_Name",
-				       a.last_name, "Display_Name", display,
-				       "Email", a.email, "ZUID",
-				       (json_int_t)a.id));
+				       "First_Name", p->first_name, "Last_Name",
+				       p->last_name, "Display_Name", display,
+				       "Email", p->email, "ZUID",
+				       (json_int_t)p->account_id));
 }
 
 struct list_ctx {

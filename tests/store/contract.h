@@ -61,9 +61,6 @@ void make_grant(struct cat_grant *g, int64_t account, const char *client,
 		int64_t created);
 void new_grant(struct cat_store *s, struct cat_grant *g, int64_t account,
 	       const char *client, int64_t created);
-void make_access(struct cat_access *a, const char *token_id, int64_t expires);
-void new_access(struct cat_store *s, struct cat_access *a, const char *token_id,
-		int64_t expires);
 /* A pending authorization created at `created`, valid for 300 s. */
 void new_device(struct cat_store *s, struct cat_device_auth *d,
 		const char *client, int64_t created);

@@ -141,21 +141,6 @@ void new_grant(struct cat_store *s, struct cat_grant *g, int64_t account,
 	assert_ok(cat_store_grant_insert(s, g));
 }
 
-void make_access(struct cat_access *a, const char *token_id, int64_t expires)
-{
-	memset(a, 0, sizeof(*a));
-	new_hash(a->token_hash);
-	memcpy(a->token_id, token_id, CAT_TOKEN_ID_LEN + 1);
-	a->expires_at = expires;
-}
-
-void new_access(struct cat_store *s, struct cat_access *a, const char *token_id,
-		int64_t expires)
-{
-	make_access(a, token_id, expires);
-	assert_ok(cat_store_access_insert(s, a));
-}
-
 void new_device(struct cat_store *s, struct cat_device_auth *d,
 		const char *client, int64_t created)
 {

@@ -1,7 +1,7 @@
 /*
  * The store contract, OAuth part: device authorizations (including two
- * handles racing to redeem one), grants and access tokens, codes, sessions,
- * rate limits, server keys and purging.
+ * handles racing to redeem one), grants (and the bearer check's read of them),
+ * codes, sessions, rate limits, server keys and purging.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -170,17 +170,15 @@ static void test_store__device_redeem(void **state)
 	struct cat_client c;
 	struct cat_device_auth d, out;
 	struct cat_grant g, g2, gout, taken;
-	struct cat_access acc, acc2;
 	struct cat_principal pr;
 	int64_t a = new_account(s);
 
 	new_client(s, &c, CAT_CLIENT_DEVICE);
 	new_device(s, &d, c.id, g_now);
 	make_grant(&g, a, c.id, g_now + 10);
-	make_access(&acc, g.token_id, g_now + 3600);
 
 	/* pending: nothing to redeem, nothing inserted */
-	assert_int_equal(cat_store_device_redeem(s, d.id, &g, &acc, g_now + 5),
+	assert_int_equal(cat_store_device_redeem(s, d.id, &g, g_now + 5),
 			 CAT_ECONFLICT);
 	assert_int_equal(cat_store_grant_by_id(s, &gout, g.token_id),
 			 CAT_ENOTFOUND);
@@ -191,42 +189,36 @@ static void test_store__device_redeem(void **state)
 	new_grant(s, &taken, a, c.id, g_now);
 	g2 = g;
 	memcpy(g2.token_id, taken.token_id, sizeof(g2.token_id));
-	assert_int_equal(cat_store_device_redeem(s, d.id, &g2, &acc, g_now + 7),
+	assert_int_equal(cat_store_device_redeem(s, d.id, &g2, g_now + 7),
 			 CAT_EEXISTS);
 	assert_ok(cat_store_device_by_hash(s, &out, d.device_hash));
 	assert_int_equal(out.status, CAT_DEV_APPROVED);
 
-	assert_ok(cat_store_device_redeem(s, d.id, &g, &acc, g_now + 10));
+	assert_ok(cat_store_device_redeem(s, d.id, &g, g_now + 10));
 	assert_ok(cat_store_device_by_hash(s, &out, d.device_hash));
 	assert_int_equal(out.status, CAT_DEV_REDEEMED);
 	assert_ok(cat_store_grant_by_id(s, &gout, g.token_id));
 	assert_string_equal(gout.token_hash, g.token_hash);
 	assert_true(gout.account_id == a);
-	assert_ok(
-		cat_store_access_validate(s, &pr, acc.token_hash, g_now + 11));
-	assert_string_equal(pr.token_id, g.token_id);
+	assert_ok(cat_store_bearer_lookup(s, &pr, g.token_id));
+	assert_true(pr.account_id == a && pr.grant_revoked_at == 0);
 
 	/* redeemed once only; the second attempt inserts nothing */
 	make_grant(&g2, a, c.id, g_now + 12);
-	make_access(&acc2, g2.token_id, g_now + 3600);
-	assert_int_equal(
-		cat_store_device_redeem(s, d.id, &g2, &acc2, g_now + 12),
-		CAT_ECONFLICT);
+	assert_int_equal(cat_store_device_redeem(s, d.id, &g2, g_now + 12),
+			 CAT_ECONFLICT);
 	assert_int_equal(cat_store_grant_by_id(s, &gout, g2.token_id),
 			 CAT_ENOTFOUND);
-	assert_int_equal(
-		cat_store_access_validate(s, &pr, acc2.token_hash, g_now + 13),
-		CAT_ENOTFOUND);
+	assert_int_equal(cat_store_bearer_lookup(s, &pr, g2.token_id),
+			 CAT_ENOTFOUND);
 
 	/* denied cannot be redeemed */
 	new_device(s, &d, c.id, g_now);
 	assert_ok(cat_store_device_decide(s, d.id, a, 0, g_now + 1));
-	assert_int_equal(
-		cat_store_device_redeem(s, d.id, &g2, &acc2, g_now + 12),
-		CAT_ECONFLICT);
-	assert_int_equal(
-		cat_store_device_redeem(s, INT64_MAX, &g2, &acc2, g_now + 12),
-		CAT_ENOTFOUND);
+	assert_int_equal(cat_store_device_redeem(s, d.id, &g2, g_now + 12),
+			 CAT_ECONFLICT);
+	assert_int_equal(cat_store_device_redeem(s, INT64_MAX, &g2, g_now + 12),
+			 CAT_ENOTFOUND);
 	assert_int_equal(cat_store_grant_by_id(s, &gout, g2.token_id),
 			 CAT_ENOTFOUND);
 }
@@ -236,7 +228,6 @@ struct redeem_arg {
 	pthread_barrier_t *barrier;
 	int64_t id;
 	struct cat_grant g;
-	struct cat_access acc;
 	int rc;
 };
 
@@ -245,8 +236,7 @@ static void *redeem_main(void *p)
 	struct redeem_arg *r = p;
 
 	pthread_barrier_wait(r->barrier);
-	r->rc = cat_store_device_redeem(r->s, r->id, &r->g, &r->acc,
-					g_now + 20);
+	r->rc = cat_store_device_redeem(r->s, r->id, &r->g, g_now + 20);
 	return NULL;
 }
 
@@ -257,7 +247,6 @@ static void test_store__device_redeem_race(void **state)
 	struct cat_client c;
 	struct cat_device_auth d;
 	struct cat_grant gout;
-	struct cat_principal pr;
 	struct redeem_arg r[2];
 	pthread_barrier_t barrier;
 	pthread_t t[2];
@@ -277,7 +266,6 @@ static void test_store__device_redeem_race(void **state)
 			r[i].id = d.id;
 			r[i].rc = 1;
 			make_grant(&r[i].g, a, c.id, g_now + 20);
-			make_access(&r[i].acc, r[i].g.token_id, g_now + 3600);
 			assert_ok(pthread_create(&t[i], NULL, redeem_main,
 						 &r[i]));
 		}
@@ -288,14 +276,11 @@ static void test_store__device_redeem_race(void **state)
 		      (r[1].rc == 0 && r[0].rc == CAT_ECONFLICT)))
 			fail_msg("round %d: results %d and %d", round, r[0].rc,
 				 r[1].rc);
-		/* the loser inserted neither its grant nor its access token */
+		/* the loser inserted no grant */
 		for (found = 0, i = 0; i < 2; i++) {
 			err = cat_store_grant_by_id(s, &gout, r[i].g.token_id);
 			assert_int_equal(err, r[i].rc == 0 ? 0 : CAT_ENOTFOUND);
 			found += err == 0;
-			err = cat_store_access_validate(
-				s, &pr, r[i].acc.token_hash, g_now + 21);
-			assert_int_equal(err, r[i].rc == 0 ? 0 : CAT_ENOTFOUND);
 		}
 		assert_int_equal(found, 1);
 	}
@@ -303,7 +288,7 @@ static void test_store__device_redeem_race(void **state)
 	cat_store_close(r[1].s);
 }
 
-/* Grants and access tokens */
+/* Grants and the bearer check's read */
 
 struct grant_seen {
 	char ids[8][CAT_TOKEN_ID_LEN + 1];
@@ -404,46 +389,57 @@ static void test_store__grant_list(void **state)
 	assert_ok(seen.n);
 }
 
-static void test_store__access_validate(void **state)
+static void test_store__bearer_lookup(void **state)
 {
 	struct cat_store *s = *state;
 	struct cat_client c;
-	struct cat_grant g;
-	struct cat_access acc, dup;
+	struct cat_grant g, lonely;
+	struct cat_org o1, o2;
 	struct cat_principal pr;
-	char big[CAT_HASH_HEX + 1];
-	int64_t a = new_account(s);
+	struct cat_account acct;
+	char big[CAT_TOKEN_ID_LEN + 2];
+	int64_t a = new_account(s), b = new_account(s);
 
 	new_client(s, &c, CAT_CLIENT_DEVICE);
 	new_grant(s, &g, a, c.id, g_now);
-	new_access(s, &acc, g.token_id, g_now + 3600);
-	assert_ok(cat_store_access_validate(s, &pr, acc.token_hash, g_now));
+	new_grant(s, &lonely, b, c.id, g_now);
+	new_org(s, &o1);
+	new_org(s, &o2);
+	assert_ok(cat_store_member_add(s, a, o1.id, 0));
+	assert_ok(cat_store_member_add(s, a, o2.id, 1));
+	assert_ok(cat_store_account_by_id(s, &acct, a));
+
+	/* the grant and what the routes need of its account, in one read */
+	assert_ok(cat_store_bearer_lookup(s, &pr, g.token_id));
 	assert_true(pr.account_id == a);
 	assert_string_equal(pr.token_id, g.token_id);
 	assert_string_equal(pr.client_id, c.id);
-	assert_true(pr.expires_at == g_now + 3600);
-	assert_true(pr.grant_last_used_at == 0);
-	/* valid up to, not at, its expiry */
-	assert_ok(cat_store_access_validate(s, &pr, acc.token_hash,
-					    g_now + 3599));
-	assert_int_equal(
-		cat_store_access_validate(s, &pr, acc.token_hash, g_now + 3600),
-		CAT_ENOTFOUND);
+	assert_true(pr.grant_last_used_at == 0 && pr.grant_revoked_at == 0);
+	assert_string_equal(pr.email, acct.email);
+	assert_string_equal(pr.first_name, "Ada");
+	assert_string_equal(pr.last_name, "Lovelace");
+	/* the default org, though not the first joined */
+	assert_string_equal(pr.org_id, o2.id);
+	assert_true(pr.expires_at == 0); /* the token's, not the store's */
 
-	new_hash(big);
-	assert_int_equal(cat_store_access_validate(s, &pr, big, g_now),
+	/* no default: the first org; no org at all: "" */
+	assert_ok(cat_store_member_add(s, b, o2.id, 0));
+	assert_ok(cat_store_member_add(s, b, o1.id, 0));
+	assert_ok(cat_store_bearer_lookup(s, &pr, lonely.token_id));
+	assert_string_equal(pr.org_id, o1.id);
+	new_grant(s, &lonely, new_account(s), c.id, g_now);
+	assert_ok(cat_store_bearer_lookup(s, &pr, lonely.token_id));
+	assert_string_equal(pr.org_id, "");
+
+	/* revoked grants are found, marked */
+	assert_ok(cat_store_grant_revoke(s, g.token_id, g_now + 5));
+	assert_ok(cat_store_bearer_lookup(s, &pr, g.token_id));
+	assert_true(pr.grant_revoked_at == g_now + 5);
+
+	assert_int_equal(cat_store_bearer_lookup(s, &pr, "0123456789ab"),
 			 CAT_ENOTFOUND);
-	fill(big, CAT_HASH_HEX);
-	assert_int_equal(cat_store_access_validate(s, &pr, big, g_now),
-			 CAT_EINVAL);
-
-	dup = acc;
-	assert_int_equal(cat_store_access_insert(s, &dup), CAT_EEXISTS);
-	make_access(&dup, "ffffffffffff", g_now + 60); /* no such grant */
-	assert_int_equal(cat_store_access_insert(s, &dup), CAT_ENOTFOUND);
-	make_access(&dup, g.token_id, g_now + 60);
-	memset(dup.token_hash, 'h', sizeof(dup.token_hash));
-	assert_int_equal(cat_store_access_insert(s, &dup), CAT_EINVAL);
+	fill(big, CAT_TOKEN_ID_LEN + 1);
+	assert_int_equal(cat_store_bearer_lookup(s, &pr, big), CAT_EINVAL);
 }
 
 static void test_store__grant_revoke(void **state)
@@ -451,28 +447,21 @@ static void test_store__grant_revoke(void **state)
 	struct cat_store *s = *state, *s2;
 	struct cat_client c;
 	struct cat_grant g, out;
-	struct cat_access acc1, acc2;
 	struct cat_principal pr;
 	int64_t a = new_account(s);
 
 	new_client(s, &c, CAT_CLIENT_DEVICE);
 	new_grant(s, &g, a, c.id, g_now);
-	new_access(s, &acc1, g.token_id, g_now + 3600);
-	new_access(s, &acc2, g.token_id, g_now + 3600);
 	s2 = open_store();
-	assert_ok(cat_store_access_validate(s2, &pr, acc1.token_hash, g_now));
+	assert_ok(cat_store_bearer_lookup(s2, &pr, g.token_id));
+	assert_true(pr.grant_revoked_at == 0);
 
 	assert_ok(cat_store_grant_revoke(s, g.token_id, g_now + 1));
-	/* at once, for every access token of the grant, on every handle */
-	assert_int_equal(
-		cat_store_access_validate(s, &pr, acc1.token_hash, g_now + 1),
-		CAT_ENOTFOUND);
-	assert_int_equal(
-		cat_store_access_validate(s2, &pr, acc1.token_hash, g_now + 1),
-		CAT_ENOTFOUND);
-	assert_int_equal(
-		cat_store_access_validate(s2, &pr, acc2.token_hash, g_now + 1),
-		CAT_ENOTFOUND);
+	/* at once, on every handle: what the bearer check reads */
+	assert_ok(cat_store_bearer_lookup(s, &pr, g.token_id));
+	assert_true(pr.grant_revoked_at == g_now + 1);
+	assert_ok(cat_store_bearer_lookup(s2, &pr, g.token_id));
+	assert_true(pr.grant_revoked_at == g_now + 1);
 	cat_store_close(s2);
 
 	/* idempotent, and the first time stays */
@@ -500,7 +489,6 @@ static void test_store__grant_touch_batch(void **state)
 	struct cat_store *s = *state;
 	struct cat_client c;
 	struct cat_grant g1, g2, out;
-	struct cat_access acc;
 	struct cat_principal pr;
 	struct cat_touch b[4];
 	int64_t a = new_account(s), t = g_now + 100;
@@ -508,7 +496,6 @@ static void test_store__grant_touch_batch(void **state)
 	new_client(s, &c, CAT_CLIENT_DEVICE);
 	new_grant(s, &g1, a, c.id, g_now);
 	new_grant(s, &g2, a, c.id, g_now);
-	new_access(s, &acc, g1.token_id, g_now + 3600);
 
 	assert_ok(cat_store_grant_touch_batch(s, NULL, 0));
 
@@ -538,7 +525,7 @@ static void test_store__grant_touch_batch(void **state)
 	assert_ok(cat_store_grant_touch_batch(s, b, 2));
 	assert_ok(cat_store_grant_by_id(s, &out, g1.token_id));
 	assert_true(out.last_used_at == t + 20);
-	assert_ok(cat_store_access_validate(s, &pr, acc.token_hash, t + 21));
+	assert_ok(cat_store_bearer_lookup(s, &pr, g1.token_id));
 	assert_true(pr.grant_last_used_at == t + 20);
 
 	/* an id without its terminator fails the batch before anything is
@@ -771,11 +758,9 @@ static void test_store__purge(void **state)
 	struct cat_store *s = *state;
 	struct cat_client c;
 	struct cat_grant g, revoked, out;
-	struct cat_access old_acc, live_acc;
 	struct cat_auth_code old_code, live_code;
 	struct cat_session old_se = { 0 }, live_se = { 0 }, sout;
 	struct cat_device_auth long_gone, recent, live, dout;
-	struct cat_principal pr;
 	char rl_old[64], rl_live[64];
 	int64_t a = new_account(s), p = g_now + 10;
 	int allowed;
@@ -784,8 +769,6 @@ static void test_store__purge(void **state)
 	new_grant(s, &g, a, c.id, g_now - 7200);
 	new_grant(s, &revoked, a, c.id, g_now - 7200);
 	assert_ok(cat_store_grant_revoke(s, revoked.token_id, g_now - 7000));
-	new_access(s, &old_acc, g.token_id, p - 1);
-	new_access(s, &live_acc, g.token_id, p + 3600);
 	make_code(&old_code, c.id, a, p - 1);
 	make_code(&live_code, c.id, a, p + 60);
 	assert_ok(cat_store_code_insert(s, &old_code));
@@ -807,7 +790,6 @@ static void test_store__purge(void **state)
 	assert_ok(cat_store_purge(s, p));
 
 	/* gone: inserting the same keys again succeeds */
-	assert_ok(cat_store_access_insert(s, &old_acc));
 	assert_ok(cat_store_code_insert(s, &old_code));
 	assert_ok(cat_store_session_insert(s, &old_se));
 	assert_int_equal(
@@ -817,7 +799,6 @@ static void test_store__purge(void **state)
 	assert_int_equal(allowed, 1);
 
 	/* kept: live rows, recently expired devices, and every grant */
-	assert_ok(cat_store_access_validate(s, &pr, live_acc.token_hash, p));
 	assert_int_equal(cat_store_code_insert(s, &live_code), CAT_EEXISTS);
 	assert_ok(cat_store_session_get(s, &sout, live_se.id_hash, p));
 	assert_ok(cat_store_device_by_hash(s, &dout, recent.device_hash));
@@ -842,7 +823,7 @@ int contract_oauth_tests(void)
 		CONTRACT_TEST(test_store__device_redeem_race),
 		CONTRACT_TEST(test_store__grant_insert_and_lookup),
 		CONTRACT_TEST(test_store__grant_list),
-		CONTRACT_TEST(test_store__access_validate),
+		CONTRACT_TEST(test_store__bearer_lookup),
 		CONTRACT_TEST(test_store__grant_revoke),
 		CONTRACT_TEST(test_store__grant_touch_batch),
 		CONTRACT_TEST(test_store__code_redeem),

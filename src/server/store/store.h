@@ -129,20 +129,22 @@ struct cat_grant {
 	int64_t revoked_at;   /* 0: active */
 };
 
-/* An access token issued from a grant by a refresh or a code exchange. */
-struct cat_access {
-	char token_hash[CAT_HASH_HEX];
-	char token_id[CAT_TOKEN_ID_LEN + 1]; /* the grant it derives from */
-	int64_t expires_at;
-};
-
-/* What access_validate finds behind a valid bearer token. */
+/*
+ * Who a bearer request acts for: the grant behind its access token and
+ * what the routes need of its account, read at once (bearer_lookup).
+ */
 struct cat_principal {
 	int64_t account_id;
 	char token_id[CAT_TOKEN_ID_LEN + 1];
 	char client_id[CAT_ID_MAX + 1];
-	int64_t expires_at; /* of the access token */
+	int64_t expires_at; /* of the access token (set by the caller) */
 	int64_t grant_last_used_at;
+	int64_t grant_revoked_at; /* 0: active */
+	char email[CAT_EMAIL_MAX + 1];
+	char first_name[CAT_NAME_MAX + 1];
+	char last_name[CAT_NAME_MAX + 1];
+	/* the account's default org (else its first), "" when in none */
+	char org_id[CAT_ID_MAX + 1];
 };
 
 /* One pending last-used time of a grant (grant_touch_batch). */
@@ -259,12 +261,10 @@ struct cat_store_ops {
 	int (*device_pending)(struct cat_store *s, int64_t now, int64_t *count);
 	/* Atomic, one transaction: approved -> redeemed, then inserts grant
 	 * (its account_id, scope, device_name taken from the authorization
-	 * by the caller) and access. CAT_ECONFLICT when it was not in the
-	 * approved state (already redeemed by a racing poller): nothing is
-	 * inserted then. */
+	 * by the caller). CAT_ECONFLICT when it was not in the approved state
+	 * (already redeemed by a racing poller): nothing is inserted then. */
 	int (*device_redeem)(struct cat_store *s, int64_t id,
-			     const struct cat_grant *grant,
-			     const struct cat_access *access, int64_t now);
+			     const struct cat_grant *grant, int64_t now);
 
 	/* Grants (refresh tokens). grant_insert: CAT_EEXISTS on a duplicate
 	 * token_id or hash. */
@@ -287,12 +287,11 @@ struct cat_store_ops {
 	int (*grant_touch_batch)(struct cat_store *s,
 				 const struct cat_touch *items, size_t n);
 
-	/* Access tokens. */
-	int (*access_insert)(struct cat_store *s, const struct cat_access *a);
-	/* One read, no write: the principal behind an access-token hash when
-	 * it is unexpired and its grant unrevoked; CAT_ENOTFOUND otherwise. */
-	int (*access_validate)(struct cat_store *s, struct cat_principal *out,
-			       const char *token_hash, int64_t now);
+	/* The bearer check's one read, no write: the grant token_id (revoked
+	 * or not: see grant_revoked_at) with its account's names, email and
+	 * default org, all but expires_at. CAT_ENOTFOUND when unknown. */
+	int (*bearer_lookup)(struct cat_store *s, struct cat_principal *out,
+			     const char *token_id);
 
 	/* Authorization codes (browser flow). */
 	int (*code_insert)(struct cat_store *s, const struct cat_auth_code *c);
@@ -327,8 +326,8 @@ struct cat_store_ops {
 	int (*key_get_or_add)(struct cat_store *s, const char *name,
 			      const char *fresh_hex, char out[CAT_KEY_HEX]);
 
-	/* Deletes expired device authorizations, access tokens, codes,
-	 * sessions and rate-limit windows. Never touches grants. */
+	/* Deletes expired device authorizations, codes, sessions and
+	 * rate-limit windows. Never touches grants. */
 	int (*purge)(struct cat_store *s, int64_t now);
 };
 
@@ -479,10 +478,9 @@ static inline int cat_store_device_touch(struct cat_store *s, int64_t id,
 }
 static inline int cat_store_device_redeem(struct cat_store *s, int64_t id,
 					  const struct cat_grant *g,
-					  const struct cat_access *a,
 					  int64_t now)
 {
-	return s->ops->device_redeem(s, id, g, a, now);
+	return s->ops->device_redeem(s, id, g, now);
 }
 static inline int cat_store_grant_insert(struct cat_store *s,
 					 const struct cat_grant *g)
@@ -515,16 +513,11 @@ static inline int cat_store_grant_touch_batch(struct cat_store *s,
 {
 	return s->ops->grant_touch_batch(s, items, n);
 }
-static inline int cat_store_access_insert(struct cat_store *s,
-					  const struct cat_access *a)
+static inline int cat_store_bearer_lookup(struct cat_store *s,
+					  struct cat_principal *out,
+					  const char *token_id)
 {
-	return s->ops->access_insert(s, a);
-}
-static inline int cat_store_access_validate(struct cat_store *s,
-					    struct cat_principal *out,
-					    const char *h, int64_t now)
-{
-	return s->ops->access_validate(s, out, h, now);
+	return s->ops->bearer_lookup(s, out, token_id);
 }
 static inline int cat_store_code_insert(struct cat_store *s,
 					const struct cat_auth_code *c)

@@ -548,8 +548,7 @@ int sql_client_get(struct cat_store *s, struct cat_client *out, const char *id)
 		.grant_by_id = sql_grant_by_id, .grant_list = sql_grant_list,  \
 		.grant_revoke = sql_grant_revoke,                              \
 		.grant_touch_batch = sql_grant_touch_batch,                    \
-		.access_insert = sql_access_insert,                            \
-		.access_validate = sql_access_validate,                        \
+		.bearer_lookup = sql_bearer_lookup,  \
 		.code_insert = sql_code_insert,                                \
 		.code_redeem = sql_code_redeem,                                \
 		.session_insert = sql_session_insert,                          \

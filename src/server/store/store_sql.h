@@ -54,8 +54,7 @@ enum sql_slot {
 	SL_GRANT_REVOKE,
 	SL_GRANT_EXISTS,
 	SL_GRANT_TOUCH,
-	SL_ACCESS_INSERT,
-	SL_ACCESS_VALIDATE,
+	SL_BEARER_LOOKUP,
 	SL_CODE_INSERT,
 	SL_CODE_REDEEM,
 	SL_SESSION_INSERT,
@@ -66,7 +65,6 @@ enum sql_slot {
 	SL_KEY_ADD,
 	SL_KEY_GET,
 	SL_PURGE_DEVICE,
-	SL_PURGE_ACCESS,
 	SL_PURGE_CODE,
 	SL_PURGE_SESSION,
 	SL_PURGE_RATELIMIT,
@@ -162,8 +160,7 @@ int sql_device_decide(struct cat_store *s, int64_t id, int64_t account_id,
 int sql_device_touch(struct cat_store *s, int64_t id, int64_t now);
 int sql_device_pending(struct cat_store *s, int64_t now, int64_t *count);
 int sql_device_redeem(struct cat_store *s, int64_t id,
-		      const struct cat_grant *grant,
-		      const struct cat_access *access, int64_t now);
+		      const struct cat_grant *grant, int64_t now);
 int sql_grant_insert(struct cat_store *s, const struct cat_grant *g);
 int sql_grant_by_hash(struct cat_store *s, struct cat_grant *out,
 		      const char *token_hash);
@@ -174,9 +171,8 @@ int sql_grant_list(struct cat_store *s, int64_t account_id, cat_grant_cb cb,
 int sql_grant_revoke(struct cat_store *s, const char *token_id, int64_t now);
 int sql_grant_touch_batch(struct cat_store *s, const struct cat_touch *items,
 			  size_t n);
-int sql_access_insert(struct cat_store *s, const struct cat_access *a);
-int sql_access_validate(struct cat_store *s, struct cat_principal *out,
-			const char *token_hash, int64_t now);
+int sql_bearer_lookup(struct cat_store *s, struct cat_principal *out,
+		      const char *token_id);
 int sql_code_insert(struct cat_store *s, const struct cat_auth_code *c);
 int sql_code_redeem(struct cat_store *s, struct cat_auth_code *out,
 		    const char *code_hash, int64_t now);

@@ -1,10 +1,10 @@
 /*
  * The store's OAuth state, over either driver: device authorizations,
- * grants, access tokens, codes, sessions, rate-limit windows and server
- * keys. A change that must have one winner is a conditional UPDATE whose
- * changed-row count says who won: SQLite runs writers one at a time, and
- * PostgreSQL re-checks the WHERE after waiting for a racing writer's row
- * lock, so the loser matches nothing in either.
+ * grants (and the bearer check's read of them), codes, sessions,
+ * rate-limit windows and server keys. A change that must have one winner is a
+ * conditional UPDATE whose changed-row count says who won: SQLite runs writers
+ * one at a time, and PostgreSQL re-checks the WHERE after waiting for a racing
+ * writer's row lock, so the loser matches nothing in either.
  */
 #include "store_sql.h"
 
@@ -305,29 +305,9 @@ static int insert_grant(struct db *db, void *arg)
 	return err < 0 ? err : 0;
 }
 
-static int insert_access(struct db *db, void *arg)
-{
-	const struct cat_access *a = arg;
-	int err = db_write(db, SL_ACCESS_INSERT,
-			   "INSERT INTO access_tokens(token_hash, token_id,"
-			   " expires_at) VALUES (?1, ?2, ?3)",
-			   DB_ARGS(DB_TEXT(a->token_hash), DB_TEXT(a->token_id),
-				   DB_INT(a->expires_at)));
-
-	if (err == CAT_EEXISTS)
-		return cat_error_set(CAT_EEXISTS,
-				     "this access token already exists");
-	if (err == CAT_ENOTFOUND)
-		return cat_error_set(CAT_ENOTFOUND,
-				     "the access token's grant does not "
-				     "exist");
-	return err < 0 ? err : 0;
-}
-
 struct redeem {
 	int64_t id, now;
 	const struct cat_grant *grant;
-	const struct cat_access *access;
 };
 
 static int device_redeem_tx(struct db *db, void *arg)
@@ -342,21 +322,18 @@ static int device_redeem_tx(struct db *db, void *arg)
 
 	if (err == 0)
 		err = device_why(db, a->id, CAT_DEV_APPROVED, a->now);
-	if (err < 0 || (err = insert_grant(db, (void *)a->grant)) < 0 ||
-	    (a->access && (err = insert_access(db, (void *)a->access)) < 0))
+	if (err < 0 || (err = insert_grant(db, (void *)a->grant)) < 0)
 		return err;
 	return 0;
 }
 
 int sql_device_redeem(struct cat_store *s, int64_t id,
-		      const struct cat_grant *grant,
-		      const struct cat_access *access, int64_t now)
+		      const struct cat_grant *grant, int64_t now)
 {
-	struct redeem a = { id, now, grant, access };
+	struct redeem a = { id, now, grant };
 	int err;
 
-	if ((err = cat_store_check_grant(grant)) < 0 ||
-	    (access && (err = cat_store_check_access(access)) < 0))
+	if ((err = cat_store_check_grant(grant)) < 0)
 		return err;
 	return sql_tx(s, device_redeem_tx, &a, 0);
 }
@@ -528,50 +505,48 @@ int sql_grant_touch_batch(struct cat_store *s, const struct cat_touch *items,
 
 /* Access tokens */
 
-int sql_access_insert(struct cat_store *s, const struct cat_access *a)
-{
-	int err;
-
-	if ((err = cat_store_check_access(a)) < 0)
-		return err;
-	return sql_tx(s, insert_access, (void *)a, SQL_TX_ONE);
-}
-
 static int row_principal(const struct db_cur *c, void *row)
 {
 	struct cat_principal *out = row;
 	int bad = 0;
 
 	memset(out, 0, sizeof(*out));
-	out->account_id = db_int(c, 0);
-	db_text(c, 1, out->token_id, sizeof(out->token_id), &bad);
+	db_text(c, 0, out->token_id, sizeof(out->token_id), &bad);
+	out->account_id = db_int(c, 1);
 	db_text(c, 2, out->client_id, sizeof(out->client_id), &bad);
-	out->expires_at = db_int(c, 3);
-	out->grant_last_used_at = db_int(c, 4);
+	out->grant_last_used_at = db_int(c, 3);
+	out->grant_revoked_at = db_int(c, 4);
+	db_text(c, 5, out->email, sizeof(out->email), &bad);
+	db_text(c, 6, out->first_name, sizeof(out->first_name), &bad);
+	db_text(c, 7, out->last_name, sizeof(out->last_name), &bad);
+	db_text(c, 8, out->org_id, sizeof(out->org_id), &bad);
 	return bad ? cat_error_set(CAT_ERROR, "store: grant row too long") : 0;
 }
 
-int sql_access_validate(struct cat_store *s, struct cat_principal *out,
-			const char *token_hash, int64_t now)
+int sql_bearer_lookup(struct cat_store *s, struct cat_principal *out,
+		      const char *token_id)
 {
 	int err;
 
-	if ((err = cat_store_check(token_hash, CAT_HASH_HEX - 1,
-				   "access token hash")) < 0)
+	if ((err = cat_store_check(token_id, CAT_TOKEN_ID_LEN, "token id")) < 0)
 		return err;
 	/*
-	 * The hot path: two primary-key lookups, no write. Reading the grant
-	 * every time is what makes a revocation effective at once.
+	 * The hot path, and one read: the grant by its key (read every time,
+	 * which is what makes a revocation effective at once), its account
+	 * by key, and the default org by the members_default index, so that
+	 * user info and the admin API need no second read.
 	 */
-	return sql_get(db_of(s), SL_ACCESS_VALIDATE,
-		       "SELECT g.account_id, g.token_id, g.client_id,"
-		       " a.expires_at, g.last_used_at"
-		       " FROM access_tokens a"
-		       " JOIN grants g ON g.token_id = a.token_id"
-		       " WHERE a.token_hash = ?1 AND a.expires_at > ?2"
-		       " AND g.revoked_at = 0",
-		       DB_ARGS(DB_TEXT(token_hash), DB_INT(now)), row_principal,
-		       out, "unknown, expired or revoked token");
+	return sql_get(db_of(s), SL_BEARER_LOOKUP,
+		       "SELECT g.token_id, g.account_id, g.client_id,"
+		       " g.last_used_at, g.revoked_at, a.email, a.first_name,"
+		       " a.last_name,"
+		       " (SELECT CAST(m.org_id AS TEXT) FROM members m"
+		       "  WHERE m.account_id = g.account_id"
+		       "  ORDER BY m.is_default DESC, m.org_id LIMIT 1)"
+		       " FROM grants g JOIN accounts a ON a.id = g.account_id"
+		       " WHERE g.token_id = ?1",
+		       DB_ARGS(DB_TEXT(token_id)), row_principal, out,
+		       "unknown token id");
 }
 
 /* Authorization codes */
@@ -890,10 +865,6 @@ int sql_purge(struct cat_store *s, int64_t now)
 		{ SL_PURGE_DEVICE, DEVICE_GRACE,
 		  "DELETE FROM device_auths WHERE id IN (SELECT id FROM"
 		  " device_auths WHERE expires_at <= ?1 LIMIT ?2)" },
-		{ SL_PURGE_ACCESS, 0,
-		  "DELETE FROM access_tokens WHERE token_hash IN (SELECT"
-		  " token_hash FROM access_tokens WHERE expires_at <= ?1"
-		  " LIMIT ?2)" },
 		{ SL_PURGE_CODE, 0,
 		  "DELETE FROM auth_codes WHERE code_hash IN (SELECT code_hash"
 		  " FROM auth_codes WHERE expires_at <= ?1 LIMIT ?2)" },

@@ -18,7 +18,9 @@
  */
 #include "store_sql.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,8 +36,10 @@ struct sql_job {
 	void *arg;
 	int flags;
 	int err;
-	int done;      /* under the group's mutex: its commit is over */
+	int done;      /* its commit is over (set before wake is posted) */
+	int lead;      /* it leads the next batch (set before wake too) */
 	int rejected;  /* leader only: failed and rolled back on its own */
+	sem_t wake;    /* its writer sleeps here: one wake-up per writer */
 	char msg[256]; /* the failure's message, for the writer's thread */
 	struct sql_job *next;
 };
@@ -44,8 +48,7 @@ struct sql_job {
 struct sql_group {
 	struct sql_group *next; /* the registry */
 	char *key;              /* the URL that opened it */
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_mutex_t mu;     /* the queue and leading */
 	struct sql_job *head, **tail;
 	int leading;
 };
@@ -82,7 +85,6 @@ struct sql_group *sql_group_for(const char *url)
 		goto done;
 	}
 	pthread_mutex_init(&g->mu, NULL);
-	pthread_cond_init(&g->cv, NULL);
 	g->tail = &g->head;
 	/* groups live as long as the process: handles come and go */
 	g->next = registry;
@@ -183,26 +185,38 @@ fail:
 			job_finish(j, lost);
 }
 
+/*
+ * The leader hands the lead to the oldest waiting writer and wakes each
+ * writer of its batch on its own semaphore, so a commit wakes exactly the
+ * writers it answered, not every one waiting.
+ */
 int sql_tx(struct cat_store *s, sql_tx_fn fn, void *arg, int flags)
 {
 	struct sql_store *h = (struct sql_store *)s;
 	struct sql_group *g = h->group;
 	struct sql_job job = { .fn = fn, .arg = arg, .flags = flags };
-	struct sql_job *batch, **cut;
-	int n;
+	struct sql_job *batch, *j, *after, *next, **cut;
+	int n, mine;
 
 	if (!g)
 		return run_alone(h->db, fn, arg, flags);
+	sem_init(&job.wake, 0, 0);
 	pthread_mutex_lock(&g->mu);
 	*g->tail = &job;
 	g->tail = &job.next;
-	while (!job.done) {
-		if (g->leading) {
-			pthread_cond_wait(&g->cv, &g->mu);
-			continue;
+	if (!g->leading)
+		g->leading = job.lead = 1;
+	pthread_mutex_unlock(&g->mu);
+	for (;;) {
+		if (!job.lead) {
+			while (sem_wait(&job.wake) < 0 && errno == EINTR)
+				;
+			if (job.done)
+				break;
 		}
-		/* lead: take up to GROUP_MAX queued writes, ours among them */
-		g->leading = 1;
+		/* lead: take up to GROUP_MAX queued writes, the oldest first */
+		job.lead = 0;
+		pthread_mutex_lock(&g->mu);
 		batch = g->head;
 		for (cut = &g->head, n = 0; *cut && n < GROUP_MAX; n++)
 			cut = &(*cut)->next;
@@ -213,12 +227,28 @@ int sql_tx(struct cat_store *s, sql_tx_fn fn, void *arg, int flags)
 		pthread_mutex_unlock(&g->mu);
 		run_batch(h->db, batch);
 		pthread_mutex_lock(&g->mu);
-		for (; batch; batch = batch->next)
-			batch->done = 1;
-		g->leading = 0;
-		pthread_cond_broadcast(&g->cv);
+		if ((next = g->head))
+			next->lead = 1;
+		else
+			g->leading = 0;
+		pthread_mutex_unlock(&g->mu);
+		/* a woken writer returns at once: read next before waking */
+		for (mine = 0, j = batch; j; j = after) {
+			after = j->next;
+			j->done = 1;
+			if (j == &job)
+				mine = 1;
+			else
+				sem_post(&j->wake);
+		}
+		if (next == &job)
+			continue;
+		if (next)
+			sem_post(&next->wake);
+		if (mine)
+			break;
 	}
-	pthread_mutex_unlock(&g->mu);
+	sem_destroy(&job.wake);
 	if (job.err < 0)
 		return cat_error_set(job.err, "%s", job.msg);
 	return job.err;

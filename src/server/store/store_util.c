@@ -92,18 +92,6 @@ int cat_store_check_grant(const struct cat_grant *g)
 	return 0;
 }
 
-int cat_store_check_access(const struct cat_access *a)
-{
-	int err;
-
-	if ((err = cat_store_check_key(a->token_hash, CAT_HASH_HEX - 1,
-				       "access token hash")) < 0 ||
-	    (err = cat_store_check_key(a->token_id, CAT_TOKEN_ID_LEN,
-				       "token id")) < 0)
-		return err;
-	return 0;
-}
-
 int cat_store_check_client(const struct cat_client *c)
 {
 	int err;
