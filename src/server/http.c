@@ -454,9 +454,17 @@ static int finish(struct req_ctx *ctx, struct MHD_Connection *c)
 /* A pool thread's part of a write: the route, then the connection back. */
 static void run_offloaded(void *arg)
 {
+	static _Thread_local int tuned;
 	struct req_ctx *ctx = arg;
 	struct MHD_Connection *c = ctx->req.conn;
+	struct cat_store *st;
 
+	/* this thread's handle serves writes: no memory map to redo after
+	 * every commit (a failure here only costs speed) */
+	if (!tuned && (st = cat_server_store(ctx->req.srv))) {
+		(void)cat_store_prefer_writes(st);
+		tuned = 1;
+	}
 	cat_log_set_request(ctx->id);
 	run_route(ctx);
 	cat_log_set_request(NULL);

@@ -126,10 +126,33 @@ static void test_store__concurrent_writes_fail_alone(void **state)
 		assert_true(commits1 - commits0 == writes1 - writes0);
 }
 
+/* The hint changes how a handle reads, never what it reads or writes. */
+static void test_store__prefer_writes(void **state)
+{
+	struct cat_store *s = *state, *w = open_store();
+	struct cat_device_auth d, out;
+	struct cat_client c;
+
+	assert_ok(cat_store_prefer_writes(w));
+	assert_ok(cat_store_prefer_writes(w)); /* twice is fine */
+	new_client(s, &c, CAT_CLIENT_DEVICE);
+	make_device(&d, c.id);
+	assert_ok(cat_store_device_insert(w, &d));
+	assert_ok(cat_store_device_by_hash(w, &out, d.device_hash));
+	assert_true(out.id == d.id);
+	/* and the other handles see its writes at once */
+	assert_ok(cat_store_device_by_hash(s, &out, d.device_hash));
+	assert_ok(cat_store_device_decide(s, d.id, new_account(s), 1, g_now));
+	assert_ok(cat_store_device_by_hash(w, &out, d.device_hash));
+	assert_int_equal(out.status, CAT_DEV_APPROVED);
+	cat_store_close(w);
+}
+
 int contract_write_tests(void)
 {
 	const struct CMUnitTest tests[] = {
 		CONTRACT_TEST(test_store__concurrent_writes_fail_alone),
+		CONTRACT_TEST(test_store__prefer_writes),
 	};
 
 	return cmocka_run_group_tests_name("store: concurrent writes", tests,

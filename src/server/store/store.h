@@ -326,6 +326,12 @@ struct cat_store_ops {
 	int (*key_get_or_add)(struct cat_store *s, const char *name,
 			      const char *fresh_hex, char out[CAT_KEY_HEX]);
 
+	/* A hint that this handle will mostly write: SQLite then reads
+	 * through its page cache instead of a memory map of the file, which
+	 * every commit by another handle would make it unmap and map again.
+	 * Changes nothing else. */
+	int (*prefer_writes)(struct cat_store *s);
+
 	/* Deletes expired device authorizations, codes, sessions and
 	 * rate-limit windows. Never touches grants. */
 	int (*purge)(struct cat_store *s, int64_t now);
@@ -563,6 +569,10 @@ static inline int cat_store_key_get_or_add(struct cat_store *s,
 					   char out[CAT_KEY_HEX])
 {
 	return s->ops->key_get_or_add(s, name, fresh_hex, out);
+}
+static inline int cat_store_prefer_writes(struct cat_store *s)
+{
+	return s->ops->prefer_writes(s);
 }
 static inline int cat_store_purge(struct cat_store *s, int64_t now)
 {

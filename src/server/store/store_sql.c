@@ -73,6 +73,14 @@ static int sql_ping(struct cat_store *s)
 	return err < 0 ? err : 0;
 }
 
+static int sql_prefer_writes(struct cat_store *s)
+{
+	struct db *db = db_of(s);
+	const char *sql = db_pick(db, "PRAGMA mmap_size = 0", NULL);
+
+	return sql ? db_script(db, sql) : 0;
+}
+
 /* Accounts */
 
 #define ACCOUNT_COLS "id, email, first_name, last_name, pw_hash, created_at"
@@ -556,7 +564,8 @@ int sql_client_get(struct cat_store *s, struct cat_client *out, const char *id)
 		.session_delete = sql_session_delete,                          \
 		.ratelimit_hit = sql_ratelimit_hit,                            \
 		.ratelimit_count = sql_ratelimit_count,                        \
-		.key_get_or_add = sql_key_get_or_add, .purge = sql_purge,      \
+		.key_get_or_add = sql_key_get_or_add,                          \
+		.prefer_writes = sql_prefer_writes, .purge = sql_purge,      \
 	}
 /* clang-format on */
 
