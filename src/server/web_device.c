@@ -24,8 +24,11 @@
 #define DEVICE_NEXT_MAX 32
 
 #define MSG_NOT_FOUND                                                          \
-	"Verification code not found or expired. Check the "                   \
-	"code in your terminal, or run the command again for a new one."
+	"Verification code not found. Check the code in your terminal, or "    \
+	"run the command again for a new one."
+#define MSG_EXPIRED                                                            \
+	"This verification code has expired: codes are valid for five "        \
+	"minutes. Run the command in your terminal again for a new code."
 
 static int signed_in(const struct web_session *ws)
 {
@@ -249,12 +252,16 @@ static int find_code(struct cat_req *req, struct cat_resp *resp,
 	err = valid ? cat_store_device_by_user_code(req->store, d, code,
 						    req->now)
 		    : CAT_ENOTFOUND;
-	if (err == CAT_ENOTFOUND) {
+	if (err == CAT_ENOTFOUND || err == CAT_EEXPIRED) {
+		const char *msg =
+			err == CAT_EEXPIRED ? MSG_EXPIRED : MSG_NOT_FOUND;
+
+		/* an expired code counts as a miss: it decides nothing */
 		if ((err = code_limits(req, ws, web_limit_wrong, &retry)) < 0)
 			return err;
 		if (retry > 0)
 			return web_too_many_page(req, resp, ws, retry);
-		return code_form(req, resp, 400, ws, typed, MSG_NOT_FOUND);
+		return code_form(req, resp, 400, ws, typed, msg);
 	}
 	if (err < 0)
 		return err;
@@ -377,7 +384,9 @@ int route_web_device_decide(struct cat_req *req, struct cat_resp *resp)
 				  "This request was already decided; nothing "
 				  "changed.",
 				  "/device", "Enter another code");
-	else if (err == CAT_EEXPIRED || err == CAT_ENOTFOUND)
+	else if (err == CAT_EEXPIRED)
+		err = code_form(req, resp, 400, &ws, typed, MSG_EXPIRED);
+	else if (err == CAT_ENOTFOUND)
 		err = code_form(req, resp, 400, &ws, typed, MSG_NOT_FOUND);
 	else if (err == 0) {
 		char id[24], account[24];

@@ -5,7 +5,7 @@ import random
 import re
 import unittest
 
-from common import CLI_SCOPES, ServerCase
+from common import CLI_SCOPES, ServerCase, sleep_past
 from harness import Browser, BrowserError, csrf_of, device_code, http
 
 ALPHA = 'BCDFGHJKLMNPQRSTVWXZ'
@@ -197,6 +197,44 @@ class DeviceScopeTest(ServerCase):
         self.assertTrue(re.match(r'^http://127\.0\.0\.1:\d+/device\?user_code'
                                  r'=[A-Z]{4}-[A-Z]{4}$',
                                  body['verification_url']), body)
+
+class ExpiredCodeTest(ServerCase):
+    """Own server with 2-second codes: an expired code is said to be
+    expired, a mistyped one not found; both count as misses."""
+
+    server_kwargs = {'device_ttl': 2}
+
+    def test_expired_code_says_expired(self):
+        b = self.browser(fresh=True)
+        b.login()
+        page = b.follow(b.get('/device'))
+        token = csrf_of(page.text)
+        code = self.code()
+        sleep_past(2.5)
+        for path in ('/device', '/device/decide'):
+            form = {'user_code': code['user_code'], 'csrf': token}
+            if path == '/device/decide':
+                form['action'] = 'approve'
+            r = b.post(path, form)
+            self.assertEqual(r.status, 400, r)
+            self.assertIn('has expired', r.text)
+            self.assertNotIn('not found', r.text)
+            self.assertIsNone(r.form('/device/decide'))
+            token = csrf_of(r.text) or token
+        # the poller hears the same
+        self.assertOAuthError(self.poll_v3(code['device_code']), 400,
+                              'expired_token')
+
+    def test_mistyped_code_says_not_found(self):
+        b = self.browser(fresh=True)
+        b.login()
+        page = b.follow(b.get('/device'))
+        r = b.post('/device', {'user_code': random_code(),
+                               'csrf': csrf_of(page.text)})
+        self.assertEqual(r.status, 400, r)
+        self.assertIn('not found', r.text)
+        self.assertNotIn('expired', r.text)
+
 
 class RateLimitTest(ServerCase):
     """Own server: the limits count per session, address and email."""

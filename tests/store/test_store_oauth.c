@@ -51,10 +51,10 @@ static void test_store__device_insert_and_lookup(void **state)
 	assert_ok(cat_store_device_by_hash(s, &out, d2.device_hash));
 	assert_string_equal(out.client_addr, "2001:db8::7");
 
-	/* expired: not found by user code, still found by hash */
+	/* expired: said so by user code, still found by hash */
 	assert_int_equal(cat_store_device_by_user_code(s, &out, d.user_code,
 						       g_now + 300),
-			 CAT_ENOTFOUND);
+			 CAT_EEXPIRED);
 	assert_ok(cat_store_device_by_hash(s, &out, d.device_hash));
 	assert_true(out.id == d.id);
 

@@ -242,8 +242,10 @@ struct cat_store_ops {
 	 * user_code collides with an unexpired authorization (caller retries
 	 * with a new code). */
 	int (*device_insert)(struct cat_store *s, struct cat_device_auth *d);
-	/* The unexpired (expires_at > now) authorization with this user code,
-	 * whatever its status; CAT_ENOTFOUND otherwise. */
+	/* The newest authorization with this user code, whatever its
+	 * status, when unexpired (expires_at > now); CAT_EEXPIRED when it
+	 * has expired (expired ones are kept an hour, then purged),
+	 * CAT_ENOTFOUND when there is none. */
 	int (*device_by_user_code)(struct cat_store *s,
 				   struct cat_device_auth *out,
 				   const char *user_code, int64_t now);

@@ -132,12 +132,17 @@ int sql_device_by_user_code(struct cat_store *s, struct cat_device_auth *out,
 	if ((err = cat_store_check(user_code, CAT_USER_CODE_LEN, "user code")) <
 	    0)
 		return err;
-	return sql_get(db, SL_DEVICE_BY_USER_CODE,
-		       "SELECT " DEVICE_COLS " FROM device_auths"
-		       " WHERE user_code = ?1 AND expires_at > ?2"
-		       " ORDER BY id DESC LIMIT 1",
-		       DB_ARGS(DB_TEXT(user_code), DB_INT(now)), row_device,
-		       out, "unknown or expired user code");
+	/* a code is only reused once expired: the newest row is the one */
+	err = sql_get(db, SL_DEVICE_BY_USER_CODE,
+		      "SELECT " DEVICE_COLS " FROM device_auths"
+		      " WHERE user_code = ?1 ORDER BY id DESC LIMIT 1",
+		      DB_ARGS(DB_TEXT(user_code)), row_device, out,
+		      "unknown user code");
+	if (err == 0 && out->expires_at <= now) {
+		memset(out, 0, sizeof(*out));
+		return cat_error_set(CAT_EEXPIRED, "the user code expired");
+	}
+	return err;
 }
 
 int sql_device_by_hash(struct cat_store *s, struct cat_device_auth *out,
