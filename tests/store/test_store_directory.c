@@ -454,6 +454,52 @@ static void test_store__client(void **state)
 	assert_int_equal(out.is_public, 0);
 }
 
+struct client_seen {
+	const char *want[2];
+	int found[2], n;
+	int64_t last;
+};
+
+static int client_cb(const struct cat_client *c, void *ctx)
+{
+	struct client_seen *seen = ctx;
+	int i;
+
+	/* oldest first */
+	assert_true(c->created_at >= seen->last);
+	seen->last = c->created_at;
+	for (i = 0; i < 2; i++)
+		if (strcmp(c->id, seen->want[i]) == 0) {
+			seen->found[i]++;
+			assert_string_equal(c->name, "test client");
+		}
+	return ++seen->n == 1000 ? 7 : 0;
+}
+
+static void test_store__client_list(void **state)
+{
+	struct cat_store *s = *state;
+	struct cat_client a, b;
+	struct client_seen seen = { 0 };
+
+	new_client(s, &a, CAT_CLIENT_DEVICE);
+	new_client(s, &b, CAT_CLIENT_BROWSER);
+	seen.want[0] = a.id;
+	seen.want[1] = b.id;
+	seen.last = INT64_MIN;
+	assert_ok(cat_store_client_list(s, client_cb, &seen));
+	assert_int_equal(seen.found[0], 1);
+	assert_int_equal(seen.found[1], 1);
+	assert_true(seen.n >= 2);
+	/* a callback's non-zero stops the walk and is returned */
+	memset(&seen, 0, sizeof(seen));
+	seen.want[0] = seen.want[1] = "";
+	seen.last = INT64_MIN;
+	seen.n = 999;
+	assert_int_equal(cat_store_client_list(s, client_cb, &seen), 7);
+	assert_int_equal(seen.n, 1000);
+}
+
 /* RFC 6749 2.1: public exactly when there is no secret. */
 static void test_store__client_public(void **state)
 {
@@ -499,6 +545,7 @@ int contract_directory_tests(void)
 		CONTRACT_TEST(test_store__project_list),
 		CONTRACT_TEST(test_store__client),
 		CONTRACT_TEST(test_store__client_public),
+		CONTRACT_TEST(test_store__client_list),
 	};
 
 	return cmocka_run_group_tests_name("store: directory", tests, NULL,

@@ -178,6 +178,7 @@ typedef int (*cat_org_cb)(const struct cat_org *org, void *ctx);
 typedef int (*cat_project_cb)(const struct cat_project *p, void *ctx);
 typedef int (*cat_env_cb)(const struct cat_env *e, void *ctx);
 typedef int (*cat_grant_cb)(const struct cat_grant *g, void *ctx);
+typedef int (*cat_client_cb)(const struct cat_client *c, void *ctx);
 
 struct cat_store;
 
@@ -237,6 +238,9 @@ struct cat_store_ops {
 	int (*client_add)(struct cat_store *s, const struct cat_client *c);
 	int (*client_get)(struct cat_store *s, struct cat_client *out,
 			  const char *id);
+	/* Every client, oldest first (then by id); cb returning non-zero
+	 * stops the walk and that value is returned. */
+	int (*client_list)(struct cat_store *s, cat_client_cb cb, void *ctx);
 
 	/* Device authorizations. device_insert sets d->id; CAT_EEXISTS when
 	 * user_code collides with an unexpired authorization (caller retries
@@ -449,6 +453,11 @@ static inline int cat_store_client_get(struct cat_store *s,
 				       struct cat_client *out, const char *id)
 {
 	return s->ops->client_get(s, out, id);
+}
+static inline int cat_store_client_list(struct cat_store *s, cat_client_cb cb,
+					void *ctx)
+{
+	return s->ops->client_list(s, cb, ctx);
 }
 static inline int cat_store_device_insert(struct cat_store *s,
 					  struct cat_device_auth *d)

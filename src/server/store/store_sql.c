@@ -527,6 +527,20 @@ int sql_client_get(struct cat_store *s, struct cat_client *out, const char *id)
 		       DB_ARGS(DB_TEXT(id)), row_client, out, "unknown client");
 }
 
+int sql_client_list(struct cat_store *s, cat_client_cb cb, void *ctx)
+{
+	struct cat_client c;
+	struct db_cur cur;
+	int err;
+
+	err = db_read(db_of(s), &cur, SL_CLIENT_LIST,
+		      "SELECT id, secret_hash, name, kind, created_at,"
+		      " is_public FROM clients ORDER BY created_at, id",
+		      DB_NOARGS);
+	WALK(err, &cur, row_client, &c, cb, ctx);
+	return err;
+}
+
 /* The two backends: the same operations over different drivers. */
 
 /* clang-format off */
@@ -544,6 +558,7 @@ int sql_client_get(struct cat_store *s, struct cat_client *out, const char *id)
 		.project_get = sql_project_get,                                \
 		.project_list = sql_project_list, .env_list = sql_env_list,    \
 		.client_add = sql_client_add, .client_get = sql_client_get,    \
+		.client_list = sql_client_list,    \
 		.device_insert = sql_device_insert,                            \
 		.device_by_user_code = sql_device_by_user_code,                \
 		.device_by_hash = sql_device_by_hash,                          \

@@ -38,6 +38,7 @@ enum sql_slot {
 	SL_ENV_LIST,
 	SL_CLIENT_ADD,
 	SL_CLIENT_GET,
+	SL_CLIENT_LIST,
 	SL_DEVICE_CODE_LOCK,
 	SL_DEVICE_INSERT,
 	SL_DEVICE_BY_USER_CODE,
@@ -148,6 +149,7 @@ int sql_env_list(struct cat_store *s, const char *project_id, cat_env_cb cb,
 		 void *ctx);
 int sql_client_add(struct cat_store *s, const struct cat_client *c);
 int sql_client_get(struct cat_store *s, struct cat_client *out, const char *id);
+int sql_client_list(struct cat_store *s, cat_client_cb cb, void *ctx);
 
 /* The OAuth state (store_sql_oauth.c); contracts in store.h. */
 int sql_device_insert(struct cat_store *s, struct cat_device_auth *d);
