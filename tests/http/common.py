@@ -95,6 +95,38 @@ def rss_kib(pid):
     raise AssertionError('no VmRSS for %d' % pid)
 
 
+def kill9_under_load(srv, request, want, threads=4):
+    """Runs request() on threads until `want` of them have answered (each
+    answer being what request() returned, None for no answer), then kills
+    srv with SIGKILL mid-load and returns the answers collected: each was
+    sent to its client, so each must survive the crash."""
+    import threading
+    from harness import wait_until
+    answered, stop = [], threading.Event()
+
+    def worker():
+        while not stop.is_set():
+            try:
+                got = request()
+            except OSError:
+                continue  # the server is gone
+            if got is not None:
+                answered.append(got)
+
+    ts = [threading.Thread(target=worker) for _ in range(threads)]
+    for t in ts:
+        t.start()
+    try:
+        wait_until(lambda: len(answered) >= want, timeout=60,
+                   what='%d answers' % want)
+        srv.kill9()
+    finally:
+        stop.set()
+        for t in ts:
+            t.join(30)
+    return answered
+
+
 def sanitized(binary):
     """True for a build with AddressSanitizer, whose allocator keeps freed
     memory in quarantine (RSS is no measure of a leak there; LeakSanitizer

@@ -2,12 +2,11 @@
 
 import sqlite3
 import tempfile
-import threading
 import unittest
 
-from common import ServerCase, bearer, token_ok
+from common import ServerCase, bearer, kill9_under_load, token_ok
 from harness import (Server, get_cli_tokens, http, setup_demo,
-                     poll_device_token, wait_until)
+                     poll_device_token)
 
 
 class KillTest(ServerCase):
@@ -39,29 +38,12 @@ class KillTest(ServerCase):
 
     def test_answered_tokens_survive_kill9_under_load(self):
         tok = self.tokens()
-        answered = []
-        stop = threading.Event()
 
-        def worker():
-            while not stop.is_set():
-                try:
-                    st, body = self.refresh(tok['refresh_token'])
-                except OSError:
-                    continue  # the server is gone
-                if st == 200:
-                    answered.append(body['access_token'])
+        def refresh():
+            st, body = self.refresh(tok['refresh_token'])
+            return body['access_token'] if st == 200 else None
 
-        threads = [threading.Thread(target=worker) for _ in range(4)]
-        for t in threads:
-            t.start()
-        try:
-            wait_until(lambda: len(answered) >= 60, timeout=60,
-                       what='60 refresh answers')
-            self.srv.kill9()
-        finally:
-            stop.set()
-            for t in threads:
-                t.join(30)
+        answered = kill9_under_load(self.srv, refresh, 60)
         self.srv.restart()
         lost = [a for a in answered if self.user_info(a)[0] != 200]
         self.assertEqual(lost, [], '%d of %d answered access tokens lost'

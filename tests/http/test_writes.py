@@ -7,7 +7,7 @@ import re
 import sqlite3
 import threading
 
-from common import ServerCase, USER_CODE_RE
+from common import ServerCase, USER_CODE_RE, kill9_under_load
 from harness import device_code, http, wait_until
 
 
@@ -103,28 +103,11 @@ class GroupCommitTest(ServerCase):
                 self.assertEqual(st, 200)
 
     def test_answered_writes_survive_kill9_under_load(self):
-        answered, stop = [], threading.Event()
+        def authorize():
+            st, body = device_code(self.srv, self.demo.device_id)
+            return body['device_code'] if st == 200 else None
 
-        def worker():
-            while not stop.is_set():
-                try:
-                    st, body = device_code(self.srv, self.demo.device_id)
-                except OSError:
-                    continue  # the server is gone
-                if st == 200:
-                    answered.append(body['device_code'])
-
-        threads = [threading.Thread(target=worker) for _ in range(16)]
-        for t in threads:
-            t.start()
-        try:
-            wait_until(lambda: len(answered) >= 300, timeout=60,
-                       what='300 device authorizations answered')
-            self.srv.kill9()
-        finally:
-            stop.set()
-            for t in threads:
-                t.join(30)
+        answered = kill9_under_load(self.srv, authorize, 300, threads=16)
         self.srv.restart()
         # every answered device code is known: pending, not invalid
         lost = []

@@ -62,6 +62,8 @@ void make_grant(struct cat_grant *g, int64_t account, const char *client,
 void new_grant(struct cat_store *s, struct cat_grant *g, int64_t account,
 	       const char *client, int64_t created);
 /* A pending authorization created at `created`, valid for 300 s. */
+void make_device(struct cat_device_auth *d, const char *client,
+		 int64_t created);
 void new_device(struct cat_store *s, struct cat_device_auth *d,
 		const char *client, int64_t created);
 

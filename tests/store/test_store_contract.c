@@ -141,8 +141,8 @@ void new_grant(struct cat_store *s, struct cat_grant *g, int64_t account,
 	assert_ok(cat_store_grant_insert(s, g));
 }
 
-void new_device(struct cat_store *s, struct cat_device_auth *d,
-		const char *client, int64_t created)
+void make_device(struct cat_device_auth *d, const char *client,
+		 int64_t created)
 {
 	memset(d, 0, sizeof(*d));
 	new_hash(d->device_hash);
@@ -154,6 +154,12 @@ void new_device(struct cat_store *s, struct cat_device_auth *d,
 	d->interval = 5;
 	d->created_at = created;
 	d->expires_at = created + 300;
+}
+
+void new_device(struct cat_store *s, struct cat_device_auth *d,
+		const char *client, int64_t created)
+{
+	make_device(d, client, created);
 	assert_ok(cat_store_device_insert(s, d));
 	assert_true(d->id > 0);
 }

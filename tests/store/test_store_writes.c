@@ -42,19 +42,6 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-static void make_device(struct cat_device_auth *d, const char *client)
-{
-	memset(d, 0, sizeof(*d));
-	new_hash(d->device_hash);
-	cat_user_code_new(d->user_code);
-	memcpy(d->client_id, client, strlen(client) + 1);
-	memcpy(d->scope, "ZohoCatalyst.projects.ALL", 26);
-	memcpy(d->device_name, "runner", 7);
-	d->interval = 5;
-	d->created_at = g_now;
-	d->expires_at = g_now + 300;
-}
-
 static void test_store__concurrent_writes_fail_alone(void **state)
 {
 	static struct writer w[WRITERS];
@@ -67,12 +54,12 @@ static void test_store__concurrent_writes_fail_alone(void **state)
 	int i, j;
 
 	new_client(s, &c, CAT_CLIENT_DEVICE);
-	make_device(&taken, c.id);
+	make_device(&taken, c.id, g_now);
 	assert_ok(cat_store_device_insert(s, &taken));
 	memset(w, 0, sizeof(w));
 	for (i = 0; i < WRITERS; i++)
 		for (j = 0; j < ROUNDS; j++) {
-			make_device(&w[i].d[j], c.id);
+			make_device(&w[i].d[j], c.id, g_now);
 			if ((i * ROUNDS + j) % FAIL_EVERY == 0)
 				memcpy(w[i].d[j].device_hash, taken.device_hash,
 				       CAT_HASH_HEX);
@@ -136,7 +123,7 @@ static void test_store__prefer_writes(void **state)
 	assert_ok(cat_store_prefer_writes(w));
 	assert_ok(cat_store_prefer_writes(w)); /* twice is fine */
 	new_client(s, &c, CAT_CLIENT_DEVICE);
-	make_device(&d, c.id);
+	make_device(&d, c.id, g_now);
 	assert_ok(cat_store_device_insert(w, &d));
 	assert_ok(cat_store_device_by_hash(w, &out, d.device_hash));
 	assert_true(out.id == d.id);
