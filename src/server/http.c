@@ -281,7 +281,13 @@ static int send_resp(struct MHD_Connection *c, struct cat_resp *resp,
 				resp->content_type
 					? resp->content_type
 					: "application/json;charset=UTF-8");
-	MHD_add_response_header(r, "Cache-Control", "no-store");
+	/* answers hold tokens and account data: never cached, unless the
+	 * route says otherwise (the directory is public) */
+	for (i = 0; i < resp->header_count; i++)
+		if (strcasecmp(resp->headers[i].name, "Cache-Control") == 0)
+			break;
+	if (i == resp->header_count)
+		MHD_add_response_header(r, "Cache-Control", "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
 	MHD_add_response_header(r, "X-Request-Id", request_id);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "directory.h"
 #include "http_conn.h"
 #include "routes.h"
 #include "server.h"
@@ -21,7 +22,7 @@ int route_metadata(struct cat_req *req, struct cat_resp *resp)
 {
 	const char *u = req->srv->cfg.public_url;
 	char iss[600], authz[600], tok[600], dev[600], rev[600], intro[600],
-		verif[600];
+		verif[600], dir[600];
 
 	snprintf(iss, sizeof(iss), "%s", u);
 	snprintf(authz, sizeof(authz), "%s/oauth/v2/auth", u);
@@ -30,11 +31,12 @@ int route_metadata(struct cat_req *req, struct cat_resp *resp)
 	snprintf(rev, sizeof(rev), "%s/oauth/revoke", u);
 	snprintf(intro, sizeof(intro), "%s/oauth/introspect", u);
 	snprintf(verif, sizeof(verif), "%s/device", u);
+	snprintf(dir, sizeof(dir), "%s%s", u, CAT_DIRECTORY_PATH);
 	return cat_resp_json(
 		resp, 200,
 		json_pack(
 			"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s,s,s], s:[s], "
-			"s:[s], s:[s,s,s], s:[s,s,s], s:[s,s], s:s}",
+			"s:[s], s:[s,s,s], s:[s,s,s], s:[s,s], s:s, s:s}",
 			"issuer", iss, "authorization_endpoint", authz,
 			"token_endpoint", tok, "device_authorization_endpoint",
 			dev, "revocation_endpoint", rev,
@@ -52,7 +54,10 @@ int route_metadata(struct cat_req *req, struct cat_resp *resp)
 			"client_secret_basic", "client_secret_post", "none",
 			"introspection_endpoint_auth_methods_supported",
 			"client_secret_basic", "client_secret_post",
-			"catalyst_data_center", req->srv->cfg.dc));
+			/* which entry of the directory this server is, and
+			 * where the directory is */
+			"catalyst_data_center", req->srv->cfg.dc,
+			"catalyst_directory", dir));
 }
 
 int route_healthz(struct cat_req *req, struct cat_resp *resp)

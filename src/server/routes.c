@@ -28,6 +28,7 @@ const struct cat_route cat_routes[] = {
 	{ "POST", "/oauth/revoke", route_revoke, 0 },
 	{ "POST", "/oauth/introspect", route_introspect, 0 },
 	{ "GET", "/.well-known/oauth-authorization-server", route_metadata, 0 },
+	{ "GET", "/.well-known/catalyst-directory", route_directory, 0 },
 	/* Token management for our CLI */
 	{ "GET", "/api/v1/tokens", route_token_list, AUTH },
 	/* Catalyst admin API */

@@ -21,6 +21,9 @@ int route_metadata(struct cat_req *req, struct cat_resp *resp);
 int route_healthz(struct cat_req *req, struct cat_resp *resp);
 int route_metrics(struct cat_req *req, struct cat_resp *resp);
 
+/* route_directory.c: the deployment directory */
+int route_directory(struct cat_req *req, struct cat_resp *resp);
+
 /* route_admin.c: the Catalyst admin API (/baas/v1) */
 int route_orgs(struct cat_req *req, struct cat_resp *resp);
 int route_project_list(struct cat_req *req, struct cat_resp *resp);

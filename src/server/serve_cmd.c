@@ -20,6 +20,7 @@
 #include "admin.h"
 #include "config_file.h"
 #include "dc.h"
+#include "directory.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
@@ -51,6 +52,11 @@ static const char serve_usage[] =
 	"                         (default http://ADDR:PORT of the first "
 	"--listen;\n"
 	"                         required when that is 0.0.0.0 or [::])\n"
+	"  --directory FILE       the deployment's data centers (JSON), served "
+	"at\n"
+	"                         /.well-known/catalyst-directory (default: "
+	"this\n"
+	"                         server alone)\n"
 	"  --log-level LEVEL      error, warn, info (default) or debug\n"
 	"  --log-format FORMAT    text (default) or json: one JSON object a "
 	"line\n"
@@ -132,6 +138,7 @@ enum {
 	O_CONNS_PER_IP,
 	O_MAX_CONNS,
 	O_LU_FLUSH,
+	O_DIRECTORY,
 	O_CONFIG,
 	O_HELP
 };
@@ -161,6 +168,7 @@ static const struct option serve_opts[] = {
 	{ "max-conns-per-ip", required_argument, NULL, O_CONNS_PER_IP },
 	{ "max-connections", required_argument, NULL, O_MAX_CONNS },
 	{ "last-used-flush", required_argument, NULL, O_LU_FLUSH },
+	{ "directory", required_argument, NULL, O_DIRECTORY },
 	{ "config", required_argument, NULL, O_CONFIG },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -434,6 +442,10 @@ static int serve_apply(void *ctx, int id, const char *label, const char *arg)
 	case O_PORTFILE:
 		return str_opt(label, arg, cfg->port_file,
 			       sizeof(cfg->port_file));
+	case O_DIRECTORY:
+		/* read once every option is known: it must list --dc */
+		return str_opt(label, arg, cfg->directory_file,
+			       sizeof(cfg->directory_file));
 	default:
 		fprintf(stderr, "catalystd: %s is not a serve option\n", label);
 		return -1;
@@ -557,6 +569,12 @@ static int serve_finish(struct serve_parse *sp)
 		cfg->max_conns_per_ip = cfg->trust_proxy ? 0 : 128;
 	if (strncmp(cfg->public_url, "https://", 8) == 0)
 		cfg->secure_cookies = 1;
+	/* a bad directory would send every CLI of the deployment astray:
+	 * refuse to start, naming the key */
+	if (cfg->directory_file[0] &&
+	    cat_directory_load(cfg->directory_file, cfg->dc, &cfg->directory) <
+		    0)
+		return USAGE_ERR;
 	return 0;
 }
 
@@ -579,7 +597,12 @@ int cmd_serve(int argc, char **argv)
 	if ((rc = serve_finish(&sp)) != 0)
 		return rc;
 	ensure_var_dir(sp.cfg.db_url);
-	return cat_serve(&sp.cfg);
+	rc = cat_serve(&sp.cfg);
+	if (sp.cfg.directory) {
+		cat_directory_release(sp.cfg.directory);
+		free(sp.cfg.directory);
+	}
+	return rc;
 }
 
 const char *cat_admin_db_default(const char *config)

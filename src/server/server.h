@@ -21,6 +21,8 @@ struct cat_listen {
 	socklen_t addr_len;
 };
 
+struct cat_directory;
+
 struct cat_server_config {
 	struct cat_listen listen[CAT_MAX_LISTEN];
 	int nlisten; /* the first one is advertised */
@@ -48,6 +50,10 @@ struct cat_server_config {
 	int max_conns_per_ip;    /* open connections per address; 0: no limit */
 	int max_connections;     /* open connections in all (4096) */
 	int last_used_flush;     /* seconds between last-used writes (5) */
+	char directory_file[512]; /* --directory; "" describes this server */
+	/* that file, checked and encoded at start (directory.h); NULL
+	 * without one */
+	struct cat_directory *directory;
 };
 
 enum cat_metric {

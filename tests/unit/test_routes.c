@@ -164,6 +164,9 @@ static void test_routes__head_is_get(void **state)
 	r = find("HEAD", "/healthz", &known);
 	assert_non_null(r);
 	assert_ptr_equal(r->handler, route_healthz);
+	r = find("HEAD", "/.well-known/catalyst-directory", &known);
+	assert_non_null(r);
+	assert_ptr_equal(r->handler, route_directory);
 	/* but not for POST-only paths */
 	assert_null(find("HEAD", "/oauth/v2/token", &known));
 	assert_int_equal(known, 1);
