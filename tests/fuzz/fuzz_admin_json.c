@@ -160,6 +160,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	req.store = store;
 	req.now = 1800000000;
 	req.principal.account_id = account_id;
+	/* what the bearer check reads along with the grant */
+	memcpy(req.principal.org_id, org_id, sizeof(req.principal.org_id));
 	cat_buf_init(&req.body, CAT_MAX_BODY);
 	FUZZ_CHECK(cat_buf_add(&req.body, data, size) == 0);
 	cat_buf_init(&resp.body, CAT_MAX_RESPONSE);
