@@ -12,6 +12,17 @@ int cmd_org_add(int argc, char **argv);
 int cmd_project_add(int argc, char **argv);
 int cmd_client_add(int argc, char **argv);
 
+struct adm_cmd;
+/* The operators' commands, one file each (admin_<name>_<sub>.c): rows with
+ * their option tables, from which usage and help are generated. */
+extern const struct adm_cmd adm_token_list;
+extern const struct adm_cmd adm_token_revoke;
+extern const struct adm_cmd adm_user_disable;
+extern const struct adm_cmd adm_user_enable;
+extern const struct adm_cmd adm_user_list;
+extern const struct adm_cmd adm_client_list;
+extern const struct adm_cmd adm_client_remove;
+
 /* The --db of a command given none: the config file's (config, or the
  * default file when it exists), else ./var/catalyst.db (creating ./var).
  * NULL after printing why when the config file is bad. */

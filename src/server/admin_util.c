@@ -6,9 +6,11 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "admin.h"
+#include "textclean.h"
 #include "token.h"
 #include "banned.h"
 
@@ -178,4 +180,99 @@ int adm_valid_id(const char *s)
 	return n > 0 && n <= CAT_ID_MAX &&
 	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 			 "0123456789._-") == n;
+}
+
+/* Options of one command at most, besides the common ones. */
+#define ADM_OPTS_MAX 16
+
+void adm_usage(FILE *f, const struct adm_cmd *c)
+{
+	const struct adm_opt *o;
+	const char *h;
+	char flag[64];
+
+	fprintf(f, "usage: catalystd %s %s", c->name, c->sub);
+	for (o = c->opts; o && o->name; o++)
+		fprintf(f, " %s--%s%s%s%s", o->required ? "" : "[", o->name,
+			o->arg ? " " : "", o->arg ? o->arg : "",
+			o->required ? "" : "]");
+	fprintf(f, " [--json]\n\n%s\n\n", c->details);
+	for (o = c->opts; o && o->name; o++) {
+		snprintf(flag, sizeof(flag), "--%s%s%s", o->name,
+			 o->arg ? " " : "", o->arg ? o->arg : "");
+		fprintf(f, "  %-20s", flag);
+		if (strlen(flag) > 19)
+			fprintf(f, "\n  %-20s", "");
+		for (h = o->help; *h; h++) {
+			fputc(*h, f);
+			if (*h == '\n')
+				fprintf(f, "  %-20s", "");
+		}
+		fputc('\n', f);
+	}
+	fputs(COMMON_USAGE, f);
+}
+
+int adm_cmd_usage_err(const struct adm_cmd *c, const char *what)
+{
+	fprintf(stderr, "catalystd: %s\n", what);
+	adm_usage(stderr, c);
+	return EXIT_USAGE;
+}
+
+int adm_parse(int argc, char **argv, const struct adm_cmd *c,
+	      struct common_opts *co, opt_fn fn, void *o)
+{
+	static const struct option common[] = { COMMON_OPTS };
+	struct option opts[ADM_OPTS_MAX + 5] = { 0 };
+	char *usage = NULL;
+	size_t n = 0, len = 0, i;
+	FILE *f;
+	int rc = EXIT_ERR;
+
+	for (i = 0; i < sizeof(common) / sizeof(common[0]); i++)
+		opts[n++] = common[i];
+	for (i = 0; c->opts && c->opts[i].name && i < ADM_OPTS_MAX; i++)
+		opts[n++] = (struct option){ c->opts[i].name,
+					     c->opts[i].arg ? required_argument
+							    : no_argument,
+					     NULL, c->opts[i].id };
+	/* the same text for --help and for every usage error */
+	if (!(f = open_memstream(&usage, &len))) {
+		fprintf(stderr, "catalystd: out of memory\n");
+		return EXIT_ERR;
+	}
+	adm_usage(f, c);
+	if (fclose(f) != 0 || !usage) {
+		fprintf(stderr, "catalystd: out of memory\n");
+		goto done;
+	}
+	rc = adm_parse_opts(argc, argv, opts, usage, co, fn, o);
+done:
+	free(usage);
+	return rc;
+}
+
+const char *adm_clean(char *out, size_t n, const char *s)
+{
+	if (cat_text_clean(out, n, s ? s : "") < 0)
+		snprintf(out, n, "?");
+	return out;
+}
+
+int adm_account(struct cat_store *st, const char *email, const char *verb,
+		struct cat_account *out)
+{
+	char shown[CAT_EMAIL_MAX + 1];
+	int err = cat_store_account_by_email(st, out, email);
+
+	if (err == 0)
+		return 0;
+	fprintf(stderr, "catalystd: %s '%s': %s\n", verb,
+		adm_clean(shown, sizeof(shown), email),
+		err == CAT_ENOTFOUND || err == CAT_EINVAL
+			? "no account with this email (see 'catalystd user "
+			  "list')"
+			: cat_error_last());
+	return EXIT_ERR;
 }

@@ -7,6 +7,7 @@
 
 #include <getopt.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -37,6 +38,7 @@ enum {
 	O_SECSTDIN,
 	O_DC,
 	O_PUBLIC,
+	O_ALL,
 };
 
 #define COMMON_OPTS                                                            \
@@ -71,6 +73,53 @@ typedef int (*opt_fn)(void *o, int c, const char *arg);
 int adm_parse_opts(int argc, char **argv, const struct option *opts,
 		   const char *usage, struct common_opts *co, opt_fn fn,
 		   void *o);
+
+/* One option of an admin command (struct adm_cmd). */
+struct adm_opt {
+	const char *name; /* long form without "--" */
+	const char *arg;  /* placeholder of its value; NULL: a flag */
+	int id;           /* O_*, passed to the command's opt_fn */
+	int required;     /* shown bare in the synopsis, else in [] */
+	const char *help; /* may hold '\n': continuation lines are indented */
+};
+
+/*
+ * An admin command: the row `catalystd help` and dispatch read, and all
+ * its usage is generated from (synopsis, options, the common options),
+ * so the usage cannot drift from what the parser accepts.
+ */
+struct adm_cmd {
+	const char *name, *sub;
+	const char *summary;        /* one line for `catalystd help` */
+	const char *details;        /* the paragraph under the synopsis */
+	const struct adm_opt *opts; /* {NULL}-terminated */
+	int (*fn)(int argc, char **argv);
+};
+
+/* The usage of c, generated from its rows. */
+void adm_usage(FILE *f, const struct adm_cmd *c);
+
+/*
+ * getopt_long over argv with c's options and the common ones (--help,
+ * --db, --config, --json); fn gets c's own. Returns 0,
+ * HELP_SHOWN or EXIT_USAGE (after saying why).
+ */
+int adm_parse(int argc, char **argv, const struct adm_cmd *c,
+	      struct common_opts *co, opt_fn fn, void *o);
+
+/* Prints what is wrong and c's usage on stderr; returns EXIT_USAGE. */
+int adm_cmd_usage_err(const struct adm_cmd *c, const char *what);
+
+/*
+ * Resolves an --email to its account, or prints "catalystd: <verb> 'E':
+ * no account ..." (E escaped) and returns EXIT_ERR.
+ */
+int adm_account(struct cat_store *st, const char *email, const char *verb,
+		struct cat_account *out);
+
+/* s (from the store or a user) cleaned of control characters for a
+ * terminal, in out; "?" when it does not fit. */
+const char *adm_clean(char *out, size_t n, const char *s);
 
 /* Prints what is wrong and the usage on stderr; returns EXIT_USAGE. */
 int adm_usage_err(const char *usage, const char *what);

@@ -75,6 +75,12 @@ int cat_auth_bearer(struct cat_req *req, const char **error_code)
 			"Invalid OAuth token passed: expired or revoked");
 	if (err < 0)
 		return err;
+	/* disabling revokes the grants too; this covers a grant minted by a
+	 * flow that raced with the disabling */
+	if (req->principal.account_disabled_at)
+		return cat_error_set(
+			CAT_EAUTH, "Invalid OAuth token passed: the account is "
+				   "disabled");
 	req->principal.expires_at = c.expires_at;
 	req->bearer = tok;
 	/* a minute's precision is all a listing shows */

@@ -1,7 +1,8 @@
 /*
  * catalystd: the token server. A table of subcommands (serve and the admin
  * commands); each row names its handler and a one-line description that
- * `catalystd help` prints.
+ * `catalystd help` prints, or the struct adm_cmd of an operator's command
+ * (admin_util.h), which holds both.
  */
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <sodium.h>
 
 #include "admin.h"
+#include "admin_util.h"
 #include "banned.h"
 
 #ifndef CATALYST_VERSION
@@ -21,42 +23,67 @@ struct subcmd {
 	const char *sub; /* second word, or NULL */
 	int (*fn)(int argc, char **argv);
 	const char *desc;
+	const struct adm_cmd *adm; /* else NULL: the fields above */
 };
 
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
 static const struct subcmd cmds[] = {
-	{ "serve", NULL, cmd_serve, "run the HTTP server" },
-	{ "migrate", NULL, cmd_migrate, "create or upgrade the store schema" },
+	{ "serve", NULL, cmd_serve, "run the HTTP server", NULL },
+	{ "migrate", NULL, cmd_migrate, "create or upgrade the store schema",
+	  NULL },
 	{ "user", "add", cmd_user_add,
-	  "add an account (password from stdin or a prompt)" },
-	{ "org", "add", cmd_org_add, "add an org, optionally with a member" },
-	{ "project", "add", cmd_project_add, "add a project to an org" },
+	  "add an account (password from stdin or a prompt)", NULL },
+	{ "user", "list", NULL, NULL, &adm_user_list },
+	{ "user", "disable", NULL, NULL, &adm_user_disable },
+	{ "user", "enable", NULL, NULL, &adm_user_enable },
+	{ "org", "add", cmd_org_add, "add an org, optionally with a member",
+	  NULL },
+	{ "project", "add", cmd_project_add, "add a project to an org", NULL },
+	{ "token", "list", NULL, NULL, &adm_token_list },
+	{ "token", "revoke", NULL, NULL, &adm_token_revoke },
 	{ "client", "add", cmd_client_add,
-	  "register an OAuth client; prints its id and secret" },
-	{ "help", NULL, cmd_help, "show this help" },
-	{ "version", NULL, cmd_version, "print the version" },
+	  "register an OAuth client; prints its id and secret", NULL },
+	{ "client", "list", NULL, NULL, &adm_client_list },
+	{ "client", "remove", NULL, NULL, &adm_client_remove },
+	{ "help", NULL, cmd_help, "show this help", NULL },
+	{ "version", NULL, cmd_version, "print the version", NULL },
 };
+
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
 static int cmd_help(int argc, char **argv)
 {
-	size_t i;
+	const struct subcmd *c;
+	char name[32];
 
 	(void)argc;
 	(void)argv;
 	printf("usage: catalystd <command> [options]\n\ncommands:\n");
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		char name[32];
-
-		snprintf(name, sizeof(name), "%s%s%s", cmds[i].name,
-			 cmds[i].sub ? " " : "",
-			 cmds[i].sub ? cmds[i].sub : "");
-		printf("  %-14s %s\n", name, cmds[i].desc);
+	for (c = cmds; c < cmds + NCMDS; c++) {
+		snprintf(name, sizeof(name), "%s%s%s", c->name,
+			 c->sub ? " " : "", c->sub ? c->sub : "");
+		printf("  %-16s %s\n", name,
+		       c->adm ? c->adm->summary : c->desc);
 	}
 	printf("\nRun 'catalystd <command> --help' for the options of a "
 	       "command.\n");
 	return 0;
+}
+
+/* The subcommands of name, for "'user' needs a subcommand: ...". */
+static void print_subs(const char *name)
+{
+	const struct subcmd *c;
+	const char *sep = "";
+
+	for (c = cmds; c < cmds + NCMDS; c++) {
+		if (strcmp(c->name, name) == 0) {
+			fprintf(stderr, "%s%s", sep, c->sub);
+			sep = ", ";
+		}
+	}
 }
 
 static int cmd_version(int argc, char **argv)
@@ -70,6 +97,7 @@ static int cmd_version(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	size_t i;
+	int known = 0;
 
 	/* before any thread exists: it picks the fastest Argon2 and hash code
 	 */
@@ -83,15 +111,21 @@ int main(int argc, char **argv)
 		return cmd_help(0, NULL);
 	if (strcmp(argv[1], "--version") == 0)
 		return cmd_version(0, NULL);
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+	for (i = 0; i < NCMDS; i++) {
 		if (strcmp(cmds[i].name, argv[1]) != 0)
 			continue;
+		known = 1;
 		if (!cmds[i].sub)
 			return cmds[i].fn(argc - 1, argv + 1);
 		if (argc >= 3 && strcmp(cmds[i].sub, argv[2]) == 0)
-			return cmds[i].fn(argc - 2, argv + 2);
-		fprintf(stderr, "catalystd: '%s' needs a subcommand: '%s %s'\n",
-			argv[1], argv[1], cmds[i].sub);
+			return (cmds[i].adm ? cmds[i].adm->fn
+					    : cmds[i].fn)(argc - 2, argv + 2);
+	}
+	if (known) {
+		fprintf(stderr,
+			"catalystd: '%s' needs a subcommand: ", argv[1]);
+		print_subs(argv[1]);
+		fprintf(stderr, "\n");
 		return 129;
 	}
 	fprintf(stderr,

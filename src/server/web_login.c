@@ -191,6 +191,21 @@ int route_web_login(struct cat_req *req, struct cat_resp *resp)
 	hash_slot_give();
 	if (err < 0 && err != CAT_ENOTFOUND)
 		goto done;
+	/* the same page whether the password was right or not, so it says
+	 * nothing about the password; a wrong one still counts */
+	if (err == 0 && acct.disabled_at) {
+		if (!ok &&
+		    (err = pw_limits(req, &sj, web_limit_wrong, &retry)) < 0)
+			goto done;
+		if (retry > 0)
+			err = web_too_many_page(req, resp, &ws, retry);
+		else
+			err = web_signin_page(
+				req, resp, 403, &ws, next, email,
+				"This account is disabled. Ask the "
+				"administrator of this server.");
+		goto done;
+	}
 	if (!ok) {
 		char id[24];
 

@@ -261,8 +261,11 @@ int web_session_load(struct web_session *ws, struct cat_req *req,
 	if (ws->stored && ws->s.account_id) {
 		err = cat_store_account_by_id(req->store, &ws->account,
 					      ws->s.account_id);
-		if (err == CAT_ENOTFOUND)
-			ws->s.account_id = 0; /* deleted: signed out */
+		/* deleted, or disabled by a session that raced with the
+		 * disabling (which deletes its sessions): signed out */
+		if (err == CAT_ENOTFOUND ||
+		    (err == 0 && ws->account.disabled_at))
+			ws->s.account_id = 0;
 		else if (err < 0)
 			return err;
 		/* pages never need it; keep it out of memory we pass around */

@@ -42,6 +42,7 @@ struct cat_account {
 	char last_name[CAT_NAME_MAX + 1];
 	char pw_hash[CAT_PWHASH_MAX + 1]; /* crypto_pwhash_str output */
 	int64_t created_at;
+	int64_t disabled_at; /* 0: may sign in (account_set_disabled) */
 };
 
 struct cat_org {
@@ -87,6 +88,7 @@ struct cat_client {
 	int kind;      /* enum cat_client_kind */
 	int is_public; /* 0 confidential, 1 public */
 	int64_t created_at;
+	int64_t removed_at; /* 0: live (client_remove) */
 };
 
 enum cat_device_status {
@@ -139,7 +141,8 @@ struct cat_principal {
 	char client_id[CAT_ID_MAX + 1];
 	int64_t expires_at; /* of the access token (set by the caller) */
 	int64_t grant_last_used_at;
-	int64_t grant_revoked_at; /* 0: active */
+	int64_t grant_revoked_at;    /* 0: active */
+	int64_t account_disabled_at; /* 0: the account may act */
 	char email[CAT_EMAIL_MAX + 1];
 	char first_name[CAT_NAME_MAX + 1];
 	char last_name[CAT_NAME_MAX + 1];
@@ -174,6 +177,7 @@ struct cat_session {
 	int64_t expires_at;
 };
 
+typedef int (*cat_account_cb)(const struct cat_account *a, void *ctx);
 typedef int (*cat_org_cb)(const struct cat_org *org, void *ctx);
 typedef int (*cat_project_cb)(const struct cat_project *p, void *ctx);
 typedef int (*cat_env_cb)(const struct cat_env *e, void *ctx);
@@ -203,6 +207,21 @@ struct cat_store_ops {
 				const char *email);
 	int (*account_by_id)(struct cat_store *s, struct cat_account *out,
 			     int64_t id);
+	/* Every account, by id (disabled ones too); cb returning non-zero
+	 * stops the walk and that value is returned. */
+	int (*account_list)(struct cat_store *s, cat_account_cb cb, void *ctx);
+	/*
+	 * Atomic, one transaction. disable != 0: sets disabled_at to now
+	 * (kept when already disabled), revokes every unrevoked grant of the
+	 * account (revoked_at = now), deletes its web sessions, denies its
+	 * approved but unredeemed device authorizations and uses up its
+	 * authorization codes, so nothing issued before can mint a token
+	 * after. disable == 0: disabled_at = 0 and nothing else (revoked
+	 * grants stay revoked). Both are idempotent. CAT_ENOTFOUND when the
+	 * account is unknown.
+	 */
+	int (*account_set_disabled)(struct cat_store *s, int64_t account_id,
+				    int disable, int64_t now);
 
 	/* Orgs: org_add assigns o->id. member_add: CAT_EEXISTS if already a
 	 * member; is_default makes this the account's default org (clearing any
@@ -236,11 +255,23 @@ struct cat_store_ops {
 	/* OAuth clients. CAT_EEXISTS on a duplicate id; CAT_EINVAL when a
 	 * public client has a secret hash or a confidential one none. */
 	int (*client_add)(struct cat_store *s, const struct cat_client *c);
+	/* CAT_ENOTFOUND when unknown or removed: a removed client can no
+	 * longer authenticate or be shown. */
 	int (*client_get)(struct cat_store *s, struct cat_client *out,
 			  const char *id);
-	/* Every client, oldest first (then by id); cb returning non-zero
-	 * stops the walk and that value is returned. */
+	/* Every client, oldest first (then by id), removed ones too (see
+	 * removed_at); cb returning non-zero stops the walk and that value
+	 * is returned. */
 	int (*client_list)(struct cat_store *s, cat_client_cb cb, void *ctx);
+	/*
+	 * Atomic, one transaction: marks the client removed (removed_at =
+	 * now; the row stays, so its id is never reused and grants keep
+	 * naming it) and revokes every unrevoked grant issued to it; *revoked
+	 * (may be NULL) is how many. Removing a removed client again revokes
+	 * nothing and is 0. CAT_ENOTFOUND when the id is unknown.
+	 */
+	int (*client_remove)(struct cat_store *s, const char *id, int64_t now,
+			     int64_t *revoked);
 
 	/* Device authorizations. device_insert sets d->id; CAT_EEXISTS when
 	 * user_code collides with an unexpired authorization (caller retries
@@ -283,6 +314,16 @@ struct cat_store_ops {
 	/* The account's unrevoked grants, newest first. */
 	int (*grant_list)(struct cat_store *s, int64_t account_id,
 			  cat_grant_cb cb, void *ctx);
+	/* Every grant of the account, revoked ones too, newest first (then
+	 * by token id); cb returning non-zero stops the walk and that value
+	 * is returned. */
+	int (*grant_list_all)(struct cat_store *s, int64_t account_id,
+			      cat_grant_cb cb, void *ctx);
+	/* Atomic, one transaction: revokes every unrevoked grant of the
+	 * account (revoked_at = now); *revoked (may be NULL) is how many, 0
+	 * when it had none. Grants revoked before keep their time. */
+	int (*grant_revoke_account)(struct cat_store *s, int64_t account_id,
+				    int64_t now, int64_t *revoked);
 	/* Sets revoked_at (idempotent: revoking twice is 0). Every access token
 	 * of the grant stops validating at once. CAT_ENOTFOUND if unknown. */
 	int (*grant_revoke)(struct cat_store *s, const char *token_id,
@@ -294,8 +335,9 @@ struct cat_store_ops {
 				 const struct cat_touch *items, size_t n);
 
 	/* The bearer check's one read, no write: the grant token_id (revoked
-	 * or not: see grant_revoked_at) with its account's names, email and
-	 * default org, all but expires_at. CAT_ENOTFOUND when unknown. */
+	 * or not: see grant_revoked_at) with its account's names, email,
+	 * disabled_at and default org, all but expires_at. CAT_ENOTFOUND
+	 * when unknown. */
 	int (*bearer_lookup)(struct cat_store *s, struct cat_principal *out,
 			     const char *token_id);
 
@@ -398,6 +440,17 @@ static inline int cat_store_account_by_id(struct cat_store *s,
 {
 	return s->ops->account_by_id(s, out, id);
 }
+static inline int cat_store_account_list(struct cat_store *s, cat_account_cb cb,
+					 void *ctx)
+{
+	return s->ops->account_list(s, cb, ctx);
+}
+static inline int cat_store_account_set_disabled(struct cat_store *s,
+						 int64_t account_id,
+						 int disable, int64_t now)
+{
+	return s->ops->account_set_disabled(s, account_id, disable, now);
+}
 static inline int cat_store_org_add(struct cat_store *s, struct cat_org *o)
 {
 	return s->ops->org_add(s, o);
@@ -459,6 +512,11 @@ static inline int cat_store_client_list(struct cat_store *s, cat_client_cb cb,
 {
 	return s->ops->client_list(s, cb, ctx);
 }
+static inline int cat_store_client_remove(struct cat_store *s, const char *id,
+					  int64_t now, int64_t *revoked)
+{
+	return s->ops->client_remove(s, id, now, revoked);
+}
 static inline int cat_store_device_insert(struct cat_store *s,
 					  struct cat_device_auth *d)
 {
@@ -518,6 +576,18 @@ static inline int cat_store_grant_list(struct cat_store *s, int64_t account_id,
 				       cat_grant_cb cb, void *ctx)
 {
 	return s->ops->grant_list(s, account_id, cb, ctx);
+}
+static inline int cat_store_grant_list_all(struct cat_store *s,
+					   int64_t account_id, cat_grant_cb cb,
+					   void *ctx)
+{
+	return s->ops->grant_list_all(s, account_id, cb, ctx);
+}
+static inline int cat_store_grant_revoke_account(struct cat_store *s,
+						 int64_t account_id,
+						 int64_t now, int64_t *revoked)
+{
+	return s->ops->grant_revoke_account(s, account_id, now, revoked);
 }
 static inline int cat_store_grant_revoke(struct cat_store *s,
 					 const char *token_id, int64_t now)

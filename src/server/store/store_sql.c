@@ -83,7 +83,8 @@ static int sql_prefer_writes(struct cat_store *s)
 
 /* Accounts */
 
-#define ACCOUNT_COLS "id, email, first_name, last_name, pw_hash, created_at"
+#define ACCOUNT_COLS                                                           \
+	"id, email, first_name, last_name, pw_hash, created_at, disabled_at"
 
 static int row_account(const struct db_cur *c, void *row)
 {
@@ -97,6 +98,7 @@ static int row_account(const struct db_cur *c, void *row)
 	db_text(c, 3, out->last_name, sizeof(out->last_name), &bad);
 	db_text(c, 4, out->pw_hash, sizeof(out->pw_hash), &bad);
 	out->created_at = db_int(c, 5);
+	out->disabled_at = db_int(c, 6);
 	return bad ? cat_error_set(CAT_ERROR, "store: account row too long")
 		   : 0;
 }
@@ -278,6 +280,20 @@ done:
 		}                                                              \
 		db_done(c);                                                    \
 	} while (0)
+
+/* Every account, for operators: the pw_hash comes along, unused. */
+int sql_account_list(struct cat_store *s, cat_account_cb cb, void *ctx)
+{
+	struct cat_account a;
+	struct db_cur c;
+	int err;
+
+	err = db_read(db_of(s), &c, SL_ACCOUNT_LIST,
+		      "SELECT " ACCOUNT_COLS " FROM accounts ORDER BY id",
+		      DB_NOARGS);
+	WALK(err, &c, row_account, &a, cb, ctx);
+	return err;
+}
 
 int sql_org_list(struct cat_store *s, int64_t account_id, cat_org_cb cb,
 		 void *ctx)
@@ -500,6 +516,9 @@ int sql_client_add(struct cat_store *s, const struct cat_client *c)
 	return err < 0 ? err : 0;
 }
 
+#define CLIENT_COLS                                                            \
+	"id, secret_hash, name, kind, created_at, is_public, removed_at"
+
 static int row_client(const struct db_cur *c, void *row)
 {
 	struct cat_client *out = row;
@@ -512,6 +531,7 @@ static int row_client(const struct db_cur *c, void *row)
 	out->kind = (int)db_int(c, 3);
 	out->created_at = db_int(c, 4);
 	out->is_public = db_int(c, 5) != 0;
+	out->removed_at = db_int(c, 6);
 	return bad ? cat_error_set(CAT_ERROR, "store: client row too long") : 0;
 }
 
@@ -522,8 +542,8 @@ int sql_client_get(struct cat_store *s, struct cat_client *out, const char *id)
 	if ((err = cat_store_check(id, CAT_ID_MAX, "client id")) < 0)
 		return err;
 	return sql_get(db_of(s), SL_CLIENT_GET,
-		       "SELECT id, secret_hash, name, kind, created_at,"
-		       " is_public FROM clients WHERE id = ?1",
+		       "SELECT " CLIENT_COLS " FROM clients"
+		       " WHERE id = ?1 AND removed_at = 0",
 		       DB_ARGS(DB_TEXT(id)), row_client, out, "unknown client");
 }
 
@@ -534,8 +554,8 @@ int sql_client_list(struct cat_store *s, cat_client_cb cb, void *ctx)
 	int err;
 
 	err = db_read(db_of(s), &cur, SL_CLIENT_LIST,
-		      "SELECT id, secret_hash, name, kind, created_at,"
-		      " is_public FROM clients ORDER BY created_at, id",
+		      "SELECT " CLIENT_COLS " FROM clients"
+		      " ORDER BY created_at, id",
 		      DB_NOARGS);
 	WALK(err, &cur, row_client, &c, cb, ctx);
 	return err;
@@ -552,13 +572,16 @@ int sql_client_list(struct cat_store *s, cat_client_cb cb, void *ctx)
 		.account_add = sql_account_add,                                \
 		.account_by_email = sql_account_by_email,                      \
 		.account_by_id = sql_account_by_id, .org_add = sql_org_add,    \
+		.account_list = sql_account_list,                              \
+		.account_set_disabled = sql_account_set_disabled,              \
 		.org_get = sql_org_get, .member_add = sql_member_add,          \
 		.org_list = sql_org_list, .member_check = sql_member_check,    \
 		.project_add = sql_project_add,                                \
 		.project_get = sql_project_get,                                \
 		.project_list = sql_project_list, .env_list = sql_env_list,    \
 		.client_add = sql_client_add, .client_get = sql_client_get,    \
-		.client_list = sql_client_list,    \
+		.client_list = sql_client_list,                                \
+		.client_remove = sql_client_remove,                            \
 		.device_insert = sql_device_insert,                            \
 		.device_by_user_code = sql_device_by_user_code,                \
 		.device_by_hash = sql_device_by_hash,                          \
@@ -569,7 +592,9 @@ int sql_client_list(struct cat_store *s, cat_client_cb cb, void *ctx)
 		.grant_insert = sql_grant_insert,                              \
 		.grant_by_hash = sql_grant_by_hash,                            \
 		.grant_by_id = sql_grant_by_id, .grant_list = sql_grant_list,  \
+		.grant_list_all = sql_grant_list_all,                          \
 		.grant_revoke = sql_grant_revoke,                              \
+		.grant_revoke_account = sql_grant_revoke_account,              \
 		.grant_touch_batch = sql_grant_touch_batch,                    \
 		.bearer_lookup = sql_bearer_lookup,  \
 		.code_insert = sql_code_insert,                                \

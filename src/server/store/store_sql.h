@@ -24,6 +24,14 @@ enum sql_slot {
 	SL_ACCOUNT_ADD,
 	SL_ACCOUNT_BY_EMAIL,
 	SL_ACCOUNT_BY_ID,
+	SL_ACCOUNT_LIST,
+	SL_ACCOUNT_DISABLE,
+	SL_ACCOUNT_ENABLE,
+	SL_ACCOUNT_EXISTS,
+	SL_ACCOUNT_GRANTS_REVOKE,
+	SL_ACCOUNT_SESSIONS_DELETE,
+	SL_ACCOUNT_DEVICES_DENY,
+	SL_ACCOUNT_CODES_USE,
 	SL_ORG_ADD,
 	SL_ORG_GET,
 	SL_MEMBER_CLEAR_DEFAULT,
@@ -39,6 +47,9 @@ enum sql_slot {
 	SL_CLIENT_ADD,
 	SL_CLIENT_GET,
 	SL_CLIENT_LIST,
+	SL_CLIENT_REMOVE,
+	SL_CLIENT_EXISTS,
+	SL_CLIENT_GRANTS_REVOKE,
 	SL_DEVICE_CODE_LOCK,
 	SL_DEVICE_INSERT,
 	SL_DEVICE_BY_USER_CODE,
@@ -52,6 +63,7 @@ enum sql_slot {
 	SL_GRANT_BY_HASH,
 	SL_GRANT_BY_ID,
 	SL_GRANT_LIST,
+	SL_GRANT_LIST_ALL,
 	SL_GRANT_REVOKE,
 	SL_GRANT_EXISTS,
 	SL_GRANT_TOUCH,
@@ -132,6 +144,7 @@ int sql_account_add(struct cat_store *s, struct cat_account *a);
 int sql_account_by_email(struct cat_store *s, struct cat_account *out,
 			 const char *email);
 int sql_account_by_id(struct cat_store *s, struct cat_account *out, int64_t id);
+int sql_account_list(struct cat_store *s, cat_account_cb cb, void *ctx);
 int sql_org_add(struct cat_store *s, struct cat_org *o);
 int sql_org_get(struct cat_store *s, struct cat_org *out, const char *id);
 int sql_member_add(struct cat_store *s, int64_t account_id, const char *org_id,
@@ -170,7 +183,15 @@ int sql_grant_by_id(struct cat_store *s, struct cat_grant *out,
 		    const char *token_id);
 int sql_grant_list(struct cat_store *s, int64_t account_id, cat_grant_cb cb,
 		   void *ctx);
+int sql_grant_list_all(struct cat_store *s, int64_t account_id, cat_grant_cb cb,
+		       void *ctx);
 int sql_grant_revoke(struct cat_store *s, const char *token_id, int64_t now);
+int sql_grant_revoke_account(struct cat_store *s, int64_t account_id,
+			     int64_t now, int64_t *revoked);
+int sql_account_set_disabled(struct cat_store *s, int64_t account_id,
+			     int disable, int64_t now);
+int sql_client_remove(struct cat_store *s, const char *id, int64_t now,
+		      int64_t *revoked);
 int sql_grant_touch_batch(struct cat_store *s, const struct cat_touch *items,
 			  size_t n);
 int sql_bearer_lookup(struct cat_store *s, struct cat_principal *out,

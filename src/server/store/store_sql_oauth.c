@@ -467,6 +467,187 @@ int sql_grant_revoke(struct cat_store *s, const char *token_id, int64_t now)
 	return sql_tx(s, grant_revoke_tx, &a, 0);
 }
 
+int sql_grant_list_all(struct cat_store *s, int64_t account_id, cat_grant_cb cb,
+		       void *ctx)
+{
+	struct db *db = db_of(s);
+	struct cat_grant g;
+	struct db_cur c;
+	int err;
+
+	err = db_read(db, &c, SL_GRANT_LIST_ALL,
+		      "SELECT " GRANT_COLS " FROM grants WHERE account_id = ?1"
+		      " ORDER BY created_at DESC, token_id DESC",
+		      DB_ARGS(DB_INT(account_id)));
+	while (err == 1) {
+		if ((err = row_grant(&c, &g)) < 0 || (err = cb(&g, ctx)) != 0)
+			break;
+		err = db_next(&c);
+	}
+	db_done(&c);
+	return err;
+}
+
+/* What an operator's revocation of many grants works on, and its count. */
+struct revoke_many {
+	int64_t account_id;
+	const char *client_id;
+	int64_t now;
+	int64_t revoked;
+};
+
+/* Revokes the account's live grants; the partial index grants_account_live
+ * holds exactly those. */
+static int revoke_account_grants(struct db *db, struct revoke_many *a)
+{
+	int err = db_write(db, SL_ACCOUNT_GRANTS_REVOKE,
+			   "UPDATE grants SET revoked_at = ?2"
+			   " WHERE account_id = ?1 AND revoked_at = 0",
+			   DB_ARGS(DB_INT(a->account_id), DB_INT(a->now)));
+
+	if (err < 0)
+		return err;
+	a->revoked = err;
+	return 0;
+}
+
+static int grant_revoke_account_tx(struct db *db, void *arg)
+{
+	return revoke_account_grants(db, arg);
+}
+
+int sql_grant_revoke_account(struct cat_store *s, int64_t account_id,
+			     int64_t now, int64_t *revoked)
+{
+	/* revoked_at 0 means active, so a revocation must never write 0 */
+	struct revoke_many a = { .account_id = account_id,
+				 .now = now > 0 ? now : time(NULL) };
+	int err = sql_tx(s, grant_revoke_account_tx, &a, SQL_TX_ONE);
+
+	if (err == 0 && revoked)
+		*revoked = a.revoked;
+	return err;
+}
+
+/*
+ * Disabling ends everything the account holds in one transaction: its
+ * grants (and so every access token derived from them), its sessions
+ * (so no page acts for it), the device authorizations it approved but
+ * no client redeemed yet and its unused authorization codes (so nothing
+ * approved before can still mint a grant after).
+ */
+static int account_disable_tx(struct db *db, void *arg)
+{
+	struct revoke_many *a = arg;
+	int err;
+
+	/*
+	 * The ways to a new grant are closed before the grants are revoked:
+	 * on PostgreSQL a redeem racing with this either commits first (its
+	 * grant is then seen by the revocation, a later statement) or finds
+	 * its authorization denied.
+	 */
+	err = db_write(db, SL_ACCOUNT_DISABLE,
+		       "UPDATE accounts SET disabled_at = ?2"
+		       " WHERE id = ?1 AND disabled_at = 0",
+		       DB_ARGS(DB_INT(a->account_id), DB_INT(a->now)));
+	if (err < 0)
+		return err;
+	err = db_write(db, SL_ACCOUNT_DEVICES_DENY,
+		       "UPDATE device_auths SET status = ?2"
+		       " WHERE account_id = ?1 AND status = ?3",
+		       DB_ARGS(DB_INT(a->account_id), DB_INT(CAT_DEV_DENIED),
+			       DB_INT(CAT_DEV_APPROVED)));
+	if (err < 0)
+		return err;
+	err = db_write(db, SL_ACCOUNT_CODES_USE,
+		       "UPDATE auth_codes SET used = 1"
+		       " WHERE account_id = ?1 AND used = 0",
+		       DB_ARGS(DB_INT(a->account_id)));
+	if (err < 0)
+		return err;
+	err = db_write(db, SL_ACCOUNT_SESSIONS_DELETE,
+		       "DELETE FROM sessions WHERE account_id = ?1",
+		       DB_ARGS(DB_INT(a->account_id)));
+	if (err < 0)
+		return err;
+	return revoke_account_grants(db, a);
+}
+
+static int account_enable_tx(struct db *db, void *arg)
+{
+	struct revoke_many *a = arg;
+	int err = db_write(db, SL_ACCOUNT_ENABLE,
+			   "UPDATE accounts SET disabled_at = 0 WHERE id = ?1",
+			   DB_ARGS(DB_INT(a->account_id)));
+
+	return err < 0 ? err : 0;
+}
+
+int sql_account_set_disabled(struct cat_store *s, int64_t account_id,
+			     int disable, int64_t now)
+{
+	struct revoke_many a = { .account_id = account_id,
+				 .now = now > 0 ? now : time(NULL) };
+	struct cat_account acct;
+	int err;
+
+	/* accounts are never deleted: a check before the write cannot be
+	 * made stale by another writer */
+	if ((err = sql_account_by_id(s, &acct, account_id)) < 0)
+		return err;
+	return sql_tx(s, disable ? account_disable_tx : account_enable_tx, &a,
+		      disable ? 0 : SQL_TX_ONE);
+}
+
+/*
+ * The client row stays (marked removed): its id can then never be
+ * registered again, so no new client inherits the grants that name it.
+ */
+static int client_remove_tx(struct db *db, void *arg)
+{
+	struct revoke_many *a = arg;
+	struct db_cur c;
+	int err;
+
+	err = db_read(db, &c, SL_CLIENT_EXISTS,
+		      "SELECT 1 FROM clients WHERE id = ?1",
+		      DB_ARGS(DB_TEXT(a->client_id)));
+	db_done(&c);
+	if (err == 0)
+		return cat_error_set(CAT_ENOTFOUND, "unknown client");
+	if (err < 0)
+		return err;
+	err = db_write(db, SL_CLIENT_REMOVE,
+		       "UPDATE clients SET removed_at = ?2"
+		       " WHERE id = ?1 AND removed_at = 0",
+		       DB_ARGS(DB_TEXT(a->client_id), DB_INT(a->now)));
+	if (err < 0)
+		return err;
+	err = db_write(db, SL_CLIENT_GRANTS_REVOKE,
+		       "UPDATE grants SET revoked_at = ?2"
+		       " WHERE client_id = ?1 AND revoked_at = 0",
+		       DB_ARGS(DB_TEXT(a->client_id), DB_INT(a->now)));
+	if (err < 0)
+		return err;
+	a->revoked = err;
+	return 0;
+}
+
+int sql_client_remove(struct cat_store *s, const char *id, int64_t now,
+		      int64_t *revoked)
+{
+	struct revoke_many a = { .client_id = id,
+				 .now = now > 0 ? now : time(NULL) };
+	int err;
+
+	if ((err = cat_store_check(id, CAT_ID_MAX, "client id")) < 0)
+		return err;
+	if ((err = sql_tx(s, client_remove_tx, &a, 0)) == 0 && revoked)
+		*revoked = a.revoked;
+	return err;
+}
+
 struct touches {
 	const struct cat_touch *items;
 	size_t n;
@@ -525,6 +706,7 @@ static int row_principal(const struct db_cur *c, void *row)
 	db_text(c, 6, out->first_name, sizeof(out->first_name), &bad);
 	db_text(c, 7, out->last_name, sizeof(out->last_name), &bad);
 	db_text(c, 8, out->org_id, sizeof(out->org_id), &bad);
+	out->account_disabled_at = db_int(c, 9);
 	return bad ? cat_error_set(CAT_ERROR, "store: grant row too long") : 0;
 }
 
@@ -547,7 +729,8 @@ int sql_bearer_lookup(struct cat_store *s, struct cat_principal *out,
 		       " a.last_name,"
 		       " (SELECT CAST(m.org_id AS TEXT) FROM members m"
 		       "  WHERE m.account_id = g.account_id"
-		       "  ORDER BY m.is_default DESC, m.org_id LIMIT 1)"
+		       "  ORDER BY m.is_default DESC, m.org_id LIMIT 1),"
+		       " a.disabled_at"
 		       " FROM grants g JOIN accounts a ON a.id = g.account_id"
 		       " WHERE g.token_id = ?1",
 		       DB_ARGS(DB_TEXT(token_id)), row_principal, out,

@@ -354,6 +354,26 @@ static const struct migration migrations[] = {
 		"DROP TABLE access_tokens;",
 		"DROP TABLE access_tokens;",
 	},
+	{
+		/* SQLite */
+		/* 6: operators disable accounts and remove clients; a
+		 * removed client's row stays so its id is never reused.
+		 * Disabling deletes an account's sessions: by index */
+		"ALTER TABLE accounts ADD COLUMN disabled_at INTEGER NOT NULL"
+		" DEFAULT 0;"
+		"ALTER TABLE clients ADD COLUMN removed_at INTEGER NOT NULL"
+		" DEFAULT 0;"
+		"CREATE INDEX sessions_account ON sessions(account_id);",
+		/* PostgreSQL */
+		/* 6: operators disable accounts and remove clients; a
+		 * removed client's row stays so its id is never reused.
+		 * Disabling deletes an account's sessions: by index */
+		"ALTER TABLE accounts ADD COLUMN disabled_at BIGINT NOT NULL"
+		" DEFAULT 0;"
+		"ALTER TABLE clients ADD COLUMN removed_at BIGINT NOT NULL"
+		" DEFAULT 0;"
+		"CREATE INDEX sessions_account ON sessions (account_id);",
+	},
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
