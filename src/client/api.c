@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "cli.h"
@@ -88,6 +89,35 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+/* ETag and Cache-Control max-age, for what the CLI caches (the
+ * directory); other headers are not needed. */
+static size_t on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct cat_cache_info *r = arg;
+	size_t len = size * n, v;
+	const char *m;
+	char line[256];
+
+	if (len >= sizeof(line))
+		return len;
+	memcpy(line, p, len);
+	line[len] = '\0';
+	line[strcspn(line, "\r\n")] = '\0';
+	if (strncasecmp(line, "ETag:", 5) == 0) {
+		m = line + 5 + strspn(line + 5, " \t");
+		v = strlen(m);
+		if (v > 0 && v < sizeof(r->etag) && !strpbrk(m, " \t"))
+			memcpy(r->etag, m, v + 1);
+	} else if (strncasecmp(line, "Cache-Control:", 14) == 0) {
+		if ((m = strstr(line, "max-age=")))
+			r->max_age = strtol(m + 8, NULL, 10);
+		if (strstr(line, "no-store") || strstr(line, "no-cache") ||
+		    r->max_age < 0)
+			r->max_age = 0;
+	}
+	return len;
+}
+
 static int on_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c,
 		       curl_off_t d)
 {
@@ -116,7 +146,12 @@ void cat_api_free(void *p)
 
 int cat_api_url(char *out, size_t n, const char *origin, const char *path)
 {
-	int len = snprintf(out, n, "%s%s", origin, path);
+	int len;
+
+	/* no server for the DC: the lookup said why */
+	if (!origin)
+		return CAT_ERROR;
+	len = snprintf(out, n, "%s%s", origin, path);
 
 	if (len < 0 || (size_t)len >= n)
 		return cat_error_set(CAT_EINVAL, "URL is too long");
@@ -203,6 +238,12 @@ static int header_safe(const char *v)
 
 int cat_api_send(const struct cat_req *req, struct cat_resp *out)
 {
+	return cat_api_send_cond(req, NULL, out);
+}
+
+int cat_api_send_cond(const struct cat_req *req, struct cat_cache_info *ci,
+		      struct cat_resp *out)
+{
 	struct sink sink = { CAT_BUF_INIT(CAT_RESP_MAX), 0 };
 	struct cat_buf body = CAT_BUF_INIT(64 * 1024);
 	struct cat_buf hdr = CAT_BUF_INIT(8192);
@@ -212,10 +253,16 @@ int cat_api_send(const struct cat_req *req, struct cat_resp *out)
 	CURLcode rc;
 	CURL *h = NULL;
 	int err = 0, post = strcmp(req->method, "POST") == 0;
+	const char *inm = ci ? ci->if_none_match : NULL;
 
 	out->status = 0;
 	out->json = NULL;
-	if (!header_safe(req->bearer) || !header_safe(req->org)) {
+	if (ci) {
+		ci->etag[0] = '\0';
+		ci->max_age = -1;
+	}
+	if (!header_safe(req->bearer) || !header_safe(req->org) ||
+	    !header_safe(inm)) {
 		err = cat_error_set(CAT_EINVAL,
 				    "refusing to send a control character in "
 				    "the %s header",
@@ -236,6 +283,12 @@ int cat_api_send(const struct cat_req *req, struct cat_resp *out)
 	}
 	if (req->org) {
 		cat_buf_printf(&hdr, "CATALYST-ORG: %s", req->org);
+		if ((tmp = C->slist_append(headers, cat_buf_cstr(&hdr))))
+			headers = tmp;
+		cat_buf_reset(&hdr);
+	}
+	if (inm) {
+		cat_buf_printf(&hdr, "If-None-Match: %s", inm);
 		if ((tmp = C->slist_append(headers, cat_buf_cstr(&hdr))))
 			headers = tmp;
 	}
@@ -259,6 +312,10 @@ int cat_api_send(const struct cat_req *req, struct cat_resp *out)
 	C->easy_setopt(h, CURLOPT_TIMEOUT, timeout);
 	C->easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
 	C->easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+	if (ci) {
+		C->easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+		C->easy_setopt(h, CURLOPT_HEADERDATA, ci);
+	}
 	C->easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	C->easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	C->easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);

@@ -30,6 +30,18 @@ struct cat_resp {
 };
 
 int cat_api_send(const struct cat_req *req, struct cat_resp *out);
+
+/* What a cacheable answer (the directory) says about caching it. */
+struct cat_cache_info {
+	const char *if_none_match; /* in: an ETag to revalidate, or NULL */
+	char etag[128]; /* out: its ETag; "" without one (or too long) */
+	long max_age;   /* out: Cache-Control max-age; 0 for no-store or
+			 * no-cache, -1 without the header */
+};
+
+/* cat_api_send with If-None-Match, reading ETag and Cache-Control. */
+int cat_api_send_cond(const struct cat_req *req, struct cat_cache_info *ci,
+		      struct cat_resp *out);
 void cat_resp_release(struct cat_resp *r);
 
 /* A string member of the JSON body, or NULL. Borrowed. */

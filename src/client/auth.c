@@ -17,8 +17,38 @@
 #include <sodium.h>
 
 #include "config.h"
+#include "directory.h"
 #include "io.h"
 #include "banned.h"
+
+/*
+ * The CLI's public client of the credential's DC (or the active one, to
+ * sign in) from the deployment directory: 1 found, 0 none listed or no
+ * directory configured, <0 when the directory was needed and failed.
+ */
+static int directory_client(struct cat_ctx *ctx, char salt,
+			    struct cat_client *out)
+{
+	const struct cat_dc *dc = NULL;
+	char url[CAT_URL_MAX];
+	const char *from, *code = ctx->cred.dc;
+	json_t *e = NULL;
+	int err;
+
+	if ((err = cat_dir_url(ctx, url, sizeof(url), &from)) <= 0)
+		return err;
+	if (!code[0]) {
+		if ((err = cat_ctx_dc(ctx, &dc)) < 0)
+			return err;
+		code = dc->code;
+	}
+	if ((err = cat_dir_entry(ctx, code, &e)) < 0)
+		return err;
+	out->id = json_string_value(json_object_get(
+		e, salt == 'w' ? "browser_client_id" : "device_client_id"));
+	out->secret = NULL; /* public: a token needs no second secret */
+	return out->id ? 1 : 0;
+}
 
 int cat_auth_client(struct cat_ctx *ctx, char salt, struct cat_client *out)
 {
@@ -40,6 +70,8 @@ int cat_auth_client(struct cat_ctx *ctx, char salt, struct cat_client *out)
 	out->secret = cat_settings_client(cfg->settings, flow, "secret");
 	if (out->id)
 		return 0;
+	if ((err = directory_client(ctx, salt, out)) != 0)
+		return err < 0 ? err : 0;
 	cat_hint_set("set %s and %s to a client registered with 'catalystd "
 		     "client add', or add clients.%s to '%s'",
 		     id_var, sec_var, flow, cfg->settings_path);

@@ -8,6 +8,8 @@
 
 #include <limits.h>
 
+#include <jansson.h>
+
 #include "dc.h"
 #include "err.h"
 #include "token.h"
@@ -82,6 +84,8 @@ struct cat_ctx {
 	const struct cat_cmd *cmd;
 	struct cat_config *cfg; /* NULL until cat_ctx_config() */
 	struct cat_cred cred;   /* filled by dispatch for CMD_NEEDS_AUTH */
+	json_t *directory;      /* the deployment directory once read */
+	int directory_fetched;  /* asked its server this run already */
 };
 
 /* Looks up an environment variable; NULL when unset or empty. */
@@ -99,8 +103,11 @@ int cat_ctx_dc(struct cat_ctx *ctx, const struct cat_dc **out);
 
 /*
  * Origins (no trailing slash) of the auth and admin servers of dc:
- * CATALYST_AUTH_URL / CATALYST_ADMIN_URL, else the config's server for the
- * DC, else the local default. Borrowed; valid until the next call.
+ * CATALYST_AUTH_URL / CATALYST_ADMIN_URL (the server of the active DC, see
+ * cat_ctx_dc: another DC is refused), else servers.<dc> of config.json,
+ * else the deployment directory's entry for dc. Never a default server:
+ * NULL with the error set when dc has none. Borrowed; valid until the next
+ * call.
  */
 const char *cat_ctx_auth_url(struct cat_ctx *ctx, const char *dc);
 const char *cat_ctx_admin_url(struct cat_ctx *ctx, const char *dc);

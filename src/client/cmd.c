@@ -226,6 +226,10 @@ const struct cat_cmd cat_cmd_table[] = {
 	  "See and change the settings in config.json",
 	  "The keys (a value of - reads it from stdin; secrets are shown\n"
 	  "masked):\n"
+	  "  directory              URL of the deployment directory, which "
+	  "names\n"
+	  "                         each DC's server (CATALYST_DIRECTORY "
+	  "wins)\n"
 	  "  dc                     the data center used when neither --dc nor "
 	  "a\n"
 	  "                         sign-in names one: " CAT_DC_NAMES "\n"
@@ -263,10 +267,13 @@ const struct cat_env_var cat_env_vars[] = {
 	{ ENV_PROJECT, "CATALYST_PROJECT_ID", "the project, like -p" },
 	{ ENV_PROJECT, "CATALYST_PROJECT", "the same, read next" },
 	{ ENV_PROJECT, "ZC_PROJECT_ID", "the same, read last" },
+	{ ENV_SERVER, "CATALYST_DIRECTORY",
+	  "URL of the deployment directory, which names each DC's server "
+	  "('directory' of config.json, then of /etc/catalyst/config.json)" },
 	{ ENV_SERVER, "CATALYST_AUTH_URL",
-	  "origin of the OAuth server, for every DC" },
+	  "origin of the OAuth server of the active DC (development)" },
 	{ ENV_SERVER, "CATALYST_ADMIN_URL",
-	  "origin of the admin API, for every DC" },
+	  "origin of the admin API of the active DC (development)" },
 	{ ENV_SERVER, "CATALYST_HTTP_TIMEOUT",
 	  "total timeout of a request in seconds (http_timeout of "
 	  "config.json, else 30)" },

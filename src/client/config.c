@@ -258,7 +258,7 @@ void cat_config_release(struct cat_config *cfg)
 }
 
 /* mkdir -p with 0700 for what we create; tightens our own directory. */
-static int make_dir(const char *dir)
+int cat_config_make_dir(const char *dir)
 {
 	char tmp[PATH_MAX];
 	struct stat st;
@@ -382,7 +382,7 @@ int cat_config_update(struct cat_config *cfg,
 	json_t *st = NULL;
 	int fd = -1, err, rc;
 
-	if ((err = make_dir(cfg->dir)) < 0 ||
+	if ((err = cat_config_make_dir(cfg->dir)) < 0 ||
 	    (err = take_lock(cfg->lock_path, &fd)) < 0)
 		goto done;
 	/* Re-read: another run may have written since we loaded. */
@@ -416,7 +416,7 @@ int cat_config_update_settings(struct cat_config *cfg,
 	json_t *set = NULL;
 	int fd = -1, err, rc;
 
-	if ((err = make_dir(cfg->dir)) < 0 ||
+	if ((err = cat_config_make_dir(cfg->dir)) < 0 ||
 	    (err = take_lock(cfg->lock_path, &fd)) < 0)
 		goto done;
 	/* Re-read: the user or another run may have changed it since. */
@@ -554,7 +554,7 @@ const char *cat_settings_server(const json_t *settings, const char *dc)
 	const char *s = json_string_value(
 		json_object_get(json_object_get(settings, "servers"), dc));
 
-	return s && s[0] ? s : CAT_DEFAULT_SERVER;
+	return s && s[0] ? s : NULL;
 }
 
 const char *cat_settings_client(const json_t *settings, const char *flow,

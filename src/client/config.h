@@ -47,6 +47,9 @@ void cat_config_release(struct cat_config *cfg);
 int cat_config_update(struct cat_config *cfg,
 		      int (*fn)(json_t *state, void *arg), void *arg);
 
+/* mkdir -p with mode 0700 (the config directory). 0 or <0. */
+int cat_config_make_dir(const char *dir);
+
 /* Reads and validates one JSON object file: 0, CAT_ENOTFOUND, or CAT_EINVAL. */
 int cat_config_read_file(const char *path, json_t **out);
 /*
@@ -147,12 +150,10 @@ int cat_config_open_settings(struct cat_config *cfg);
 /* http_timeout from config.json, or 0 when it is not set. */
 long cat_settings_timeout(const json_t *settings);
 
-/* The server URL configured for dc (servers.<dc>), else the default. */
+/* The server URL configured for dc (servers.<dc>), else NULL. */
 const char *cat_settings_server(const json_t *settings, const char *dc);
 /* clients.<device|browser>.{id,secret}; NULL when absent */
 const char *cat_settings_client(const json_t *settings, const char *flow,
 				const char *field);
-
-#define CAT_DEFAULT_SERVER "http://127.0.0.1:8080"
 
 #endif

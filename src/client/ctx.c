@@ -9,6 +9,8 @@
 
 #include "cli.h"
 #include "config.h"
+#include "directory.h"
+#include "io.h"
 #include "banned.h"
 
 const char *cat_env(const char *name)
@@ -76,17 +78,48 @@ static const char *origin(char *buf, size_t n, const char *url)
 	return buf;
 }
 
+/*
+ * The reference CLI's override replaces the origin of the active DC only:
+ * a credential of another DC sent there would be refused by that server at
+ * best, and handed to a server of another DC at worst, so it is refused
+ * here, before any request.
+ */
+static int override_dc(struct cat_ctx *ctx, const char *env, const char *dc)
+{
+	const struct cat_dc *active = NULL;
+	int err;
+
+	if ((err = cat_ctx_dc(ctx, &active)) < 0)
+		return err;
+	if (strcmp(active->code, dc) == 0)
+		return 0;
+	cat_hint_set("%s is the server of the active data center %s; for a "
+		     "server of data center %s pass --dc %s, or unset "
+		     "CATALYST_AUTH_URL and CATALYST_ADMIN_URL to use the "
+		     "directory",
+		     env, active->code, dc, dc);
+	return cat_error_set(CAT_EINVAL,
+			     "refusing to send a credential of data center "
+			     "%s to %s, the server of data center %s",
+			     dc, env, active->code);
+}
+
 static const char *server(struct cat_ctx *ctx, const char *env, const char *dc,
 			  char *buf, size_t n)
 {
 	struct cat_config *cfg = NULL;
 	const char *v = cat_env(env);
+	json_t *e = NULL;
 
 	if (v)
+		return override_dc(ctx, env, dc) < 0 ? NULL : origin(buf, n, v);
+	if (cat_ctx_config(ctx, &cfg) < 0)
+		return NULL;
+	if ((v = cat_settings_server(cfg->settings, dc)))
 		return origin(buf, n, v);
-	if (cat_ctx_config(ctx, &cfg) < 0) /* reported when it matters */
-		return origin(buf, n, CAT_DEFAULT_SERVER);
-	return origin(buf, n, cat_settings_server(cfg->settings, dc));
+	if (cat_dir_entry(ctx, dc, &e) < 0)
+		return NULL;
+	return origin(buf, n, json_string_value(json_object_get(e, "url")));
 }
 
 const char *cat_ctx_auth_url(struct cat_ctx *ctx, const char *dc)
@@ -105,6 +138,8 @@ const char *cat_ctx_admin_url(struct cat_ctx *ctx, const char *dc)
 
 void cat_ctx_release(struct cat_ctx *ctx)
 {
+	json_decref(ctx->directory);
+	ctx->directory = NULL;
 	if (ctx->cfg) {
 		cat_config_release(ctx->cfg);
 		free(ctx->cfg);

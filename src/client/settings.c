@@ -17,6 +17,9 @@
 const struct cat_setting cat_settings[] = {
 	{ "dc", CAT_SET_DC,
 	  "the data center used when neither --dc nor a sign-in names one" },
+	{ "directory", CAT_SET_URL,
+	  "URL of the deployment directory, which names the server of every "
+	  "data center (CATALYST_DIRECTORY overrides it)" },
 	{ "http_timeout", CAT_SET_SECONDS,
 	  "total timeout of each request in seconds (30; "
 	  "CATALYST_HTTP_TIMEOUT overrides it)" },

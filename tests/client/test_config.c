@@ -280,7 +280,8 @@ static void test_config__settings(void **state)
 	(void)state;
 	assert_string_equal(cat_settings_server(s, "eu"),
 			    "http://eu.example:9000");
-	assert_string_equal(cat_settings_server(s, "us"), CAT_DEFAULT_SERVER);
+	/* no default server: the directory or an error decides */
+	assert_null(cat_settings_server(s, "us"));
 	assert_string_equal(cat_settings_client(s, "device", "id"), "1000.ABC");
 	assert_null(cat_settings_client(s, "device", "secret"));
 	assert_null(cat_settings_client(s, "browser", "id"));
@@ -350,8 +351,10 @@ static void test_config__settings_checked_on_load(void **state)
 
 	/* unknown keys, at every level */
 	refused("{\"sever\": {}}", "sever", "unknown key");
-	refused("{\"dc\": \"eu\", \"directory\": \"x\"}", "directory",
+	refused("{\"dc\": \"eu\", \"directry\": \"x\"}", "directry",
 		"unknown key");
+	/* the directory is a URL */
+	refused("{\"directory\": \"x\"}", "directory", "URL");
 	refused("{\"servers\": {\"mars\": \"http://x\"}}", "servers.mars",
 		"unknown key");
 	refused("{\"servers\": {\"com\": \"http://x\"}}", "servers.com",

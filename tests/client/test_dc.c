@@ -101,23 +101,34 @@ static void test_dc__servers(void **state)
 
 	(void)state;
 	memset(&ctx, 0, sizeof(ctx));
-	assert_string_equal(cat_ctx_auth_url(&ctx, "eu"),
-			    "http://127.0.0.1:8080");
+	unsetenv("CATALYST_DIRECTORY");
+	/* no server and no directory: an error naming the DC, no default */
+	assert_null(cat_ctx_auth_url(&ctx, "eu"));
+	assert_non_null(strstr(cat_error_last(), "data center eu"));
 	cat_ctx_release(&ctx);
 	put("config.json", "{\"servers\": {\"eu\": \"https://eu.example/\","
 			   " \"us\": \"http://10.0.0.1:9\"}}");
 	assert_string_equal(cat_ctx_auth_url(&ctx, "eu"), "https://eu.example");
 	assert_string_equal(cat_ctx_admin_url(&ctx, "us"), "http://10.0.0.1:9");
-	assert_string_equal(cat_ctx_auth_url(&ctx, "jp"),
-			    "http://127.0.0.1:8080");
+	assert_null(cat_ctx_auth_url(&ctx, "jp"));
+	/* the override is the server of the active DC (us here) ... */
 	setenv("CATALYST_AUTH_URL", "http://127.0.0.1:1234//", 1);
-	assert_string_equal(cat_ctx_auth_url(&ctx, "eu"),
+	assert_string_equal(cat_ctx_auth_url(&ctx, "us"),
 			    "http://127.0.0.1:1234");
+	/* ... and no other DC's credential goes there */
+	assert_null(cat_ctx_auth_url(&ctx, "eu"));
+	assert_non_null(strstr(cat_error_last(), "data center eu"));
+	assert_non_null(strstr(cat_error_last(), "data center us"));
 	assert_string_equal(cat_ctx_admin_url(&ctx, "eu"),
 			    "https://eu.example");
+	ctx.opts.dc = "eu";
+	assert_string_equal(cat_ctx_auth_url(&ctx, "eu"),
+			    "http://127.0.0.1:1234");
 	setenv("CATALYST_ADMIN_URL", "http://127.0.0.1:1235", 1);
 	assert_string_equal(cat_ctx_admin_url(&ctx, "eu"),
 			    "http://127.0.0.1:1235");
+	unsetenv("CATALYST_AUTH_URL");
+	unsetenv("CATALYST_ADMIN_URL");
 	cat_ctx_release(&ctx);
 }
 
