@@ -1,20 +1,20 @@
-/* The catalystd subcommands other than help/version (admin_cmd.c, serve_cmd.c).
- */
+/* The catalystd subcommands other than help/version: serve (serve_cmd.c)
+ * and the admin commands (admin_<name>_<sub>.c). */
 #ifndef CAT_ADMIN_H
 #define CAT_ADMIN_H
 
 /* Each takes argv with argv[0] = the (sub)command name; returns the exit code
  * (0 ok, 1 error, 129 usage). */
 int cmd_serve(int argc, char **argv);
-int cmd_migrate(int argc, char **argv);
-int cmd_user_add(int argc, char **argv);
-int cmd_org_add(int argc, char **argv);
-int cmd_project_add(int argc, char **argv);
-int cmd_client_add(int argc, char **argv);
 
 struct adm_cmd;
-/* The operators' commands, one file each (admin_<name>_<sub>.c): rows with
+/* The admin commands, one file each (admin_<name>_<sub>.c): rows with
  * their option tables, from which usage and help are generated. */
+extern const struct adm_cmd adm_migrate;
+extern const struct adm_cmd adm_user_add;
+extern const struct adm_cmd adm_org_add;
+extern const struct adm_cmd adm_project_add;
+extern const struct adm_cmd adm_client_add;
 extern const struct adm_cmd adm_token_list;
 extern const struct adm_cmd adm_token_revoke;
 extern const struct adm_cmd adm_user_disable;

@@ -18,9 +18,9 @@
  * getopt_long over argv with the shared options (--help, --db, --json)
  * handled here. Returns 0, HELP_SHOWN or EXIT_USAGE.
  */
-int adm_parse_opts(int argc, char **argv, const struct option *opts,
-		   const char *usage, struct common_opts *co, opt_fn fn,
-		   void *o)
+static int adm_parse_opts(int argc, char **argv, const struct option *opts,
+			  const char *usage, struct common_opts *co, opt_fn fn,
+			  void *o)
 {
 	const char *config = NULL;
 	int c, err;
@@ -69,12 +69,6 @@ int adm_parse_opts(int argc, char **argv, const struct option *opts,
 	if (!co->db && !(co->db = cat_admin_db_default(config)))
 		return EXIT_USAGE;
 	return 0;
-}
-
-int adm_usage_err(const char *usage, const char *what)
-{
-	fprintf(stderr, "catalystd: %s\n%s", what, usage);
-	return EXIT_USAGE;
 }
 
 /* A PostgreSQL URL may carry a password: show only what follows the '@',
@@ -185,18 +179,37 @@ int adm_valid_id(const char *s)
 /* Options of one command at most, besides the common ones. */
 #define ADM_OPTS_MAX 16
 
+/* One word of a synopsis, wrapped under the command at 79 columns. */
+static void synopsis_word(FILE *f, int *col, int indent, const char *w)
+{
+	int n = (int)strlen(w);
+
+	if (*col + 1 + n > 79) {
+		fprintf(f, "\n%*s", indent, "");
+		*col = indent;
+	}
+	fprintf(f, " %s", w);
+	*col += 1 + n;
+}
+
 void adm_usage(FILE *f, const struct adm_cmd *c)
 {
 	const struct adm_opt *o;
 	const char *h;
-	char flag[64];
+	char flag[64], word[72];
+	int col, indent;
 
-	fprintf(f, "usage: catalystd %s %s", c->name, c->sub);
-	for (o = c->opts; o && o->name; o++)
-		fprintf(f, " %s--%s%s%s%s", o->required ? "" : "[", o->name,
-			o->arg ? " " : "", o->arg ? o->arg : "",
-			o->required ? "" : "]");
-	fprintf(f, " [--json]\n\n%s\n\n", c->details);
+	col = fprintf(f, "usage: catalystd %s%s%s", c->name, c->sub ? " " : "",
+		      c->sub ? c->sub : "");
+	indent = col;
+	for (o = c->opts; o && o->name; o++) {
+		snprintf(word, sizeof(word), "%s--%s%s%s%s",
+			 o->required ? "" : "[", o->name, o->arg ? " " : "",
+			 o->arg ? o->arg : "", o->required ? "" : "]");
+		synopsis_word(f, &col, indent, word);
+	}
+	synopsis_word(f, &col, indent, "[--json]");
+	fprintf(f, "\n\n%s\n\n", c->details);
 	for (o = c->opts; o && o->name; o++) {
 		snprintf(flag, sizeof(flag), "--%s%s%s", o->name,
 			 o->arg ? " " : "", o->arg ? o->arg : "");

@@ -16,7 +16,7 @@
 #define EXIT_OK    0
 #define EXIT_ERR   1
 #define EXIT_USAGE 129
-/* adm_parse_opts: --help was printed, exit 0 */
+/* adm_parse: --help was printed, exit 0 */
 #define HELP_SHOWN (-2)
 
 enum {
@@ -62,17 +62,9 @@ struct common_opts {
 	int json;
 };
 
-/* Called for every option adm_parse_opts does not handle itself; returns 0 or
+/* Called for every option adm_parse does not handle itself; returns 0 or
  * EXIT_USAGE. */
 typedef int (*opt_fn)(void *o, int c, const char *arg);
-
-/*
- * getopt_long over argv with the shared options (--help, --db, --json)
- * handled here. Returns 0, HELP_SHOWN or EXIT_USAGE.
- */
-int adm_parse_opts(int argc, char **argv, const struct option *opts,
-		   const char *usage, struct common_opts *co, opt_fn fn,
-		   void *o);
 
 /* One option of an admin command (struct adm_cmd). */
 struct adm_opt {
@@ -89,7 +81,7 @@ struct adm_opt {
  * so the usage cannot drift from what the parser accepts.
  */
 struct adm_cmd {
-	const char *name, *sub;
+	const char *name, *sub;     /* sub NULL: a one-word command */
 	const char *summary;        /* one line for `catalystd help` */
 	const char *details;        /* the paragraph under the synopsis */
 	const struct adm_opt *opts; /* {NULL}-terminated */
@@ -120,9 +112,6 @@ int adm_account(struct cat_store *st, const char *email, const char *verb,
 /* s (from the store or a user) cleaned of control characters for a
  * terminal, in out; "?" when it does not fit. */
 const char *adm_clean(char *out, size_t n, const char *s);
-
-/* Prints what is wrong and the usage on stderr; returns EXIT_USAGE. */
-int adm_usage_err(const char *usage, const char *what);
 
 /* Opens and migrates the store at db, or prints why not (never the
  * password of a postgres:// URL) and returns EXIT_ERR. */

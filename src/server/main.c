@@ -1,8 +1,8 @@
 /*
  * catalystd: the token server. A table of subcommands (serve and the admin
  * commands); each row names its handler and a one-line description that
- * `catalystd help` prints, or the struct adm_cmd of an operator's command
- * (admin_util.h), which holds both.
+ * `catalystd help` prints, or the struct adm_cmd of an admin command
+ * (admin_util.h), which holds both and the option table.
  */
 #include <stdio.h>
 #include <string.h>
@@ -31,20 +31,16 @@ static int cmd_version(int argc, char **argv);
 
 static const struct subcmd cmds[] = {
 	{ "serve", NULL, cmd_serve, "run the HTTP server", NULL },
-	{ "migrate", NULL, cmd_migrate, "create or upgrade the store schema",
-	  NULL },
-	{ "user", "add", cmd_user_add,
-	  "add an account (password from stdin or a prompt)", NULL },
+	{ "migrate", NULL, NULL, NULL, &adm_migrate },
+	{ "user", "add", NULL, NULL, &adm_user_add },
 	{ "user", "list", NULL, NULL, &adm_user_list },
 	{ "user", "disable", NULL, NULL, &adm_user_disable },
 	{ "user", "enable", NULL, NULL, &adm_user_enable },
-	{ "org", "add", cmd_org_add, "add an org, optionally with a member",
-	  NULL },
-	{ "project", "add", cmd_project_add, "add a project to an org", NULL },
+	{ "org", "add", NULL, NULL, &adm_org_add },
+	{ "project", "add", NULL, NULL, &adm_project_add },
 	{ "token", "list", NULL, NULL, &adm_token_list },
 	{ "token", "revoke", NULL, NULL, &adm_token_revoke },
-	{ "client", "add", cmd_client_add,
-	  "register an OAuth client; prints its id and secret", NULL },
+	{ "client", "add", NULL, NULL, &adm_client_add },
 	{ "client", "list", NULL, NULL, &adm_client_list },
 	{ "client", "remove", NULL, NULL, &adm_client_remove },
 	{ "help", NULL, cmd_help, "show this help", NULL },
@@ -96,6 +92,7 @@ static int cmd_version(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	int (*fn)(int argc, char **argv);
 	size_t i;
 	int known = 0;
 
@@ -115,11 +112,11 @@ int main(int argc, char **argv)
 		if (strcmp(cmds[i].name, argv[1]) != 0)
 			continue;
 		known = 1;
+		fn = cmds[i].adm ? cmds[i].adm->fn : cmds[i].fn;
 		if (!cmds[i].sub)
-			return cmds[i].fn(argc - 1, argv + 1);
+			return fn(argc - 1, argv + 1);
 		if (argc >= 3 && strcmp(cmds[i].sub, argv[2]) == 0)
-			return (cmds[i].adm ? cmds[i].adm->fn
-					    : cmds[i].fn)(argc - 2, argv + 2);
+			return fn(argc - 2, argv + 2);
 	}
 	if (known) {
 		fprintf(stderr,
