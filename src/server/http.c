@@ -46,12 +46,25 @@ struct req_ctx {
 	_Atomic int answered;
 };
 
+static void resp_release(struct cat_resp *resp)
+{
+	size_t i;
+
+	cat_buf_release(&resp->body);
+	for (i = 0; i < resp->header_count; i++)
+		free(resp->headers[i].value);
+	resp->header_count = 0;
+}
+
 /* Forgets one request, wiping what may hold secrets: the query string
  * (device codes) and the body (client secrets, passwords). */
 static void req_reset(struct req_ctx *ctx)
 {
 	struct cat_conn *conn = ctx->conn;
 
+	/* an answer never sent: its connection closed (or the server
+	 * stopped) between a write's resumption and its sending */
+	resp_release(&ctx->resp);
 	if (ctx->req.body.ptr)
 		sodium_memzero(ctx->req.body.ptr, ctx->req.body.len);
 	cat_buf_release(&ctx->req.body);
@@ -252,16 +265,6 @@ const char *cat_req_header(const struct cat_req *req, const char *name)
 const char *cat_req_cookie(const struct cat_req *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
-}
-
-static void resp_release(struct cat_resp *resp)
-{
-	size_t i;
-
-	cat_buf_release(&resp->body);
-	for (i = 0; i < resp->header_count; i++)
-		free(resp->headers[i].value);
-	resp->header_count = 0;
 }
 
 static int send_resp(struct MHD_Connection *c, struct cat_resp *resp,
