@@ -141,8 +141,7 @@ void new_grant(struct cat_store *s, struct cat_grant *g, int64_t account,
 	assert_ok(cat_store_grant_insert(s, g));
 }
 
-void make_device(struct cat_device_auth *d, const char *client,
-		 int64_t created)
+void make_device(struct cat_device_auth *d, const char *client, int64_t created)
 {
 	memset(d, 0, sizeof(*d));
 	new_hash(d->device_hash);
