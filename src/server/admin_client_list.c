@@ -44,37 +44,16 @@ static int client_print_cb(const struct cat_client *c, void *ctx)
 	return 0;
 }
 
+static int walk_clients(struct cat_store *st, json_t *arr)
+{
+	return cat_store_client_list(st, client_print_cb, arr);
+}
+
 static int cmd_client_list(int argc, char **argv)
 {
-	struct common_opts co = { 0 };
-	struct cat_store *st = NULL;
-	json_t *arr = NULL;
-	int rc;
-
-	if ((rc = adm_parse(argc, argv, &adm_client_list, &co, NULL, NULL)) !=
-	    0)
-		return rc == HELP_SHOWN ? EXIT_OK : rc;
-	if ((rc = adm_open_store(&st, co.db)) != 0)
-		goto done;
-	rc = EXIT_ERR;
-	if (co.json && !(arr = json_array())) {
-		fprintf(stderr, "catalystd: out of memory\n");
-		goto done;
-	}
-	if (!co.json)
-		printf("ID\tKIND\tTYPE\tNAME\tCREATED\tREMOVED\n");
-	if (cat_store_client_list(st, client_print_cb, arr) < 0) {
-		fprintf(stderr, "catalystd: cannot list the clients: %s\n",
-			cat_error_last());
-		goto done;
-	}
-	if (co.json)
-		adm_print_json(json_pack("{s:O}", "clients", arr));
-	rc = adm_finish(EXIT_OK);
-done:
-	json_decref(arr);
-	cat_store_close(st);
-	return rc;
+	return adm_list_main(argc, argv, &adm_client_list,
+			     "ID\tKIND\tTYPE\tNAME\tCREATED\tREMOVED",
+			     "clients", "clients", walk_clients);
 }
 
 const struct adm_cmd adm_client_list = {

@@ -46,36 +46,17 @@ static int user_print_cb(const struct cat_account *a, void *ctx)
 	return 0;
 }
 
+static int walk_users(struct cat_store *st, json_t *arr)
+{
+	return cat_store_account_list(st, user_print_cb, arr);
+}
+
 static int cmd_user_list(int argc, char **argv)
 {
-	struct common_opts co = { 0 };
-	struct cat_store *st = NULL;
-	json_t *arr = NULL;
-	int rc;
-
-	if ((rc = adm_parse(argc, argv, &adm_user_list, &co, NULL, NULL)) != 0)
-		return rc == HELP_SHOWN ? EXIT_OK : rc;
-	if ((rc = adm_open_store(&st, co.db)) != 0)
-		goto done;
-	rc = EXIT_ERR;
-	if (co.json && !(arr = json_array())) {
-		fprintf(stderr, "catalystd: out of memory\n");
-		goto done;
-	}
-	if (!co.json)
-		printf("ID\tEMAIL\tFIRST NAME\tLAST NAME\tCREATED\tDISABLED\n");
-	if (cat_store_account_list(st, user_print_cb, arr) < 0) {
-		fprintf(stderr, "catalystd: cannot list the users: %s\n",
-			cat_error_last());
-		goto done;
-	}
-	if (co.json)
-		adm_print_json(json_pack("{s:O}", "users", arr));
-	rc = adm_finish(EXIT_OK);
-done:
-	json_decref(arr);
-	cat_store_close(st);
-	return rc;
+	return adm_list_main(
+		argc, argv, &adm_user_list,
+		"ID\tEMAIL\tFIRST NAME\tLAST NAME\tCREATED\tDISABLED", "users",
+		"users", walk_users);
 }
 
 const struct adm_cmd adm_user_list = {

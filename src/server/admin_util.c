@@ -128,6 +128,40 @@ int adm_finish(int rc)
 	return rc;
 }
 
+int adm_list_main(int argc, char **argv, const struct adm_cmd *c,
+		  const char *header, const char *key, const char *what,
+		  adm_walk_fn walk)
+{
+	struct common_opts co = { 0 };
+	struct cat_store *st = NULL;
+	json_t *arr = NULL;
+	int rc;
+
+	if ((rc = adm_parse(argc, argv, c, &co, NULL, NULL)) != 0)
+		return rc == HELP_SHOWN ? EXIT_OK : rc;
+	if ((rc = adm_open_store(&st, co.db)) != 0)
+		goto done;
+	rc = EXIT_ERR;
+	if (co.json && !(arr = json_array())) {
+		fprintf(stderr, "catalystd: out of memory\n");
+		goto done;
+	}
+	if (!co.json)
+		printf("%s\n", header);
+	if (walk(st, arr) < 0) {
+		fprintf(stderr, "catalystd: cannot list the %s: %s\n", what,
+			cat_error_last());
+		goto done;
+	}
+	if (co.json)
+		adm_print_json(json_pack("{s:O}", key, arr));
+	rc = adm_finish(EXIT_OK);
+done:
+	json_decref(arr);
+	cat_store_close(st);
+	return rc;
+}
+
 /* 1..max bytes of valid UTF-8 with no control characters. */
 int adm_valid_text(const char *s, size_t max)
 {

@@ -123,6 +123,18 @@ void adm_print_json(json_t *obj);
 /* A command succeeded only if its output reached stdout. */
 int adm_finish(int rc);
 
+/*
+ * The body of a command that lists store rows and takes only the common
+ * options: a header line then one tab-separated line per row, or with
+ * --json one object {key: [rows]}. walk lists the rows through the
+ * command's own callback, which prints a row when arr is NULL and appends
+ * it to arr otherwise; what names the rows in an error.
+ */
+typedef int (*adm_walk_fn)(struct cat_store *st, json_t *arr);
+int adm_list_main(int argc, char **argv, const struct adm_cmd *c,
+		  const char *header, const char *key, const char *what,
+		  adm_walk_fn walk);
+
 /* 1..max bytes of valid UTF-8 with no control characters. */
 int adm_valid_text(const char *s, size_t max);
 
