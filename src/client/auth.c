@@ -148,30 +148,28 @@ int cat_cred_parse(struct cat_cred *cred, const char *raw, const char *source)
 	return 0;
 }
 
-static int select_login(struct cat_ctx *ctx, int login_only)
+static int load_login(struct cat_ctx *ctx, const char *dc, int login_only)
 {
-	const struct cat_dc *dc = NULL;
 	struct cat_config *cfg = NULL;
-	const char *tok, *id;
+	const char *tok, *id, *client;
 	json_t *login;
 	int err;
 
-	if ((err = cat_ctx_dc(ctx, &dc)) < 0 ||
-	    (err = cat_ctx_config(ctx, &cfg)) < 0)
+	if ((err = cat_ctx_config(ctx, &cfg)) < 0)
 		return err;
-	login = cat_state_login(cfg->state, dc->code);
+	login = cat_state_login(cfg->state, dc);
 	if (!login) {
 		if (login_only)
 			cat_hint_set("run 'catalyst login%s%s' first",
 				     ctx->opts.dc ? " --dc " : "",
-				     ctx->opts.dc ? dc->code : "");
+				     ctx->opts.dc ? dc : "");
 		else
 			cat_hint_set("run 'catalyst login', or pass --token "
 				     "(or set CATALYST_TOKEN)");
 		return cat_error_set(CAT_EAUTH,
 				     "not signed in (data center "
 				     "%s)",
-				     dc->code);
+				     dc);
 	}
 	tok = json_string_value(json_object_get(login, "token"));
 	if ((err = cat_cred_parse(&ctx->cred, tok, "sign-in")) < 0) {
@@ -186,7 +184,27 @@ static int select_login(struct cat_ctx *ctx, int login_only)
 	if (id)
 		snprintf(ctx->cred.token_id, sizeof(ctx->cred.token_id), "%s",
 			 id);
+	client = json_string_value(json_object_get(login, "client_id"));
+	if (client && strlen(client) < sizeof(ctx->cred.client_id))
+		snprintf(ctx->cred.client_id, sizeof(ctx->cred.client_id), "%s",
+			 client);
 	return 0;
+}
+
+int cat_auth_select_login(struct cat_ctx *ctx, const char *dc)
+{
+	memset(&ctx->cred, 0, sizeof(ctx->cred));
+	return load_login(ctx, dc, 1);
+}
+
+static int select_login(struct cat_ctx *ctx, int login_only)
+{
+	const struct cat_dc *dc = NULL;
+	int err;
+
+	if ((err = cat_ctx_dc(ctx, &dc)) < 0)
+		return err;
+	return load_login(ctx, dc->code, login_only);
 }
 
 /*
@@ -358,6 +376,26 @@ static int refused(struct cat_ctx *ctx, const char *why)
 			     ctx->cred.source, why);
 }
 
+/*
+ * The client a refresh goes with: the one the credential was issued to.
+ * The salt says which flow (m_ device, w_ browser); a sign-in also records
+ * the client id, which wins over today's configuration when the two differ
+ * (the configured client then belongs to another DC or was changed since),
+ * as a public client: the server refuses any other client for the grant.
+ */
+static int refresh_client(struct cat_ctx *ctx, struct cat_client *out)
+{
+	const char *recorded = ctx->cred.client_id;
+	int err = cat_auth_client(ctx, ctx->cred.salt, out);
+
+	if (!recorded[0] || (err == 0 && strcmp(out->id, recorded) == 0))
+		return err;
+	cat_hint_clear();
+	out->id = recorded;
+	out->secret = NULL;
+	return 0;
+}
+
 static int refresh(struct cat_ctx *ctx, char **out)
 {
 	struct cat_resp resp = { 0, NULL };
@@ -377,7 +415,7 @@ static int refresh(struct cat_ctx *ctx, char **out)
 	long expires;
 	int err;
 
-	if ((err = cat_auth_client(ctx, ctx->cred.salt, &client)) < 0 ||
+	if ((err = refresh_client(ctx, &client)) < 0 ||
 	    (err = cat_auth_url(ctx, 0, "/oauth/v2/token", url, sizeof(url))) <
 		    0)
 		goto done;

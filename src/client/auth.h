@@ -42,6 +42,12 @@ const char *cat_trim_space(const char *s, size_t *len);
 int cat_auth_select(struct cat_ctx *ctx, int login_only);
 
 /*
+ * Loads the sign-in of DC dc into ctx->cred (whoami --all walks every DC
+ * signed in here). CAT_EAUTH when there is none.
+ */
+int cat_auth_select_login(struct cat_ctx *ctx, const char *dc);
+
+/*
  * An access token for ctx->cred: the cached one unless refresh is set or it
  * is stale, else a new one by refresh (cached afterwards). *out is a copy
  * the caller frees; *cached says whether it came from the cache.

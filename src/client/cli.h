@@ -40,6 +40,7 @@ enum cat_cmd_opt {
 	CO_CURRENT = 1u << 2,
 	CO_YES = 1u << 3,
 	CO_WEB = 1u << 4,
+	CO_ALL = 1u << 5,
 };
 
 struct cat_opts {
@@ -74,6 +75,12 @@ struct cat_cred {
 	char salt;                     /* 'm' device flow, 'w' browser flow */
 	char dc[3];                    /* the DC named inside the token */
 	char token_id[CAT_TOKEN_ID_LEN + 8]; /* sign-in only, "" unknown */
+	/*
+	 * Sign-in only: the OAuth client the grant was issued to, recorded by
+	 * login ("" for sign-ins older than the record), so that each DC's
+	 * sign-in refreshes with its own client whatever the others use.
+	 */
+	char client_id[128];
 };
 
 struct cat_config;

@@ -69,6 +69,12 @@ static const struct cat_opt generate_opts[] = {
 	  "print the token of this device's sign-in instead" },
 	{ NULL, 0, NULL, 0, 0, NULL },
 };
+static const struct cat_opt whoami_opts[] = {
+	{ "all", 0, NULL, CO_ALL, 0,
+	  "every data center signed in on this device, each checked with its "
+	  "server (exit 4 when any sign-in was revoked or has expired)" },
+	{ NULL, 0, NULL, 0, 0, NULL },
+};
 static const struct cat_opt revoke_opts[] = {
 	{ "yes", 'y', NULL, CO_YES, 0,
 	  "revoke without asking (needed when not on a terminal or in CI)" },
@@ -155,6 +161,7 @@ static const struct cat_example whoami_ex[] = {
 	{ "CATALYST_TOKEN=$T catalyst whoami --json", "a token's account" },
 	{ "catalyst whoami --token-file ~/.catalyst-token",
 	  "a token kept in a file" },
+	{ "catalyst whoami --all", "every data center signed in here" },
 	{ NULL, NULL },
 };
 
@@ -213,11 +220,15 @@ const struct cat_cmd cat_cmd_table[] = {
 	  "terminal or CI is set it never asks: without --yes it refuses\n"
 	  "(exit 129) and revokes nothing.\n",
 	  token_revoke_ex, ENV_API | ENV_CI, X_NET },
-	{ "whoami", cmd_whoami, CMD_NEEDS_AUTH, NULL, 0, 0, "",
+	/* not CMD_NEEDS_AUTH: --all needs no credential of the active DC */
+	{ "whoami", cmd_whoami, 0, whoami_opts, 0, 0, "",
 	  "Show the signed-in account",
 	  "It asks the server with the credential itself: a sign-in or token\n"
 	  "revoked or expired there is exit 4, whatever the local state "
-	  "says.\n",
+	  "says.\n"
+	  "--all lists the sign-in of every data center on this device, one\n"
+	  "line each (DC, account, state: valid, refused or error), and exits\n"
+	  "4 when any was refused, 1 when any server could not be asked.\n",
 	  whoami_ex, ENV_API, X_NET },
 	{ "version", cmd_version, 0, NULL, 0, 0, "",
 	  "Print the version (like --version)", NULL, version_ex, 0, X_OK },

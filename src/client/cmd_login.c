@@ -108,6 +108,7 @@ int cmd_login(struct cat_ctx *ctx)
 	struct login_arg la = { NULL, NULL };
 	const struct cat_dc *dc = NULL;
 	struct cat_config *cfg = NULL;
+	struct cat_client client = { NULL, NULL };
 	struct cat_cred cred;
 	json_t *user = NULL, *old;
 	char token[CAT_CLI_TOKEN_MAX], created[32], *old_token = NULL;
@@ -168,10 +169,17 @@ int cmd_login(struct cat_ctx *ctx)
 			 cat_ctx_auth_url(ctx, dc->code), cred.dc, dc->code,
 			 cred.dc);
 	cat_now_iso(created);
+	/* the flow asked the same (already resolved) client; it never fails
+	 * here, and a refresh must go with the client the grant names */
+	if (cat_auth_client(ctx, salt, &client) < 0) {
+		cat_hint_clear();
+		client.id = NULL;
+	}
 	la.dc = cred.dc;
-	la.login = json_pack("{s:s, s:s?, s:O, s:s, s:s}", "token", token,
+	la.login = json_pack("{s:s, s:s?, s:O, s:s, s:s, s:s?}", "token", token,
 			     "token_id", g.token_id, "user", user, "created_at",
-			     created, "flow", browser ? "browser" : "device");
+			     created, "flow", browser ? "browser" : "device",
+			     "client_id", client.id);
 	if (!la.login || (err = cat_config_update(cfg, store_login, &la)) < 0) {
 		revoke_quietly(ctx, token);
 		code = cat_fail(err ? err : CAT_ERROR, "login: cannot save the "

@@ -144,6 +144,8 @@ static void test_cmd__table(void **state)
 	assert_true(takes(cat_cmd_find("login"), CO_NO_LOCALHOST));
 	assert_true(takes(cat_cmd_find("token:revoke"), CO_YES));
 	assert_false(takes(cat_cmd_find("whoami"), CO_YES));
+	assert_true(takes(cat_cmd_find("whoami"), CO_ALL));
+	assert_false(takes(cat_cmd_find("login"), CO_ALL));
 	assert_true(cat_cmd_find("__complete")->flags & CMD_HIDDEN);
 }
 
