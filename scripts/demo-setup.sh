@@ -1,24 +1,30 @@
 #!/usr/bin/env bash
 # Creates the demo data in a catalystd store: org "Demo Org", the account
 # demo@example.com (password $DEMO_PASSWORD, default catalyst-demo) as its
-# member, projects alpha and beta, and one device and one browser OAuth
-# client whose ids and secrets go to demo-clients.env (mode 0600) next to
-# the store. That file marks the work as done: running the script again
-# changes nothing while it and the store exist.
+# member, projects alpha and beta, and the CLI's two public OAuth clients
+# (device and browser: no secret; the browser flow uses PKCE). A catalystd
+# serving this store without --directory describes itself, those clients
+# included, at /.well-known/catalyst-directory, so the CLI needs one
+# setting, CATALYST_DIRECTORY, and no client id or secret at all.
+# demo.env (mode 0600) next to the store marks the work as done: running
+# the script again changes nothing while it and the store exist.
 set -euo pipefail
 
 usage() {
 	cat <<'EOF'
 usage: scripts/demo-setup.sh [--db PATH] [--catalystd PATH] [--env-file PATH]
+                             [--url URL]
 
   --db PATH          SQLite store (default ./var/catalyst.db)
   --catalystd PATH   the catalystd binary (default $CATALYSTD, then
                      build/src/server/catalystd, then catalystd on PATH)
-  --env-file PATH    where the client ids and secrets go
-                     (default: demo-clients.env in the store's directory)
+  --env-file PATH    the marker file (default: demo.env in the store's
+                     directory); it holds DEMO_EMAIL, no secret
+  --url URL          where catalystd will serve this store, for the sign-in
+                     hints (default http://$CATALYST_LISTEN, else
+                     http://127.0.0.1:8080)
 
-Environment: DEMO_PASSWORD (default catalyst-demo), CATALYST_LISTEN (only for
-the sign-in hints, default 127.0.0.1:8080).
+Environment: DEMO_PASSWORD (default catalyst-demo), CATALYST_LISTEN.
 EOF
 }
 
@@ -31,6 +37,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 db=./var/catalyst.db
 bin=${CATALYSTD:-}
 env_file=
+url=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--db) [ $# -ge 2 ] || die "--db needs a value"; db=$2; shift 2 ;;
@@ -39,6 +46,8 @@ while [ $# -gt 0 ]; do
 	--catalystd=*) bin=${1#*=}; shift ;;
 	--env-file) [ $# -ge 2 ] || die "--env-file needs a value"; env_file=$2; shift 2 ;;
 	--env-file=*) env_file=${1#*=}; shift ;;
+	--url) [ $# -ge 2 ] || die "--url needs a value"; url=$2; shift 2 ;;
+	--url=*) url=${1#*=}; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 129 ;;
 	esac
@@ -60,11 +69,12 @@ sqlite:*) db_path=${db#sqlite:} ;;
 esac
 db_dir=$(dirname "$db_path")
 mkdir -p "$db_dir"
-[ -n "$env_file" ] || env_file=$db_dir/demo-clients.env
+[ -n "$env_file" ] || env_file=$db_dir/demo.env
 
 email=demo@example.com
 password=${DEMO_PASSWORD:-catalyst-demo}
-listen=${CATALYST_LISTEN:-127.0.0.1:8080}
+[ -n "$url" ] || url=http://${CATALYST_LISTEN:-127.0.0.1:8080}
+url=${url%/}
 if [ -n "${DEMO_PASSWORD:-}" ]; then pw_hint="the one in DEMO_PASSWORD"; else pw_hint=$password; fi
 
 cli=catalyst
@@ -72,18 +82,14 @@ cli=catalyst
 
 hints() {
 	cat <<EOF
-Demo data in $db_path; client ids and secrets in $env_file.
+Demo data in $db_path (marker: $env_file).
 
-Sign in with our CLI:
-  set -a; . $env_file; set +a
+Sign in with our CLI: it needs only where the directory is, which the
+server serving this store answers itself (no client id or secret):
+  export CATALYST_DIRECTORY=$url
   $cli login --no-localhost
-then open http://$listen/device, sign in as $email (password: $pw_hint),
+then open $url/device, sign in as $email (password: $pw_hint),
 enter the code and click Verify.
-
-The reference CLI uses the same clients:
-  export CATALYST_AUTH_URL=http://$listen CATALYST_ADMIN_URL=http://$listen
-  set -a; . $env_file; set +a
-  catalyst login --no-localhost
 EOF
 }
 
@@ -107,28 +113,20 @@ for p in alpha beta; do
 		--timezone Asia/Kolkata >/dev/null
 done
 
-# client add prints "client_id: ..." and "client_secret: ..."
+# client add prints "client_id: ..."; a public client has no secret
 field() {
 	sed -n "s/^$1: //p"
 }
-m_out=$("$bin" client add --db "$db" --name "Catalyst CLI (device)" --kind device)
-w_out=$("$bin" client add --db "$db" --name "Catalyst CLI (browser)" --kind browser)
-m_id=$(field client_id <<<"$m_out")
-m_secret=$(field client_secret <<<"$m_out")
-w_id=$(field client_id <<<"$w_out")
-w_secret=$(field client_secret <<<"$w_out")
-[ -n "$m_id" ] && [ -n "$m_secret" ] && [ -n "$w_id" ] && [ -n "$w_secret" ] ||
-	die "unexpected output from 'catalystd client add'"
+m_id=$(field client_id < <("$bin" client add --db "$db" --name "Catalyst CLI" --kind device --public))
+w_id=$(field client_id < <("$bin" client add --db "$db" --name "Catalyst CLI (browser)" --kind browser --public))
+[ -n "$m_id" ] && [ -n "$w_id" ] || die "unexpected output from 'catalystd client add'"
 
 tmp=$env_file.tmp.$$
 (
 	umask 077
 	cat >"$tmp" <<EOF
-# OAuth clients of the catalystd demo (scripts/demo-setup.sh). Secret: 0600.
-M_CATALYST_CLIENT_ID=$m_id
-M_CATALYST_CLIENT_SECRET=$m_secret
-W_CATALYST_CLIENT_ID=$w_id
-W_CATALYST_CLIENT_SECRET=$w_secret
+# The catalystd demo (scripts/demo-setup.sh). The CLI needs only
+# CATALYST_DIRECTORY: the server names its public clients itself.
 DEMO_EMAIL=$email
 EOF
 )
@@ -136,5 +134,5 @@ chmod 600 "$tmp"
 mv -f "$tmp" "$env_file"
 trap - ERR
 
-echo "created account $email ($user_id), org 'Demo Org' ($org_id), projects alpha and beta, two OAuth clients"
+echo "created account $email ($user_id), org 'Demo Org' ($org_id), projects alpha and beta, the CLI's public device and browser clients"
 hints
