@@ -22,6 +22,7 @@ extern const struct adm_cmd adm_user_enable;
 extern const struct adm_cmd adm_user_list;
 extern const struct adm_cmd adm_client_list;
 extern const struct adm_cmd adm_client_remove;
+extern const struct adm_cmd adm_audit;
 
 /* The --db of a command given none: the config file's (config, or the
  * default file when it exists), else ./var/catalyst.db (creating ./var).

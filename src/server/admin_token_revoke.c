@@ -47,6 +47,22 @@ static int token_revoke_opt(void *p, int c, const char *arg)
 	return 0;
 }
 
+/* The revocation is done: an event not recorded is said, not fatal. */
+static void adm_audit_token(struct cat_store *st, const struct cat_grant *g)
+{
+	struct cat_audit e = { .account_id = g->account_id };
+
+	snprintf(e.event, sizeof(e.event), "token_revoked");
+	snprintf(e.actor, sizeof(e.actor), "operator");
+	snprintf(e.token_id, sizeof(e.token_id), "%s", g->token_id);
+	snprintf(e.client_id, sizeof(e.client_id), "%s", g->client_id);
+	if (cat_store_audit_add(st, &e) < 0)
+		fprintf(stderr,
+			"catalystd: warning: the revocation is not in the "
+			"audit trail: %s\n",
+			cat_error_last());
+}
+
 static int revoke_one(struct cat_store *st, const char *id,
 		      const struct common_opts *co)
 {
@@ -58,8 +74,9 @@ static int revoke_one(struct cat_store *st, const char *id,
 	adm_clean(shown, sizeof(shown), id);
 	/* read first: the answer says whether it was already revoked */
 	err = cat_store_grant_by_id(st, &g, id);
-	if (err == 0 && !g.revoked_at)
-		err = cat_store_grant_revoke(st, id, (int64_t)time(NULL));
+	if (err == 0 && !g.revoked_at &&
+	    (err = cat_store_grant_revoke(st, id, (int64_t)time(NULL))) == 0)
+		adm_audit_token(st, &g);
 	if (err < 0) {
 		fprintf(stderr, "catalystd: cannot revoke token '%s': %s\n",
 			shown,

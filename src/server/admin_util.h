@@ -39,6 +39,8 @@ enum {
 	O_DC,
 	O_PUBLIC,
 	O_ALL,
+	O_SINCE,
+	O_LIMIT,
 };
 
 #define COMMON_OPTS                                                            \

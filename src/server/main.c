@@ -43,6 +43,7 @@ static const struct subcmd cmds[] = {
 	{ "client", "add", NULL, NULL, &adm_client_add },
 	{ "client", "list", NULL, NULL, &adm_client_list },
 	{ "client", "remove", NULL, NULL, &adm_client_remove },
+	{ "audit", NULL, NULL, NULL, &adm_audit },
 	{ "help", NULL, cmd_help, "show this help", NULL },
 	{ "version", NULL, cmd_version, "print the version", NULL },
 };

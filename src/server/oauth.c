@@ -14,6 +14,7 @@
 #include "log.h"
 #include "server.h"
 #include "textclean.h"
+#include "audit.h"
 #include "banned.h"
 
 #define TOKEN_ID_TRIES 4
@@ -80,6 +81,15 @@ void cat_oauth_log(const char *event, const struct cat_grant *g,
 		      NULL);
 }
 
+void cat_oauth_audit(struct cat_req *req, const char *event,
+		     const struct cat_grant *g)
+{
+	char flow[2] = { (char)g->kind, '\0' };
+
+	cat_audit(req->store, event, CAT_ACTOR_DEVICE, g->account_id,
+		  g->token_id, g->client_id, req->client_ip, "flow", flow);
+}
+
 int cat_oauth_store(struct cat_req *req, struct cat_issued *issued)
 {
 	int err = 0, i;
@@ -98,7 +108,7 @@ int cat_oauth_store(struct cat_req *req, struct cat_issued *issued)
 	if (err < 0)
 		return err;
 	cat_metric_inc(req->srv, CAT_M_TOKENS_ISSUED);
-	cat_oauth_log("token_issued", &issued->grant, req->client_ip);
+	cat_oauth_audit(req, "token_issued", &issued->grant);
 	return 0;
 }
 

@@ -28,10 +28,14 @@ int cat_oauth_prepare(struct cat_req *req, struct cat_issued *out,
 /* Stores a prepared grant (retrying a token_id clash, for which the access
  * token is signed again). */
 int cat_oauth_store(struct cat_req *req, struct cat_issued *issued);
-/* The token event (token_issued, token_refreshed, token_revoked) of grant
- * g: its public id, client and account, never the token. */
+/* The log line of token_refreshed for grant g: its public id, client and
+ * account, never the token. */
 void cat_oauth_log(const char *event, const struct cat_grant *g,
 		   const char *client_addr);
+/* The audit event (token_issued, token_revoked) of grant g made by the
+ * client of req (actor device): a row and its log line (audit.h). */
+void cat_oauth_audit(struct cat_req *req, const char *event,
+		     const struct cat_grant *g);
 
 /* Signs a new access token for an existing grant (no store write). */
 int cat_oauth_refresh(struct cat_req *req, struct cat_issued *out,

@@ -210,7 +210,7 @@ int cat_device_poll(struct cat_req *req, struct cat_issued *out,
 				     "the device code was already used");
 	if (err == 0) {
 		cat_metric_inc(req->srv, CAT_M_TOKENS_ISSUED);
-		cat_oauth_log("token_issued", &out->grant, req->client_ip);
+		cat_oauth_audit(req, "token_issued", &out->grant);
 	}
 	return err;
 }

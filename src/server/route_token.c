@@ -283,7 +283,7 @@ int route_revoke(struct cat_req *req, struct cat_resp *resp)
 						  req->now)) < 0)
 			return err;
 		cat_metric_inc(req->srv, CAT_M_REVOCATIONS);
-		cat_oauth_log("token_revoked", &g, req->client_ip);
+		cat_oauth_audit(req, "token_revoked", &g);
 	} else if (err < 0 && err != CAT_ENOTFOUND) {
 		return err;
 	}

@@ -118,14 +118,18 @@ struct purger {
 	struct cat_store *store;
 };
 
-/* Deletes expired codes, sessions and access tokens (once a minute). */
+/* Deletes expired device codes, codes, sessions and rate-limit windows,
+ * and audit events past their retention (once a minute). */
 static void purge(void *arg)
 {
 	struct purger *p = arg;
 
 	if (!p->store && cat_store_open(&p->store, p->srv->cfg.db_url) < 0)
 		p->store = NULL;
-	if (p->store && cat_store_purge(p->store, cat_now()) < 0)
+	if (p->store &&
+	    cat_store_purge(p->store, cat_now(),
+			    (int64_t)p->srv->cfg.audit_retention_days * 86400) <
+		    0)
 		cat_log_warn("purge failed: %s", cat_error_last());
 }
 

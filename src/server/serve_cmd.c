@@ -93,6 +93,9 @@ static const char serve_usage[] =
 	"are\n"
 	"                         written to the store, in one transaction "
 	"(default 5)\n"
+	"  --audit-retention DAYS  how long audit events are kept; 0: "
+	"forever\n"
+	"                         (default 90)\n"
 	"  --login-hashes N       password hashes run at once; more sign-ins "
 	"wait\n"
 	"                         for a 503 (default: half the cores, fewer "
@@ -138,6 +141,7 @@ enum {
 	O_CONNS_PER_IP,
 	O_MAX_CONNS,
 	O_LU_FLUSH,
+	O_AUDIT_RETENTION,
 	O_DIRECTORY,
 	O_CONFIG,
 	O_HELP
@@ -168,6 +172,7 @@ static const struct option serve_opts[] = {
 	{ "max-conns-per-ip", required_argument, NULL, O_CONNS_PER_IP },
 	{ "max-connections", required_argument, NULL, O_MAX_CONNS },
 	{ "last-used-flush", required_argument, NULL, O_LU_FLUSH },
+	{ "audit-retention", required_argument, NULL, O_AUDIT_RETENTION },
 	{ "directory", required_argument, NULL, O_DIRECTORY },
 	{ "config", required_argument, NULL, O_CONFIG },
 	{ "help", no_argument, NULL, O_HELP },
@@ -198,6 +203,7 @@ static void serve_defaults(struct serve_parse *sp)
 		.max_conns_per_ip = -1,
 		.max_connections = 4096,
 		.last_used_flush = 5,
+		.audit_retention_days = 90,
 		.write_threads = -1,
 	};
 
@@ -415,6 +421,10 @@ static int serve_apply(void *ctx, int id, const char *label, const char *arg)
 		return num_opt(label, arg, 1, 100000, &cfg->max_connections);
 	case O_LU_FLUSH:
 		return num_opt(label, arg, 1, 3600, &cfg->last_used_flush);
+	case O_AUDIT_RETENTION:
+		/* a century at most keeps DAYS * 86400 far from overflow */
+		return num_opt(label, arg, 0, 36500,
+			       &cfg->audit_retention_days);
 	case O_POOL:
 		/* each worker thread holds one store connection */
 		if (num_opt(label, arg, 1, 256, &v) < 0)

@@ -50,6 +50,7 @@ struct cat_server_config {
 	int max_conns_per_ip;    /* open connections per address; 0: no limit */
 	int max_connections;     /* open connections in all (4096) */
 	int last_used_flush;     /* seconds between last-used writes (5) */
+	int audit_retention_days; /* audit events kept (90); 0: forever */
 	char directory_file[512]; /* --directory; "" describes this server */
 	/* that file, checked and encoded at start (directory.h); NULL
 	 * without one */

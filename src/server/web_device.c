@@ -16,6 +16,7 @@
 #include "routes.h"
 #include "server.h"
 #include "timefmt.h"
+#include "audit.h"
 #include "banned.h"
 
 /* Longer input is not worth echoing back into the form. */
@@ -389,15 +390,13 @@ int route_web_device_decide(struct cat_req *req, struct cat_resp *resp)
 	else if (err == CAT_ENOTFOUND)
 		err = code_form(req, resp, 400, &ws, typed, MSG_NOT_FOUND);
 	else if (err == 0) {
-		char id[24], account[24];
+		char id[24];
 
 		snprintf(id, sizeof(id), "%lld", (long long)d.id);
-		snprintf(account, sizeof(account), "%lld",
-			 (long long)ws.s.account_id);
-		cat_log_event(approve ? "device_approved" : "device_denied",
-			      "device_auth", id, "client_id", d.client_id,
-			      "account", account, "client", req->client_ip,
-			      NULL);
+		cat_audit(req->store,
+			  approve ? "device_approved" : "device_denied",
+			  CAT_ACTOR_USER, ws.s.account_id, NULL, d.client_id,
+			  req->client_ip, "device_auth", id);
 		err = decided_page(req, resp, &ws, approve);
 	}
 done:

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "routes.h"
 #include "server.h"
+#include "audit.h"
 #include "banned.h"
 
 /* Passwords longer than this are refused before hashing (Argon2 cost). */
@@ -194,6 +195,8 @@ int route_web_login(struct cat_req *req, struct cat_resp *resp)
 	/* the same page whether the password was right or not, so it says
 	 * nothing about the password; a wrong one still counts */
 	if (err == 0 && acct.disabled_at) {
+		cat_audit(req->store, "signin_failed", CAT_ACTOR_USER, acct.id,
+			  NULL, NULL, req->client_ip, "reason", "disabled");
 		if (!ok &&
 		    (err = pw_limits(req, &sj, web_limit_wrong, &retry)) < 0)
 			goto done;
@@ -207,13 +210,11 @@ int route_web_login(struct cat_req *req, struct cat_resp *resp)
 		goto done;
 	}
 	if (!ok) {
-		char id[24];
-
 		/* the account when the email names one; never what was typed,
 		 * which may be a password in the wrong field */
-		snprintf(id, sizeof(id), "%lld", (long long)acct.id);
-		cat_log_event("signin_failed", "account", err == 0 ? id : NULL,
-			      "client", req->client_ip, NULL);
+		cat_audit(req->store, "signin_failed", CAT_ACTOR_USER,
+			  err == 0 ? acct.id : 0, NULL, NULL, req->client_ip,
+			  NULL, NULL);
 		if ((err = pw_limits(req, &sj, web_limit_wrong, &retry)) < 0)
 			goto done;
 		if (retry > 0)
@@ -225,13 +226,8 @@ int route_web_login(struct cat_req *req, struct cat_resp *resp)
 	}
 	if ((err = web_session_start(&ws, req, resp, &acct)) < 0)
 		goto done;
-	{
-		char id[24];
-
-		snprintf(id, sizeof(id), "%lld", (long long)acct.id);
-		cat_log_event("signin_ok", "account", id, "client",
-			      req->client_ip, NULL);
-	}
+	cat_audit(req->store, "signin_ok", CAT_ACTOR_USER, acct.id, NULL, NULL,
+		  req->client_ip, NULL, NULL);
 	err = cat_resp_redirect(resp, 303, next);
 done:
 	sodium_memzero(&acct, sizeof(acct));

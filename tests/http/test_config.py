@@ -141,6 +141,9 @@ class ConfigFileErrors(unittest.TestCase):
                 ('listen = 127.0.0.1:99999', ["'listen'"]),
                 ('dc = xx', ["'dc'", "'xx'"]),
                 ('log-level = loud', ["'log-level'", "'loud'"]),
+                ('audit-retention = -1', ["'audit-retention'", "'-1'"]),
+                ('audit-retention = 36501',
+                 ["'audit-retention'", "'36501'"]),
                 ('db =', ["'db'", 'no value'])):
             with self.subTest(line=line):
                 path, err = self.serve_with('dc = eu\n' + line + '\n')

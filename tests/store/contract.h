@@ -38,6 +38,7 @@ int contract_directory_tests(void);
 int contract_oauth_tests(void);
 int contract_write_tests(void);
 int contract_operator_tests(void);
+int contract_audit_tests(void);
 
 int is_sqlite(const char *url);
 /* The file of a SQLite URL ("sqlite:PATH" or PATH). */

@@ -511,5 +511,6 @@ int main(int argc, char **argv)
 	failed += contract_oauth_tests();
 	failed += contract_write_tests();
 	failed += contract_operator_tests();
+	failed += contract_audit_tests();
 	return failed ? 1 : 0;
 }

@@ -739,7 +739,7 @@ static void test_store__server_key(void **state)
 	assert_string_equal(out2, b);
 	cat_store_close(s2);
 	/* purging never drops a key */
-	assert_ok(cat_store_purge(s, g_now + 10 * 86400));
+	assert_ok(cat_store_purge(s, g_now + 10 * 86400, 0));
 	assert_ok(cat_store_key_get_or_add(s, name, b, out));
 	assert_string_equal(out, a);
 
@@ -787,7 +787,7 @@ static void test_store__purge(void **state)
 	assert_ok(cat_store_ratelimit_hit(s, &allowed, rl_old, p - 120, 60, 1));
 	assert_ok(cat_store_ratelimit_hit(s, &allowed, rl_live, p, 3600, 1));
 
-	assert_ok(cat_store_purge(s, p));
+	assert_ok(cat_store_purge(s, p, 0));
 
 	/* gone: inserting the same keys again succeeds */
 	assert_ok(cat_store_code_insert(s, &old_code));
@@ -810,7 +810,7 @@ static void test_store__purge(void **state)
 	assert_true(out.revoked_at == g_now - 7000);
 
 	/* purging again is harmless */
-	assert_ok(cat_store_purge(s, p));
+	assert_ok(cat_store_purge(s, p, 0));
 }
 
 int contract_oauth_tests(void)

@@ -177,7 +177,27 @@ struct cat_session {
 	int64_t expires_at;
 };
 
+/*
+ * One security event of the audit trail (audit_add, audit_list). event and
+ * actor are words of docs/catalystd.md ("Audit trail"); every other field
+ * may be empty or 0 when the event has none. Never a secret.
+ */
+#define CAT_AUDIT_WORD_MAX 31
+struct cat_audit {
+	int64_t id; /* assigned by the store, increasing */
+	int64_t at;
+	/* "signin_ok", "token_revoked", ... */
+	char event[CAT_AUDIT_WORD_MAX + 1];
+	char actor[CAT_AUDIT_WORD_MAX + 1]; /* device, user, operator, system */
+	int64_t account_id;                 /* 0: none (an unknown email) */
+	char token_id[CAT_TOKEN_ID_LEN + 1];
+	char client_id[CAT_ID_MAX + 1];
+	char addr[CAT_ADDR_MAX + 1];   /* the client's address, "" for none */
+	char email[CAT_EMAIL_MAX + 1]; /* audit_list only: the account's */
+};
+
 typedef int (*cat_account_cb)(const struct cat_account *a, void *ctx);
+typedef int (*cat_audit_cb)(const struct cat_audit *e, void *ctx);
 typedef int (*cat_org_cb)(const struct cat_org *org, void *ctx);
 typedef int (*cat_project_cb)(const struct cat_project *p, void *ctx);
 typedef int (*cat_env_cb)(const struct cat_env *e, void *ctx);
@@ -218,7 +238,10 @@ struct cat_store_ops {
 	 * authorization codes, so nothing issued before can mint a token
 	 * after. disable == 0: disabled_at = 0 and nothing else (revoked
 	 * grants stay revoked). Both are idempotent. CAT_ENOTFOUND when the
-	 * account is unknown.
+	 * account is unknown. In the same transaction it records the audit
+	 * events, actor "operator" (only the operators' commands call it):
+	 * user_disabled or user_enabled, and token_revoked for each grant it
+	 * revoked.
 	 */
 	int (*account_set_disabled)(struct cat_store *s, int64_t account_id,
 				    int disable, int64_t now);
@@ -321,7 +344,9 @@ struct cat_store_ops {
 			      cat_grant_cb cb, void *ctx);
 	/* Atomic, one transaction: revokes every unrevoked grant of the
 	 * account (revoked_at = now); *revoked (may be NULL) is how many, 0
-	 * when it had none. Grants revoked before keep their time. */
+	 * when it had none. Grants revoked before keep their time. In the
+	 * same transaction: a token_revoked audit event, actor "operator",
+	 * for each grant it revoked. */
 	int (*grant_revoke_account)(struct cat_store *s, int64_t account_id,
 				    int64_t now, int64_t *revoked);
 	/* Sets revoked_at (idempotent: revoking twice is 0). Every access token
@@ -380,9 +405,27 @@ struct cat_store_ops {
 	 * Changes nothing else. */
 	int (*prefer_writes)(struct cat_store *s);
 
+	/*
+	 * The audit trail. audit_add stores e (its id and email ignored; at
+	 * 0 means now); CAT_EINVAL when event or actor is empty or a field
+	 * is too long. One statement, a transaction of its own.
+	 */
+	int (*audit_add)(struct cat_store *s, const struct cat_audit *e);
+	/*
+	 * Events with at >= since, of account_id (0: every account), newest
+	 * first (then by id, newest first), at most limit of them (0: none),
+	 * each with its account's email ("" when none). cb returning
+	 * non-zero stops the walk and that value is returned.
+	 */
+	int (*audit_list)(struct cat_store *s, int64_t account_id,
+			  int64_t since, size_t limit, cat_audit_cb cb,
+			  void *ctx);
+
 	/* Deletes expired device authorizations, codes, sessions and
-	 * rate-limit windows. Never touches grants. */
-	int (*purge)(struct cat_store *s, int64_t now);
+	 * rate-limit windows, and audit events older than audit_keep
+	 * seconds (at < now - audit_keep; audit_keep <= 0 keeps them all),
+	 * in batches of their own transactions. Never touches grants. */
+	int (*purge)(struct cat_store *s, int64_t now, int64_t audit_keep);
 };
 
 struct cat_store {
@@ -655,9 +698,21 @@ static inline int cat_store_prefer_writes(struct cat_store *s)
 {
 	return s->ops->prefer_writes(s);
 }
-static inline int cat_store_purge(struct cat_store *s, int64_t now)
+static inline int cat_store_audit_add(struct cat_store *s,
+				      const struct cat_audit *e)
 {
-	return s->ops->purge(s, now);
+	return s->ops->audit_add(s, e);
+}
+static inline int cat_store_audit_list(struct cat_store *s, int64_t account_id,
+				       int64_t since, size_t limit,
+				       cat_audit_cb cb, void *ctx)
+{
+	return s->ops->audit_list(s, account_id, since, limit, cb, ctx);
+}
+static inline int cat_store_purge(struct cat_store *s, int64_t now,
+				  int64_t audit_keep)
+{
+	return s->ops->purge(s, now, audit_keep);
 }
 
 #endif

@@ -605,6 +605,7 @@ int sql_client_list(struct cat_store *s, cat_client_cb cb, void *ctx)
 		.ratelimit_hit = sql_ratelimit_hit,                            \
 		.ratelimit_count = sql_ratelimit_count,                        \
 		.key_get_or_add = sql_key_get_or_add,                          \
+		.audit_add = sql_audit_add, .audit_list = sql_audit_list,     \
 		.prefer_writes = sql_prefer_writes, .purge = sql_purge,      \
 	}
 /* clang-format on */

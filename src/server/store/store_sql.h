@@ -81,6 +81,12 @@ enum sql_slot {
 	SL_PURGE_CODE,
 	SL_PURGE_SESSION,
 	SL_PURGE_RATELIMIT,
+	SL_AUDIT_ADD,
+	SL_AUDIT_LIST,
+	SL_AUDIT_LIST_ACCOUNT,
+	SL_AUDIT_ACCOUNT_GRANTS,
+	SL_AUDIT_CLIENT_GRANTS,
+	SL_PURGE_AUDIT,
 	SL_SAVEPOINT,
 	SL_RELEASE,
 	SL_ROLLBACK_TO,
@@ -209,6 +215,22 @@ int sql_ratelimit_count(struct cat_store *s, int64_t *count, const char *key,
 			int64_t now, int window);
 int sql_key_get_or_add(struct cat_store *s, const char *name,
 		       const char *fresh_hex, char out[CAT_KEY_HEX]);
-int sql_purge(struct cat_store *s, int64_t now);
+int sql_purge(struct cat_store *s, int64_t now, int64_t audit_keep);
+
+/* The audit trail (store_sql_audit.c); contracts in store.h. */
+int sql_audit_add(struct cat_store *s, const struct cat_audit *e);
+int sql_audit_list(struct cat_store *s, int64_t account_id, int64_t since,
+		   size_t limit, cat_audit_cb cb, void *ctx);
+/*
+ * Inside an operator's transaction, before its revocation: a
+ * token_revoked event (actor operator) for each live grant of the client
+ * (client_id not NULL) or else of the account. 0 or CAT_E*.
+ */
+int sql_audit_grants(struct db *db, int64_t account_id, const char *client_id,
+		     int64_t now);
+/* Inside a transaction: one event (e->at 0: now). 0 or CAT_E*. */
+int sql_audit_insert(struct db *db, const struct cat_audit *e);
+/* Deletes audit events with at < before, in batches. */
+int sql_audit_purge(struct db *db, int64_t before);
 
 #endif

@@ -8,6 +8,7 @@
  */
 #include "store_sql.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -500,10 +501,14 @@ struct revoke_many {
  * holds exactly those. */
 static int revoke_account_grants(struct db *db, struct revoke_many *a)
 {
-	int err = db_write(db, SL_ACCOUNT_GRANTS_REVOKE,
-			   "UPDATE grants SET revoked_at = ?2"
-			   " WHERE account_id = ?1 AND revoked_at = 0",
-			   DB_ARGS(DB_INT(a->account_id), DB_INT(a->now)));
+	int err = sql_audit_grants(db, a->account_id, NULL, a->now);
+
+	if (err < 0)
+		return err;
+	err = db_write(db, SL_ACCOUNT_GRANTS_REVOKE,
+		       "UPDATE grants SET revoked_at = ?2"
+		       " WHERE account_id = ?1 AND revoked_at = 0",
+		       DB_ARGS(DB_INT(a->account_id), DB_INT(a->now)));
 
 	if (err < 0)
 		return err;
@@ -522,11 +527,23 @@ int sql_grant_revoke_account(struct cat_store *s, int64_t account_id,
 	/* revoked_at 0 means active, so a revocation must never write 0 */
 	struct revoke_many a = { .account_id = account_id,
 				 .now = now > 0 ? now : time(NULL) };
-	int err = sql_tx(s, grant_revoke_account_tx, &a, SQL_TX_ONE);
+	/* two statements now: the audit events, then the revocation */
+	int err = sql_tx(s, grant_revoke_account_tx, &a, 0);
 
 	if (err == 0 && revoked)
 		*revoked = a.revoked;
 	return err;
+}
+
+/* The operator's act on an account, as an audit event. */
+static int account_audit(struct db *db, const struct revoke_many *a,
+			 const char *event)
+{
+	struct cat_audit e = { .at = a->now, .account_id = a->account_id };
+
+	snprintf(e.event, sizeof(e.event), "%s", event);
+	snprintf(e.actor, sizeof(e.actor), "operator");
+	return sql_audit_insert(db, &e);
 }
 
 /*
@@ -552,6 +569,9 @@ static int account_disable_tx(struct db *db, void *arg)
 		       " WHERE id = ?1 AND disabled_at = 0",
 		       DB_ARGS(DB_INT(a->account_id), DB_INT(a->now)));
 	if (err < 0)
+		return err;
+	/* the operator's act itself, even when it was already disabled */
+	if ((err = account_audit(db, a, "user_disabled")) < 0)
 		return err;
 	err = db_write(db, SL_ACCOUNT_DEVICES_DENY,
 		       "UPDATE device_auths SET status = ?2"
@@ -581,7 +601,9 @@ static int account_enable_tx(struct db *db, void *arg)
 			   "UPDATE accounts SET disabled_at = 0 WHERE id = ?1",
 			   DB_ARGS(DB_INT(a->account_id)));
 
-	return err < 0 ? err : 0;
+	if (err < 0)
+		return err;
+	return account_audit(db, a, "user_enabled");
 }
 
 int sql_account_set_disabled(struct cat_store *s, int64_t account_id,
@@ -597,7 +619,7 @@ int sql_account_set_disabled(struct cat_store *s, int64_t account_id,
 	if ((err = sql_account_by_id(s, &acct, account_id)) < 0)
 		return err;
 	return sql_tx(s, disable ? account_disable_tx : account_enable_tx, &a,
-		      disable ? 0 : SQL_TX_ONE);
+		      0);
 }
 
 /*
@@ -623,6 +645,8 @@ static int client_remove_tx(struct db *db, void *arg)
 		       " WHERE id = ?1 AND removed_at = 0",
 		       DB_ARGS(DB_TEXT(a->client_id), DB_INT(a->now)));
 	if (err < 0)
+		return err;
+	if ((err = sql_audit_grants(db, 0, a->client_id, a->now)) < 0)
 		return err;
 	err = db_write(db, SL_CLIENT_GRANTS_REVOKE,
 		       "UPDATE grants SET revoked_at = ?2"
@@ -1043,7 +1067,7 @@ int sql_key_get_or_add(struct cat_store *s, const char *name,
 	return err ? 0 : cat_error_set(CAT_ERROR, "store: server key vanished");
 }
 
-int sql_purge(struct cat_store *s, int64_t now)
+int sql_purge(struct cat_store *s, int64_t now, int64_t audit_keep)
 {
 	static const struct {
 		int id;
@@ -1078,5 +1102,5 @@ int sql_purge(struct cat_store *s, int64_t now)
 				return n;
 		} while (n == PURGE_BATCH);
 	}
-	return 0;
+	return audit_keep > 0 ? sql_audit_purge(db, now - audit_keep) : 0;
 }

@@ -374,6 +374,40 @@ static const struct migration migrations[] = {
 		" DEFAULT 0;"
 		"CREATE INDEX sessions_account ON sessions (account_id);",
 	},
+	{
+		/* SQLite */
+		/* 7: the audit trail; no foreign key, so an event outlives
+		 * nothing it names and costs its insert no lookup. Listed by
+		 * account and newest first, purged by age */
+		"CREATE TABLE audit_events ("
+		" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+		" at INTEGER NOT NULL,"
+		" event TEXT NOT NULL,"
+		" actor TEXT NOT NULL,"
+		" account_id INTEGER NOT NULL,"
+		" token_id TEXT NOT NULL,"
+		" client_id TEXT NOT NULL,"
+		" addr TEXT NOT NULL);"
+		"CREATE INDEX audit_events_at ON audit_events(at);"
+		"CREATE INDEX audit_events_account ON audit_events"
+		"(account_id, at);",
+		/* PostgreSQL */
+		/* 7: the audit trail; no foreign key, so an event outlives
+		 * nothing it names and costs its insert no lookup. Listed by
+		 * account and newest first, purged by age */
+		"CREATE TABLE audit_events ("
+		" id BIGSERIAL PRIMARY KEY,"
+		" at BIGINT NOT NULL,"
+		" event TEXT NOT NULL,"
+		" actor TEXT NOT NULL,"
+		" account_id BIGINT NOT NULL,"
+		" token_id TEXT COLLATE \"C\" NOT NULL,"
+		" client_id TEXT COLLATE \"C\" NOT NULL,"
+		" addr TEXT NOT NULL);"
+		"CREATE INDEX audit_events_at ON audit_events (at);"
+		"CREATE INDEX audit_events_account ON audit_events"
+		" (account_id, at);",
+	},
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
