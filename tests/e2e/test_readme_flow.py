@@ -71,6 +71,11 @@ class ReadmeFlowTest(unittest.TestCase):
                 self.assertIn('beta', r.stdout)
                 r = b.run('project:use', 'beta', '--token', token)
                 self.assertEqual(r.returncode, 0, r.stderr)
+                # any command: the token's own list, its account, init
+                for args in (('token:list',), ('whoami',),
+                             ('init', '-p', 'alpha', '--force')):
+                    r = b.run(*args, env={'CATALYST_TOKEN': token})
+                    self.assertEqual(r.returncode, 0, (args, r.stderr))
                 self.assertFalse(os.path.exists(
                     os.path.join(b.config_dir, 'config.json')))
                 tid = json.loads(a.run('token:list', '--json').stdout)
