@@ -70,7 +70,7 @@ static void put_file(const char *path, const uint8_t *p, size_t n)
 
 static void check_getters(struct cat_config *cfg)
 {
-	const char *dc, *id, *in_dc;
+	const char *dc, *id, *in_dc, *server;
 	json_t *d, *login, *tokens, *t;
 	struct cat_cred cred;
 
@@ -97,7 +97,11 @@ static void check_getters(struct cat_config *cfg)
 			FUZZ_CHECK(json_string_value(json_object_get(
 					   t, "token")) != NULL);
 		}
-		FUZZ_CHECK(cat_settings_server(cfg->settings, dc) != NULL);
+		/* servers.<dc>, checked as an http(s) URL on load; NULL when
+		 * unset, as there is no default server any more */
+		server = cat_settings_server(cfg->settings, dc);
+		FUZZ_CHECK(!server || strncmp(server, "http://", 7) == 0 ||
+			   strncmp(server, "https://", 8) == 0);
 	}
 	(void)cat_settings_client(cfg->settings, "device", "id");
 	(void)cat_settings_client(cfg->settings, "browser", "secret");
