@@ -194,8 +194,8 @@ const struct cat_cmd cat_cmd_table[] = {
 	  "Revoke this device's sign-in on the server and forget it",
 	  "Tokens generated on this device stay, and stay revocable here.\n",
 	  logout_ex, ENV_SERVER | ENV_CLIENT | ENV_STATE, X_NET },
-	{ "project:list", cmd_project_list, CMD_NEEDS_AUTH, NULL, 0, 0, "",
-	  "List the projects of the org", NULL, project_list_ex,
+	{ "project:list", cmd_project_list, CMD_NEEDS_AUTH | CMD_JSON, NULL, 0,
+	  0, "", "List the projects of the org", NULL, project_list_ex,
 	  ENV_API | ENV_ORG | ENV_PROJECT, X_NET },
 	{ "project:reset", cmd_project_reset, 0, NULL, 0, 0, "",
 	  "Make the directory's default project active again",
@@ -211,8 +211,8 @@ const struct cat_cmd cat_cmd_table[] = {
 	  "never expires, and can be revoked only on this device.\n",
 	  token_generate_ex,
 	  ENV_SERVER | ENV_CLIENT | ENV_DEVICE | ENV_STATE | ENV_TERM, X_NET },
-	{ "token:list", cmd_token_list, CMD_NEEDS_AUTH, NULL, 0, 0, "",
-	  "List the account's tokens and which ones this device can revoke",
+	{ "token:list", cmd_token_list, CMD_NEEDS_AUTH | CMD_JSON, NULL, 0, 0,
+	  "", "List the account's tokens and which ones this device can revoke",
 	  NULL, token_list_ex, ENV_API | ENV_ORG, X_NET },
 	{ "token:revoke", cmd_token_revoke, 0, revoke_opts, 1, 1, "<id>",
 	  "Revoke a token generated on this device",
@@ -221,7 +221,7 @@ const struct cat_cmd cat_cmd_table[] = {
 	  "(exit 129) and revokes nothing.\n",
 	  token_revoke_ex, ENV_API | ENV_CI, X_NET },
 	/* not CMD_NEEDS_AUTH: --all needs no credential of the active DC */
-	{ "whoami", cmd_whoami, 0, whoami_opts, 0, 0, "",
+	{ "whoami", cmd_whoami, CMD_JSON, whoami_opts, 0, 0, "",
 	  "Show the signed-in account",
 	  "It asks the server with the credential itself: a sign-in or token\n"
 	  "revoked or expired there is exit 4, whatever the local state "
@@ -232,7 +232,7 @@ const struct cat_cmd cat_cmd_table[] = {
 	  whoami_ex, ENV_API, X_NET },
 	{ "version", cmd_version, 0, NULL, 0, 0, "",
 	  "Print the version (like --version)", NULL, version_ex, 0, X_OK },
-	{ "config", cmd_config, 0, NULL, 1, 3,
+	{ "config", cmd_config, CMD_JSON, NULL, 1, 3,
 	  "get <key> | list | set <key> <value|-> | unset <key>",
 	  "See and change the settings in config.json",
 	  "The keys (a value of - reads it from stdin; secrets are shown\n"
@@ -871,6 +871,14 @@ int cat_cmd_dispatch(struct cat_ctx *ctx)
 			       "option '--%s' does not apply "
 			       "to '%s'",
 			       opt_name(extra), c->name);
+	}
+	/* one rule for every command: --json is honoured or refused, never
+	 * silently ignored by a script that parses the output */
+	if (o->json && !(c->flags & CMD_JSON)) {
+		cat_hint_set("'%s' prints no data to format; drop --json",
+			     c->name);
+		return cat_err(CAT_EXIT_USAGE, "--json does not apply to '%s'",
+			       c->name);
 	}
 	if (o->nargs < c->min_args)
 		return usage_err(c, "'%s' needs more arguments", c->name);

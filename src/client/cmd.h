@@ -17,6 +17,8 @@ enum cat_cmd_flag {
 	CMD_NEEDS_AUTH = 1u << 0,  /* a credential: --token, env or sign-in */
 	CMD_NEEDS_LOGIN = 1u << 1, /* this device's sign-in, nothing else */
 	CMD_HIDDEN = 1u << 2,      /* for scripts: not in help or completion */
+	/* prints data and honours --json; every other command refuses it */
+	CMD_JSON = 1u << 3,
 };
 
 /*

@@ -68,7 +68,11 @@ int cmd_project_list(struct cat_ctx *ctx)
 		json_array_append_new(out, p);
 	}
 	if (ctx->opts.json) {
-		cat_print_json(stdout, out);
+		/* one object, as every --json document: {"projects": [...]} */
+		json_t *doc = json_pack("{s:O}", "projects", out);
+
+		cat_print_json(stdout, doc);
+		json_decref(doc);
 	} else if (json_array_size(rows) == 0) {
 		cat_note("No projects found.");
 	} else {

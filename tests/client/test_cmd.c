@@ -385,6 +385,43 @@ static void test_cmd__dispatch_usage(void **state)
 	cat_ctx_release(&ctx);
 }
 
+/*
+ * --json is honoured by exactly the commands that print data, and refused
+ * (a usage error, before anything runs) by every other one.
+ */
+static void test_cmd__json_honoured_or_refused(void **state)
+{
+	static const char *const honour[] = { "config", "project:list",
+					      "token:list", "whoami" };
+	const char *argv[8];
+	struct cat_ctx ctx;
+	size_t i, j;
+	int listed;
+
+	(void)state;
+	for (i = 0; i < cat_cmd_count; i++) {
+		const struct cat_cmd *c = &cat_cmd_table[i];
+
+		for (listed = 0, j = 0; j < sizeof(honour) / sizeof(*honour);
+		     j++)
+			listed |= strcmp(c->name, honour[j]) == 0;
+		assert_int_equal(!!(c->flags & CMD_JSON), listed);
+		if (listed)
+			continue;
+		/* enough arguments that only --json can be wrong */
+		argv[0] = "catalyst";
+		argv[1] = c->name;
+		for (j = 0; j < (size_t)c->min_args; j++)
+			argv[2 + j] = "bash";
+		argv[2 + j] = "--json";
+		memset(&ctx, 0, sizeof(ctx));
+		assert_int_equal(parse(&ctx.opts, (int)(3 + j), argv), 0);
+		if (cat_cmd_dispatch(&ctx) != CAT_EXIT_USAGE)
+			fail_msg("'%s --json' was not refused", c->name);
+		cat_ctx_release(&ctx);
+	}
+}
+
 static void test_cmd__token_sources(void **state)
 {
 	const char *file[] = { "catalyst", "whoami", "--token-file", "/t" };
@@ -494,6 +531,7 @@ int main(void)
 		cmocka_unit_test(test_cmd__suggest_option),
 		cmocka_unit_test(test_cmd__generated_usage),
 		cmocka_unit_test(test_cmd__dispatch_usage),
+		cmocka_unit_test(test_cmd__json_honoured_or_refused),
 		cmocka_unit_test(test_cmd__token_sources),
 		cmocka_unit_test(test_cmd__login_flow_options),
 		cmocka_unit_test(test_cmd__config_row),

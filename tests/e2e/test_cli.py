@@ -400,8 +400,8 @@ class TestProjects(CliCase):
         r = dev.run('project:reset', cwd=sub)
         self.assertEqual(r.returncode, 0, r.stderr)
         r = dev.run('project:list', '--json', env=env, cwd=proj)
-        active = [p['project_name'] for p in json.loads(r.stdout)
-                  if p['active']]
+        active = [p['project_name']
+                  for p in json.loads(r.stdout)['projects'] if p['active']]
         self.assertEqual(active, ['alpha'])
         r = dev.run('project:use', 'gamma', env=env, cwd=proj)
         self.assertEqual(r.returncode, 1)
