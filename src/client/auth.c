@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "directory.h"
+#include "flow.h"
 #include "io.h"
 #include "banned.h"
 
@@ -523,6 +524,56 @@ int cat_auth_send(struct cat_ctx *ctx, struct cat_req *req,
 	cat_resp_release(out);
 done:
 	free(at);
+	return err;
+}
+
+int cat_auth_rotate(struct cat_ctx *ctx, const char *cli_token, long long grace,
+		    struct cat_grant *out)
+{
+	struct cat_resp resp = { 0, NULL };
+	struct cat_client client;
+	struct cat_cred cred;
+	char url[CAT_URL_MAX], grace_s[24];
+	const char *form[] = { "refresh_token", cli_token + 2, "grace",
+			       grace_s,         "client_id",   NULL,
+			       "client_secret", NULL,          NULL };
+	struct cat_req req = { "POST", url, NULL, NULL, form };
+	const char *code, *why;
+	int err;
+
+	snprintf(grace_s, sizeof(grace_s), "%lld", grace);
+	if ((err = cat_cred_parse(&cred, cli_token, "the local store")) < 0 ||
+	    (err = cat_auth_client(ctx, cred.salt, &client)) < 0 ||
+	    (err = cat_api_url(url, sizeof(url), cat_ctx_auth_url(ctx, cred.dc),
+			       "/oauth/v2/token/rotate")) < 0)
+		goto done;
+	form[5] = client.id;
+	form[7] = client.secret;
+	if (!client.secret)
+		form[6] = NULL;
+	if ((err = cat_api_send(&req, &resp)) < 0)
+		goto done;
+	code = cat_resp_oauth_error(&resp);
+	if (resp.status == 400 && code && strcmp(code, "invalid_grant") == 0) {
+		why = cat_resp_str(&resp, "error_description");
+		err = cat_error_set(CAT_EAUTH,
+				    "the server refused the token: %s",
+				    why ? why : "revoked or unknown");
+		goto done;
+	}
+	if (resp.status != 200) {
+		err = cat_api_error(&resp);
+		goto done;
+	}
+	if ((err = cat_grant_from_json(out, resp.json)) < 0)
+		goto done;
+	/* the old secret's cached access token is still good, but the new
+	 * one is what this device uses from now on */
+	cat_auth_cache(ctx, cli_token + 2, NULL, 0);
+	cat_auth_cache(ctx, out->refresh_token, out->access_token,
+		       out->expires_in);
+done:
+	cat_resp_release(&resp);
 	return err;
 }
 

@@ -72,6 +72,17 @@ int cat_auth_url(struct cat_ctx *ctx, int admin, const char *path, char *out,
  */
 int cat_auth_revoke(struct cat_ctx *ctx, const char *cli_token, const char *dc);
 
+/*
+ * Gives a CLI token a new secret at the server of its DC, proving the
+ * current one with the client its refresh uses; the old secret stays
+ * valid for grace seconds. *out gets the new refresh token, a first
+ * access token and the token id (release with cat_grant_release).
+ * CAT_EAUTH when the server refuses the token (revoked, unknown, rotated).
+ */
+struct cat_grant;
+int cat_auth_rotate(struct cat_ctx *ctx, const char *cli_token, long long grace,
+		    struct cat_grant *out);
+
 /* Stores an access token for refresh token rt in the cache (best effort). */
 void cat_auth_cache(struct cat_ctx *ctx, const char *rt, const char *access,
 		    long long expires_in);

@@ -41,6 +41,7 @@ enum cat_cmd_opt {
 	CO_YES = 1u << 3,
 	CO_WEB = 1u << 4,
 	CO_ALL = 1u << 5,
+	CO_GRACE = 1u << 6,
 };
 
 struct cat_opts {
@@ -58,7 +59,8 @@ struct cat_opts {
 	int help;
 	int version;
 	/* command options, see enum cat_cmd_opt */
-	unsigned given; /* bits of the command options seen */
+	unsigned given;    /* bits of the command options seen */
+	const char *grace; /* token:rotate --grace, as typed */
 };
 
 enum cat_cred_kind {

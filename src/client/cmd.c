@@ -24,6 +24,7 @@ enum global_id {
 	G_TOKEN_FILE,
 	G_VERBOSE,
 	G_VERSION,
+	G_GRACE, /* a command option with a value: token:rotate's */
 };
 
 const struct cat_opt cat_global_opts[] = {
@@ -78,6 +79,13 @@ static const struct cat_opt whoami_opts[] = {
 static const struct cat_opt revoke_opts[] = {
 	{ "yes", 'y', NULL, CO_YES, 0,
 	  "revoke without asking (needed when not on a terminal or in CI)" },
+	{ NULL, 0, NULL, 0, 0, NULL },
+};
+
+static const struct cat_opt rotate_opts[] = {
+	{ "grace", 0, "<duration>", CO_GRACE, G_GRACE,
+	  "keep the old secret working this long: 30s, 10m, 1h, 1d, at most "
+	  "7d (default 0: refused at once)" },
 	{ NULL, 0, NULL, 0, 0, NULL },
 };
 
@@ -156,6 +164,13 @@ static const struct cat_example token_revoke_ex[] = {
 	{ "catalyst token:revoke 0a1b2c3d4e5f --yes", "in a script or CI" },
 	{ NULL, NULL },
 };
+static const struct cat_example token_rotate_ex[] = {
+	{ "T=$(catalyst token:rotate 0a1b2c3d4e5f)",
+	  "a new secret; the old one is refused at once" },
+	{ "catalyst token:rotate 0a1b2c3d4e5f --grace 1h",
+	  "the old secret keeps working for an hour" },
+	{ NULL, NULL },
+};
 static const struct cat_example whoami_ex[] = {
 	{ "catalyst whoami", "the signed-in account" },
 	{ "CATALYST_TOKEN=$T catalyst whoami --json", "a token's account" },
@@ -220,6 +235,13 @@ const struct cat_cmd cat_cmd_table[] = {
 	  "terminal or CI is set it never asks: without --yes it refuses\n"
 	  "(exit 129) and revokes nothing.\n",
 	  token_revoke_ex, ENV_API | ENV_CI, X_NET },
+	{ "token:rotate", cmd_token_rotate, 0, rotate_opts, 1, 1, "<id>",
+	  "Give a token generated on this device a new secret",
+	  "The new token is printed alone on stdout, like token:generate\n"
+	  "prints; its ID, scope and device name stay. The old secret is\n"
+	  "refused at once, or after --grace. Access tokens already issued\n"
+	  "keep working until they expire.\n",
+	  token_rotate_ex, ENV_API, X_NET },
 	/* not CMD_NEEDS_AUTH: --all needs no credential of the active DC */
 	{ "whoami", cmd_whoami, CMD_JSON, whoami_opts, 0, 0, "",
 	  "Show the signed-in account",
@@ -486,6 +508,9 @@ static void apply(struct cat_opts *o, const struct cat_opt *s, const char *v)
 		break;
 	case G_VERSION:
 		o->version = 1;
+		break;
+	case G_GRACE:
+		o->grace = v;
 		break;
 	default:
 		break; /* command options live in o->given */

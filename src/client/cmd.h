@@ -150,6 +150,16 @@ int cmd_whoami(struct cat_ctx *ctx);
 int cmd_token_generate(struct cat_ctx *ctx);
 int cmd_token_list(struct cat_ctx *ctx);
 int cmd_token_revoke(struct cat_ctx *ctx);
+int cmd_token_rotate(struct cat_ctx *ctx);
+/*
+ * The exit code for an ID that is not a token generated on this device:
+ * this device's sign-in (login_hint says what to do instead), another
+ * device's token (the server's list names which; verb: "revoked") or no
+ * token at all. For the commands that work only on the generating device.
+ */
+int cat_token_not_here(struct cat_ctx *ctx, json_t *state, const char *cmd,
+		       const char *verb, const char *login_hint,
+		       const char *id);
 int cmd_project_list(struct cat_ctx *ctx);
 int cmd_project_use(struct cat_ctx *ctx);
 int cmd_project_reset(struct cat_ctx *ctx);

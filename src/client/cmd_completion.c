@@ -126,7 +126,7 @@ static enum arg_kind arg_kind(const struct cat_cmd *c)
 		return A_CONFIG;
 	if (c->fn == cmd_completion)
 		return A_SHELL;
-	if (c->fn == cmd_token_revoke)
+	if (c->fn == cmd_token_revoke || c->fn == cmd_token_rotate)
 		return A_TOKEN_ID;
 	return A_NONE;
 }

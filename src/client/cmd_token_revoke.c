@@ -49,7 +49,8 @@ static int is_login(json_t *state, const char *id)
 }
 
 /* The ID is not ours: find out from the server where it lives. */
-static int not_here(struct cat_ctx *ctx, const char *id)
+static int not_here(struct cat_ctx *ctx, const char *cmd, const char *verb,
+		    const char *id)
 {
 	json_t *list = NULL, *t, *found = NULL;
 	const char *device = NULL;
@@ -57,14 +58,13 @@ static int not_here(struct cat_ctx *ctx, const char *id)
 	int code;
 
 	if (cat_auth_select(ctx, 0) < 0 || cat_remote_tokens(ctx, &list) < 0) {
-		cat_hint_set(
-			"a token can be revoked only on the device that "
-			"generated it; run 'catalyst token:revoke %s' there",
-			id);
+		cat_hint_set("a token can be %s only on the device that "
+			     "generated it; run 'catalyst %s %s' there",
+			     verb, cmd, id);
 		code = cat_err(CAT_EXIT_ERROR,
-			       "token:revoke: token '%s' was not "
+			       "%s: token '%s' was not "
 			       "generated on this device",
-			       id);
+			       cmd, id);
 		goto done;
 	}
 	json_array_foreach(list, i, t)
@@ -80,24 +80,35 @@ static int not_here(struct cat_ctx *ctx, const char *id)
 	if (!found) {
 		cat_hint_set(
 			"'catalyst token:list' shows the IDs of your tokens");
-		code = cat_err(CAT_EXIT_ERROR,
-			       "token:revoke: no token with ID "
-			       "'%s'",
+		code = cat_err(CAT_EXIT_ERROR, "%s: no token with ID '%s'", cmd,
 			       id);
 		goto done;
 	}
 	device = json_string_value(json_object_get(found, "device_name"));
-	cat_hint_set("a token can be revoked only on the device that generated "
-		     "it: run 'catalyst token:revoke %s' on %s%s%s",
-		     id, device ? "'" : "", device ? device : "that device",
-		     device ? "'" : "");
+	cat_hint_set("a token can be %s only on the device that generated "
+		     "it: run 'catalyst %s %s' on %s%s%s",
+		     verb, cmd, id, device ? "'" : "",
+		     device ? device : "that device", device ? "'" : "");
 	code = cat_err(CAT_EXIT_ERROR,
-		       "token:revoke: token '%s' was generated "
+		       "%s: token '%s' was generated "
 		       "on another device (%s)",
-		       id, device ? device : "device name unknown");
+		       cmd, id, device ? device : "device name unknown");
 done:
 	json_decref(list);
 	return code;
+}
+
+int cat_token_not_here(struct cat_ctx *ctx, json_t *state, const char *cmd,
+		       const char *verb, const char *login_hint, const char *id)
+{
+	if (is_login(state, id)) {
+		cat_hint_set("%s", login_hint);
+		return cat_err(CAT_EXIT_ERROR,
+			       "%s: '%s' is this device's sign-in, not a "
+			       "generated token",
+			       cmd, id);
+	}
+	return not_here(ctx, cmd, verb, id);
 }
 
 /* 0 to go on, else the exit code (declined, or no way to ask). */
@@ -146,17 +157,10 @@ int cmd_token_revoke(struct cat_ctx *ctx)
 	if ((err = cat_ctx_config(ctx, &cfg)) < 0)
 		return cat_fail(err, "token:revoke");
 	entry = cat_state_find_token(cfg->state, id, &dc);
-	if (!entry) {
-		if (is_login(cfg->state, id)) {
-			cat_hint_set("use 'catalyst logout' to revoke it");
-			return cat_err(CAT_EXIT_ERROR,
-				       "token:revoke: '%s' is "
-				       "this device's sign-in, not a generated "
-				       "token",
-				       id);
-		}
-		return not_here(ctx, id);
-	}
+	if (!entry)
+		return cat_token_not_here(
+			ctx, cfg->state, "token:revoke", "revoked",
+			"use 'catalyst logout' to revoke it", id);
 	if ((err = confirm(ctx, id, entry)) != 0)
 		return err;
 	snprintf(dcbuf, sizeof(dcbuf), "%s", dc);

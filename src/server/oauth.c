@@ -127,6 +127,27 @@ int cat_oauth_refresh(struct cat_req *req, struct cat_issued *out,
 	return 0;
 }
 
+int cat_oauth_rotate(struct cat_req *req, struct cat_issued *out,
+		     const struct cat_grant *grant, const char *old_hash,
+		     int64_t grace)
+{
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	out->grant = *grant;
+	if ((err = cat_token_new(out->refresh, CAT_TOK_REFRESH,
+				 req->srv->cfg.dc)) < 0)
+		return err;
+	cat_token_hash(out->grant.token_hash, out->refresh);
+	if ((err = cat_store_grant_rotate(req->store, grant->token_id, old_hash,
+					  out->grant.token_hash,
+					  req->now + grace)) < 0 ||
+	    (err = mint_access(req, out, grant->token_id)) < 0)
+		return err;
+	cat_oauth_audit(req, "token_rotated", &out->grant);
+	return 0;
+}
+
 json_t *cat_oauth_token_json(struct cat_req *req,
 			     const struct cat_issued *issued)
 {

@@ -41,6 +41,18 @@ void cat_oauth_audit(struct cat_req *req, const char *event,
 int cat_oauth_refresh(struct cat_req *req, struct cat_issued *out,
 		      const struct cat_grant *grant);
 
+/*
+ * Gives grant (found by its current secret, whose hash is old_hash) a new
+ * refresh token in *out, with a first access token; the old secret is
+ * still accepted for grace seconds (0: refused at once). Everything else
+ * of the grant stays. Records token_rotated (actor device). Errors of
+ * grant_rotate: CAT_ECONFLICT when old_hash is no longer current,
+ * CAT_ENOTFOUND when the grant was revoked meanwhile.
+ */
+int cat_oauth_rotate(struct cat_req *req, struct cat_issued *out,
+		     const struct cat_grant *grant, const char *old_hash,
+		     int64_t grace);
+
 /* The token answer: access_token, token_type, expires_in, api_domain,
  * token_id, scope and, when issued->refresh is set, refresh_token. */
 json_t *cat_oauth_token_json(struct cat_req *req,

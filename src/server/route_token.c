@@ -54,7 +54,7 @@ static int grant_refresh(struct cat_req *req, struct cat_resp *resp,
 				      ? cat_error_last()
 				      : "refresh_token is not a valid token");
 	cat_token_hash(hash, rt);
-	err = cat_store_grant_by_hash(req->store, &g, hash);
+	err = cat_store_grant_by_hash(req->store, &g, hash, req->now);
 	if (err == CAT_ENOTFOUND)
 		return invalid_grant(resp, "refresh_token is unknown");
 	if (err < 0)
@@ -223,6 +223,92 @@ int route_token(struct cat_req *req, struct cat_resp *resp)
 	return grants[i].fn(req, resp, &client);
 }
 
+/* The longest an old secret stays valid after a rotation: a CI secret is
+ * swapped within hours; a week forgives a weekend without keeping a leaked
+ * secret alive for long. */
+#define ROTATE_GRACE_MAX (7 * 24 * 3600)
+
+/* "grace": whole seconds, 0 to ROTATE_GRACE_MAX; absent is 0. */
+static int rotate_grace(const char *in, int64_t *out)
+{
+	int64_t v = 0;
+
+	*out = 0;
+	if (!in)
+		return 0;
+	if (!*in)
+		return CAT_EINVAL;
+	for (; *in; in++) {
+		if (*in < '0' || *in > '9')
+			return CAT_EINVAL;
+		v = v * 10 + (*in - '0');
+		if (v > ROTATE_GRACE_MAX)
+			return CAT_EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * A new secret for the grant of a refresh token, presented with the
+ * client authentication its refresh grant needs: holding the current
+ * secret is the authority, so only the device that has the token (the
+ * one that generated it, for a CLI token) can rotate it. An old secret in
+ * its grace refreshes but does not rotate: whoever holds only that one
+ * must not be able to take the token over.
+ */
+int route_token_rotate(struct cat_req *req, struct cat_resp *resp)
+{
+	const char *rt = cat_req_param(req, "refresh_token");
+	struct cat_client client;
+	struct cat_grant g;
+	struct cat_issued issued;
+	char hash[CAT_HASH_HEX];
+	int64_t grace;
+	int err;
+
+	if (!rt || !*rt)
+		return cat_resp_oauth_error(resp, 400, "invalid_request",
+					    "refresh_token is required");
+	if (rotate_grace(cat_req_param(req, "grace"), &grace) < 0)
+		return cat_resp_oauth_error(resp, 400, "invalid_request",
+					    "grace must be whole seconds from "
+					    "0 to 604800 (7 days)");
+	if ((err = other_dc(req, resp)) != 0)
+		return err < 0 ? err : 0;
+	if ((err = cat_auth_client_req(req, &client, 0)) < 0)
+		return cat_auth_client_error(resp, err);
+	if ((err = cat_oauth_check_token(req, rt, CAT_TOK_REFRESH)) < 0)
+		return invalid_grant(resp,
+				     "refresh_token is not a valid token");
+	cat_token_hash(hash, rt);
+	err = cat_store_grant_by_hash(req->store, &g, hash, req->now);
+	if (err == CAT_ENOTFOUND)
+		return invalid_grant(resp, "refresh_token is unknown");
+	if (err < 0)
+		return err;
+	if (g.revoked_at)
+		return invalid_grant(resp, "refresh_token was revoked");
+	if (strcmp(g.client_id, client.id) != 0)
+		return invalid_grant(
+			resp, "refresh_token was issued to another client");
+	if (strcmp(g.token_hash, hash) != 0)
+		return invalid_grant(resp, "refresh_token was rotated: only "
+					   "the current secret can rotate "
+					   "the token");
+	err = cat_oauth_rotate(req, &issued, &g, hash, grace);
+	if (err == CAT_ECONFLICT || err == CAT_ENOTFOUND) {
+		cat_oauth_issued_clear(&issued);
+		return invalid_grant(resp, "refresh_token was rotated or "
+					   "revoked meanwhile");
+	}
+	if (err < 0) {
+		cat_oauth_issued_clear(&issued);
+		return err;
+	}
+	return answer_tokens(req, resp, &issued);
+}
+
 /*
  * Finds the grant behind a refresh or access token of this DC. An access
  * token counts only when its MAC verifies and it has not expired: its
@@ -242,7 +328,7 @@ static int grant_for_token(struct cat_req *req, struct cat_grant *out,
 		return cat_oauth_check_token(req, token, kind);
 	if (kind == CAT_TOK_REFRESH) {
 		cat_token_hash(hash, token);
-		return cat_store_grant_by_hash(req->store, out, hash);
+		return cat_store_grant_by_hash(req->store, out, hash, req->now);
 	}
 	if (kind != CAT_TOK_ACCESS)
 		return CAT_ENOTFOUND;
@@ -329,7 +415,7 @@ int route_introspect(struct cat_req *req, struct cat_resp *resp)
 		exp = c.expires_at;
 	} else {
 		cat_token_hash(hash, token);
-		err = cat_store_grant_by_hash(req->store, &g, hash);
+		err = cat_store_grant_by_hash(req->store, &g, hash, req->now);
 	}
 	if (err == CAT_ENOTFOUND || (err == 0 && g.revoked_at))
 		goto inactive;

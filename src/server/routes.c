@@ -19,6 +19,8 @@ const struct cat_route cat_routes[] = {
 	{ "POST", "/oauth/v3/device/token", route_device_token_v3, 0 },
 	{ "POST", "/oauth/v2/token", route_token, 0 },
 	{ "POST", "/oauth/v2/token/revoke", route_revoke, 0 },
+	/* ours: a new secret for a CLI token (docs/http-api.md) */
+	{ "POST", "/oauth/v2/token/rotate", route_token_rotate, WRITE },
 	{ "GET", "/oauth/v2/auth", route_web_auth_form, 0 },
 	{ "POST", "/oauth/v2/auth", route_web_auth_decide, WRITE },
 	{ "GET", "/oauth/user/info", route_user_info, AUTH },

@@ -12,6 +12,7 @@ int route_device_authorization(struct cat_req *req, struct cat_resp *resp);
 /* route_token.c: token endpoint, revocation, introspection, user info */
 int route_token(struct cat_req *req, struct cat_resp *resp);
 int route_revoke(struct cat_req *req, struct cat_resp *resp);
+int route_token_rotate(struct cat_req *req, struct cat_resp *resp);
 int route_introspect(struct cat_req *req, struct cat_resp *resp);
 int route_user_info(struct cat_req *req, struct cat_resp *resp);
 int route_token_list(struct cat_req *req, struct cat_resp *resp);

@@ -55,6 +55,36 @@ static void test_cmd__options_anywhere(void **state)
 	assert_int_equal(o.given, 0);
 }
 
+static void test_cmd__option_with_value(void **state)
+{
+	const char *argv[] = { "catalyst", "--grace=1h", "token:rotate",
+			       "abc" };
+	const char *apart[] = { "catalyst", "token:rotate", "abc", "--grace",
+				"30s" };
+	const char *missing[] = { "catalyst", "token:rotate", "abc",
+				  "--grace" };
+	const char *elsewhere[] = { "catalyst", "token:revoke", "abc",
+				    "--grace", "1h" };
+	struct cat_opts o;
+
+	(void)state;
+	assert_int_equal(parse(&o, 4, argv), 0);
+	assert_string_equal(o.cmd, "token:rotate");
+	assert_string_equal(o.args[0], "abc");
+	assert_int_equal(o.nargs, 1);
+	assert_int_equal(o.given, CO_GRACE);
+	assert_string_equal(o.grace, "1h");
+	assert_int_equal(parse(&o, 5, apart), 0);
+	assert_string_equal(o.grace, "30s");
+	assert_int_equal(o.nargs, 1);
+	assert_int_equal(parse(&o, 4, missing), CAT_EINVAL);
+	/* parsed anywhere, refused by dispatch for a command without it */
+	assert_int_equal(parse(&o, 5, elsewhere), 0);
+	assert_false(takes(cat_cmd_find("token:revoke"), CO_GRACE));
+	assert_true(takes(cat_cmd_find("token:rotate"), CO_GRACE));
+	assert_int_equal(cat_cmd_find("token:rotate")->min_args, 1);
+}
+
 static void test_cmd__command_options(void **state)
 {
 	const char *argv[] = { "catalyst", "login", "--no-localhost", "--force",
@@ -114,11 +144,11 @@ static void test_cmd__too_many_args(void **state)
 static void test_cmd__table(void **state)
 {
 	static const char *const expected[] = {
-		"login",          "logout",      "whoami",
-		"token:generate", "token:list",  "token:revoke",
-		"project:list",   "project:use", "project:reset",
-		"init",           "help",        "version",
-		"completion",     "__complete"
+		"login",          "logout",       "whoami",
+		"token:generate", "token:list",   "token:revoke",
+		"token:rotate",   "project:list", "project:use",
+		"project:reset",  "init",         "help",
+		"version",        "completion",   "__complete"
 	};
 	size_t i, j;
 
@@ -331,6 +361,10 @@ static void test_cmd__generated_usage(void **state)
 	text = render(cat_cmd_synopsis, cat_cmd_find("token:revoke"));
 	assert_string_equal(text, "catalyst token:revoke [-y|--yes] <id>\n");
 	free(text);
+	text = render(cat_cmd_synopsis, cat_cmd_find("token:rotate"));
+	assert_string_equal(
+		text, "catalyst token:rotate [--grace <duration>] <id>\n");
+	free(text);
 	text = render(cat_cmd_synopsis, cat_cmd_find("init"));
 	assert_string_equal(
 		text, "catalyst init [-p|--project <name|id>] [--force]\n");
@@ -520,6 +554,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cmd__options_anywhere),
+		cmocka_unit_test(test_cmd__option_with_value),
 		cmocka_unit_test(test_cmd__command_options),
 		cmocka_unit_test(test_cmd__double_dash),
 		cmocka_unit_test(test_cmd__usage_errors),

@@ -222,6 +222,78 @@ class TestStory(CliCase):
         self.assertIn('not signed in', r.stderr)
 
 
+class TestRotate(CliCase):
+    """token:rotate: on the generating device only; a new token for the
+    same ID, the old one refused at once or after --grace."""
+
+    def ids(self, dev, token):
+        r = dev.run('token:list', '--token', token)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return [row[0] for row in tsv_rows(r.stdout)]
+
+    def test_rotate(self):
+        a, b = self.device('rot-a'), self.device('rot-b')
+        self.login(a)
+        old, _ = self.generate(a)
+        (tid, entry), = a.state()['dcs']['us']['tokens'].items()
+        self.assertIn(tid, self.ids(b, old))
+        # another device: refused like token:revoke, naming the device
+        r = b.run('token:rotate', tid, '--token', old)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn('another device', r.stderr)
+        self.assertIn('rot-a', r.stderr)
+        self.assertIn('token:rotate', r.stderr)
+        r = b.run('token:rotate', tid)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn('not generated on this device', r.stderr)
+        # this device's sign-in is not a generated token
+        login_id = a.state()['dcs']['us']['login']['token_id']
+        r = a.run('token:rotate', login_id)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn('sign-in', r.stderr)
+
+        r = a.run('token:rotate', tid)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        new = r.stdout.strip()
+        self.assertEqual(r.stdout, new + '\n')   # the token alone
+        self.assertRegex(new, TOKEN_RX)
+        self.assertNotEqual(new, old)
+        self.assertNotIn(new, r.stderr)
+        self.assertIn(tid, r.stderr)
+        # the local store holds the new token under the same ID
+        entry2 = a.state()['dcs']['us']['tokens'][tid]
+        self.assertEqual(entry2['token'], new)
+        self.assertEqual(entry2['created_at'], entry['created_at'])
+        # the new token works on a fresh device and lists the same ID;
+        # the old one is refused at once
+        self.assertIn(tid, self.ids(self.device('rot-c'), new))
+        r = self.device('rot-d').run('project:list', '--token', old)
+        self.assertEqual(r.returncode, 4, r.stderr)
+        rows = {row[0]: row for row in
+                tsv_rows(a.run('token:list').stdout)}
+        self.assertEqual(rows[tid][5], 'yes')
+        # rotating again from the new token, with a grace
+        r = a.run('token:rotate', tid, '--grace', '1h')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        newer = r.stdout.strip()
+        self.assertRegex(newer, TOKEN_RX)
+        self.assertIn(tid, self.ids(self.device('rot-e'), new))
+        self.assertIn(tid, self.ids(self.device('rot-f'), newer))
+        # and it is still revocable here
+        r = a.run('token:revoke', tid, '--yes')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for t in (new, newer):
+            r = self.device('rot-g').run('token:list', '--token', t)
+            self.assertEqual(r.returncode, 4, r.stderr)
+
+    def test_grace_usage(self):
+        dev = self.device('rot-usage')
+        for bad in ('8d', '1w', 'abc', '-1', '', '10x', '604801'):
+            r = dev.run('token:rotate', '0a1b2c3d4e5f', '--grace', bad)
+            self.assertEqual(r.returncode, 129, (bad, r.stderr))
+        self.assertEqual(dev.run('token:rotate').returncode, 129)
+
+
 class TestBrowserLogin(CliCase):
     """`login` on a terminal: PKCE to a loopback listener; the test plays
     the browser (consent over HTTP, then the redirect to 127.0.0.1)."""

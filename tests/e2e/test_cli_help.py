@@ -189,7 +189,8 @@ class CompletionTest(unittest.TestCase):
 
     def test_bash_completes_commands(self):
         self.assertEqual(bash_complete(['catalyst', 'tok'], self.env),
-                         ['token:generate', 'token:list', 'token:revoke'])
+                         ['token:generate', 'token:list', 'token:revoke',
+                          'token:rotate'])
         self.assertEqual(sorted(bash_complete(['catalyst', ''], self.env)),
                          sorted(commands()))
         # bash splits at ':' (COMP_WORDBREAKS); the reply replaces what
@@ -244,6 +245,10 @@ class CompletionTest(unittest.TestCase):
     def test_bash_completes_stored_token_ids(self):
         got = bash_complete(['catalyst', 'token:revoke', ''], self.env)
         self.assertEqual(sorted(got), ['0a1b2c3d4e5f', '5e6f7a8b9c0d'])
+        got = bash_complete(['catalyst', 'token:rotate', ''], self.env)
+        self.assertEqual(sorted(got), ['0a1b2c3d4e5f', '5e6f7a8b9c0d'])
+        self.assertEqual(bash_complete(['catalyst', 'token:rotate', '--g'],
+                                       self.env), ['--grace'])
         got = bash_complete(['catalyst', 'token', ':', 'revoke', '5'],
                             self.env)
         self.assertEqual(got, ['5e6f7a8b9c0d'])
@@ -315,10 +320,13 @@ t catalyst config unset http
             return [l.split('\t')[0] for l in r.stdout.splitlines()]
 
         self.assertEqual(complete('catalyst tok'),
-                         ['token:generate', 'token:list', 'token:revoke'])
+                         ['token:generate', 'token:list', 'token:revoke',
+                          'token:rotate'])
         self.assertEqual(sorted(complete('catalyst token:revoke ')),
                          ['0a1b2c3d4e5f', '5e6f7a8b9c0d'])
         self.assertEqual(complete('catalyst token:revoke --y'), ['--yes'])
+        self.assertEqual(sorted(complete('catalyst token:rotate ')),
+                         ['0a1b2c3d4e5f', '5e6f7a8b9c0d'])
         self.assertNotIn('--yes', complete('catalyst whoami --'))
         self.assertEqual(complete('catalyst config '),
                          ['get', 'list', 'set', 'unset'])

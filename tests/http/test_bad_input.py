@@ -35,7 +35,7 @@ from harness import (admin, admin_json, db_snapshot, get_cli_tokens, http,
 ROUTES = [
     ('POST', '/oauth/v3/device/code'), ('POST', '/oauth/v3/device/token'),
     ('POST', '/oauth/v2/token'), ('POST', '/oauth/v2/token/revoke'),
-    ('GET', '/oauth/v2/auth'), ('POST', '/oauth/v2/auth'),
+    ('POST', '/oauth/v2/token/rotate'), ('GET', '/oauth/v2/auth'), ('POST', '/oauth/v2/auth'),
     ('GET', '/oauth/user/info'), ('POST', '/oauth/device_authorization'),
     ('POST', '/oauth/revoke'), ('POST', '/oauth/introspect'),
     ('GET', '/.well-known/oauth-authorization-server'),
@@ -277,6 +277,8 @@ class BadInputTest(BadInputBase):
                                  'client_id': d.device_id,
                                  'client_secret': d.device_secret}),
             ('/oauth/v2/token/revoke', {}),
+            ('/oauth/v2/token/rotate', {'client_id': d.device_id,
+                                        'client_secret': d.device_secret}),
             ('/oauth/introspect', {'client_id': d.device_id,
                                    'client_secret': d.device_secret}),
         ]

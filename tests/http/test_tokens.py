@@ -2,6 +2,7 @@
 introspection, user info and the token-list API."""
 
 import base64
+import json
 import os
 import sqlite3
 import time
@@ -11,8 +12,8 @@ import urllib.parse
 from common import (CLI_HEADERS, CLI_SCOPES, ISO_RE, ServerCase,
                     TOKEN_ID_RE, access_fields, access_token,
                     add_user_to_demo, b62, bearer, crc62, forge_token,
-                    token_ok)
-from harness import (Browser, Server, db_count, db_tables, get_cli_tokens,
+                    sleep_past, token_ok)
+from harness import (Browser, Server, admin, db_count, db_tables, get_cli_tokens,
                      http, pkce_pair, setup_demo)
 
 
@@ -321,6 +322,132 @@ class RevokeTest(ServerCase):
                                  'client_id': self.demo.device_id,
                                  'client_secret': 'catk_wrong'})
         self.assertOAuthError((st, body), 401, 'invalid_client')
+        self.assertEqual(self.refresh(tok['refresh_token'])[0], 200)
+
+
+class RotateTest(ServerCase):
+
+    def rotate(self, refresh_token, grace=None, client_secret=None):
+        d = self.demo
+        fields = {'refresh_token': refresh_token,
+                  'client_id': d.device_id,
+                  'client_secret': client_secret or d.device_secret}
+        if grace is not None:
+            fields['grace'] = str(grace)
+        st, _, body = http('POST', self.url + '/oauth/v2/token/rotate',
+                           data=fields, headers=CLI_HEADERS)
+        return st, body
+
+    def test_rotate_without_grace(self):
+        tok = self.tokens(device_name='ci-box')
+        st, body = self.rotate(tok['refresh_token'])
+        self.assertEqual(st, 200, body)
+        new = body['refresh_token']
+        self.assertTrue(token_ok(new, 'catr'), body)
+        self.assertNotEqual(new, tok['refresh_token'])
+        self.assertEqual(body['token_id'], tok['token_id'])
+        self.assertEqual(access_fields(body['access_token'])[1],
+                         tok['token_id'])
+        # the old secret is refused at once, the new one works
+        self.assertOAuthError(self.refresh(tok['refresh_token']), 400,
+                              'invalid_grant')
+        self.assertEqual(self.introspect(tok['refresh_token']),
+                         {'active': False})
+        st, ref = self.refresh(new)
+        self.assertEqual(st, 200, ref)
+        self.assertEqual(ref['token_id'], tok['token_id'])
+        self.assertEqual(self.user_info(body['access_token'])[0], 200)
+        # the same grant: its id, device name and creation time stay
+        before = self.introspect(tok['access_token'])
+        after = self.introspect(new)
+        self.assertTrue(after['active'], after)
+        for k in ('token_id', 'device_name', 'iat', 'scope', 'client_id',
+                  'sub'):
+            self.assertEqual(after[k], before[k], k)
+        # an access token of the old secret lives until it expires
+        self.assertEqual(self.user_info(tok['access_token'])[0], 200)
+        # the new secret rotates again; the old one no longer does
+        self.assertOAuthError(self.rotate(tok['refresh_token']), 400,
+                              'invalid_grant')
+        st, again = self.rotate(new)
+        self.assertEqual(st, 200, again)
+        self.assertOAuthError(self.refresh(new), 400, 'invalid_grant')
+        # one audit row per rotation, by the device; refused ones none
+        p = admin(self.srv, 'audit', '--json')
+        self.assertEqual(p.returncode, 0, p.stderr)
+        evs = [e for e in json.loads(p.stdout)['events']
+               if e['event'] == 'token_rotated' and
+               e['token_id'] == tok['token_id']]
+        self.assertEqual(len(evs), 2, evs)
+        for e in evs:
+            self.assertEqual((e['actor'], e['client_id'], e['address']),
+                             ('device', self.demo.device_id, '127.0.0.1'))
+
+    def test_rotate_with_grace(self):
+        tok = self.tokens()
+        st, body = self.rotate(tok['refresh_token'], grace=2)
+        self.assertEqual(st, 200, body)
+        new = body['refresh_token']
+        # within the grace both secrets refresh, to the same token id
+        for rt in (tok['refresh_token'], new):
+            st, ref = self.refresh(rt)
+            self.assertEqual(st, 200, ref)
+            self.assertEqual(ref['token_id'], tok['token_id'])
+        # only the current secret rotates: the old one cannot take the
+        # token over during its grace
+        st, err = self.rotate(tok['refresh_token'])
+        self.assertOAuthError((st, err), 400, 'invalid_grant')
+        self.assertIn('current secret', err.get('error_description', ''))
+        self.assertEqual(self.refresh(new)[0], 200)
+        sleep_past(3)
+        self.assertOAuthError(self.refresh(tok['refresh_token']), 400,
+                              'invalid_grant')
+        self.assertEqual(self.introspect(tok['refresh_token']),
+                         {'active': False})
+        self.assertEqual(self.refresh(new)[0], 200)
+
+    def test_revoked_grant_is_not_rotated(self):
+        tok = self.tokens()
+        self.assertEqual(self.revoke(tok['refresh_token'])[0], 200)
+        st, body = self.rotate(tok['refresh_token'])
+        self.assertOAuthError((st, body), 400, 'invalid_grant')
+        self.assertIn('revoked', body.get('error_description', ''))
+        self.assertOAuthError(self.refresh(tok['refresh_token']), 400,
+                              'invalid_grant')
+        # revoking during a grace ends both secrets
+        tok = self.tokens()
+        st, body = self.rotate(tok['refresh_token'], grace=600)
+        self.assertEqual(st, 200, body)
+        self.assertEqual(self.revoke(body['refresh_token'])[0], 200)
+        for rt in (tok['refresh_token'], body['refresh_token']):
+            self.assertOAuthError(self.refresh(rt), 400, 'invalid_grant')
+            self.assertOAuthError(self.rotate(rt), 400, 'invalid_grant')
+
+    def test_rotate_bad_requests(self):
+        tok = self.tokens()
+        # the client authenticates as on a refresh
+        self.assertOAuthError(self.rotate(tok['refresh_token'],
+                                          client_secret='catk_us_wrong'),
+                              401, 'invalid_client')
+        st, _, body = http('POST', self.url + '/oauth/v2/token/rotate',
+                           data={'refresh_token': tok['refresh_token'],
+                                 'client_id': self.demo.browser_id,
+                                 'client_secret': self.demo.browser_secret})
+        self.assertOAuthError((st, body), 400, 'invalid_grant')
+        for grace in ('-1', '1h', '', '604801', '99999999999999999999'):
+            self.assertOAuthError(self.rotate(tok['refresh_token'],
+                                              grace=grace),
+                                  400, 'invalid_request')
+        st, _, body = http('POST', self.url + '/oauth/v2/token/rotate',
+                           data={'client_id': self.demo.device_id,
+                                 'client_secret': self.demo.device_secret})
+        self.assertOAuthError((st, body), 400, 'invalid_request')
+        for bad in (forge_token('catr'), 'garbage', tok['access_token']):
+            self.assertOAuthError(self.rotate(bad), 400, 'invalid_grant')
+        # the longest grace is accepted; nothing above changed the token
+        self.assertEqual(self.refresh(tok['refresh_token'])[0], 200)
+        st, body = self.rotate(tok['refresh_token'], grace=604800)
+        self.assertEqual(st, 200, body)
         self.assertEqual(self.refresh(tok['refresh_token'])[0], 200)
 
 

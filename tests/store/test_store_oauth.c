@@ -316,7 +316,7 @@ static void test_store__grant_insert_and_lookup(void **state)
 
 	new_client(s, &c, CAT_CLIENT_DEVICE);
 	new_grant(s, &g, a, c.id, g_now);
-	assert_ok(cat_store_grant_by_hash(s, &out, g.token_hash));
+	assert_ok(cat_store_grant_by_hash(s, &out, g.token_hash, g_now));
 	assert_string_equal(out.token_id, g.token_id);
 	assert_string_equal(out.token_hash, g.token_hash);
 	assert_true(out.account_id == a);
@@ -341,11 +341,13 @@ static void test_store__grant_insert_and_lookup(void **state)
 	assert_int_equal(cat_store_grant_insert(s, &g2), CAT_ENOTFOUND);
 
 	new_hash(big);
-	assert_int_equal(cat_store_grant_by_hash(s, &out, big), CAT_ENOTFOUND);
+	assert_int_equal(cat_store_grant_by_hash(s, &out, big, g_now),
+			 CAT_ENOTFOUND);
 	assert_int_equal(cat_store_grant_by_id(s, &out, "000000000000"),
 			 CAT_ENOTFOUND);
 	fill(big, CAT_HASH_HEX);
-	assert_int_equal(cat_store_grant_by_hash(s, &out, big), CAT_EINVAL);
+	assert_int_equal(cat_store_grant_by_hash(s, &out, big, g_now),
+			 CAT_EINVAL);
 	assert_int_equal(cat_store_grant_by_id(s, &out, "0000000000000"),
 			 CAT_EINVAL);
 
@@ -468,13 +470,108 @@ static void test_store__grant_revoke(void **state)
 	assert_ok(cat_store_grant_revoke(s, g.token_id, g_now + 50));
 	assert_ok(cat_store_grant_by_id(s, &out, g.token_id));
 	assert_true(out.revoked_at == g_now + 1);
-	assert_ok(cat_store_grant_by_hash(s, &out, g.token_hash));
+	assert_ok(cat_store_grant_by_hash(s, &out, g.token_hash, g_now));
 	assert_true(out.revoked_at == g_now + 1);
 
 	assert_int_equal(cat_store_grant_revoke(s, "0123456789ab", g_now),
 			 CAT_ENOTFOUND);
 	assert_int_equal(cat_store_grant_revoke(s, "0123456789abc", g_now),
 			 CAT_EINVAL);
+}
+
+static void test_store__grant_rotate(void **state)
+{
+	struct cat_store *s = *state, *s2;
+	struct cat_client c;
+	struct cat_grant g, out;
+	char h1[CAT_HASH_HEX], h2[CAT_HASH_HEX], h3[CAT_HASH_HEX];
+	int64_t a = new_account(s);
+
+	new_client(s, &c, CAT_CLIENT_DEVICE);
+	new_grant(s, &g, a, c.id, g_now);
+	new_hash(h2);
+	new_hash(h3);
+	memcpy(h1, g.token_hash, sizeof(h1));
+
+	/* with a grace: both hashes find the grant until it ends */
+	assert_ok(cat_store_grant_rotate(s, g.token_id, h1, h2, g_now + 30));
+	s2 = open_store();
+	assert_ok(cat_store_grant_by_hash(s2, &out, h2, g_now));
+	assert_string_equal(out.token_id, g.token_id);
+	assert_string_equal(out.token_hash, h2);
+	assert_ok(cat_store_grant_by_hash(s2, &out, h1, g_now + 29));
+	/* the old one finds it, and says which hash is current */
+	assert_string_equal(out.token_id, g.token_id);
+	assert_string_equal(out.token_hash, h2);
+	/* everything else of the grant stays */
+	assert_true(out.account_id == a && out.created_at == g_now);
+	assert_string_equal(out.client_id, c.id);
+	assert_string_equal(out.scope, g.scope);
+	assert_string_equal(out.device_name, g.device_name);
+	assert_int_equal(out.kind, CAT_CLIENT_DEVICE);
+	assert_true(out.revoked_at == 0);
+	assert_int_equal(cat_store_grant_by_hash(s2, &out, h1, g_now + 30),
+			 CAT_ENOTFOUND);
+	assert_ok(cat_store_grant_by_hash(s2, &out, h2, g_now + 1000));
+	cat_store_close(s2);
+
+	/* only the current hash rotates: the old one in its grace does not */
+	assert_int_equal(cat_store_grant_rotate(s, g.token_id, h1, h3, g_now),
+			 CAT_ECONFLICT);
+	assert_ok(cat_store_grant_by_hash(s, &out, h2, g_now));
+	/* without a grace (valid until now): the old hash is unknown at once,
+	 * and the one before it is forgotten */
+	assert_ok(cat_store_grant_rotate(s, g.token_id, h2, h3, g_now));
+	assert_int_equal(cat_store_grant_by_hash(s, &out, h2, g_now),
+			 CAT_ENOTFOUND);
+	assert_int_equal(cat_store_grant_by_hash(s, &out, h1, g_now),
+			 CAT_ENOTFOUND);
+	assert_ok(cat_store_grant_by_hash(s, &out, h3, g_now));
+	assert_string_equal(out.token_id, g.token_id);
+	assert_ok(cat_store_grant_by_id(s, &out, g.token_id));
+	assert_string_equal(out.token_hash, h3);
+
+	/* a revoked grant does not rotate, and stays as it was */
+	assert_ok(cat_store_grant_revoke(s, g.token_id, g_now + 1));
+	assert_int_equal(cat_store_grant_rotate(s, g.token_id, h3, h1, g_now),
+			 CAT_ENOTFOUND);
+	assert_ok(cat_store_grant_by_hash(s, &out, h3, g_now));
+	assert_true(out.revoked_at == g_now + 1);
+
+	/* unknown grants and bad input */
+	assert_int_equal(
+		cat_store_grant_rotate(s, "0123456789ab", h3, h1, g_now),
+		CAT_ENOTFOUND);
+	assert_int_equal(cat_store_grant_rotate(s, g.token_id, h3, h3, g_now),
+			 CAT_EINVAL);
+	assert_int_equal(cat_store_grant_rotate(s, g.token_id, "", h1, g_now),
+			 CAT_EINVAL);
+	assert_int_equal(
+		cat_store_grant_rotate(s, "0123456789abc", h3, h1, g_now),
+		CAT_EINVAL);
+}
+
+static void test_store__grant_rotate_taken_hash(void **state)
+{
+	struct cat_store *s = *state;
+	struct cat_client c;
+	struct cat_grant g1, g2, out;
+	char h[CAT_HASH_HEX];
+	int64_t a = new_account(s);
+
+	new_client(s, &c, CAT_CLIENT_DEVICE);
+	new_grant(s, &g1, a, c.id, g_now);
+	new_grant(s, &g2, a, c.id, g_now);
+	assert_int_equal(cat_store_grant_rotate(s, g1.token_id, g1.token_hash,
+						g2.token_hash, g_now),
+			 CAT_EEXISTS);
+	assert_ok(cat_store_grant_by_hash(s, &out, g1.token_hash, g_now));
+	assert_string_equal(out.token_id, g1.token_id);
+	new_hash(h);
+	assert_ok(cat_store_grant_rotate(s, g1.token_id, g1.token_hash, h,
+					 g_now + 5));
+	assert_ok(cat_store_grant_by_hash(s, &out, g2.token_hash, g_now));
+	assert_string_equal(out.token_id, g2.token_id);
 }
 
 static void touch(struct cat_touch *t, const char *token_id, int64_t at)
@@ -825,6 +922,8 @@ int contract_oauth_tests(void)
 		CONTRACT_TEST(test_store__grant_list),
 		CONTRACT_TEST(test_store__bearer_lookup),
 		CONTRACT_TEST(test_store__grant_revoke),
+		CONTRACT_TEST(test_store__grant_rotate),
+		CONTRACT_TEST(test_store__grant_rotate_taken_hash),
 		CONTRACT_TEST(test_store__grant_touch_batch),
 		CONTRACT_TEST(test_store__code_redeem),
 		CONTRACT_TEST(test_store__session),

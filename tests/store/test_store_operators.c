@@ -257,7 +257,7 @@ static void test_store__grant_revoke_account(void **state)
 	assert_true(pr.grant_revoked_at == g_now + 5);
 	/* a revoked account is not a disabled one */
 	assert_true(pr.account_disabled_at == 0);
-	assert_ok(cat_store_grant_by_hash(s, &out, g2.token_hash));
+	assert_ok(cat_store_grant_by_hash(s, &out, g2.token_hash, g_now));
 	assert_true(out.revoked_at == g_now + 5);
 	assert_ok(cat_store_grant_by_id(s, &out, old.token_id));
 	assert_true(out.revoked_at == g_now - 1);

@@ -44,6 +44,12 @@ static void test_routes__exact_paths(void **state)
 	/* a write: it runs on the write pool */
 	assert_true(r->flags & ROUTE_WRITE);
 
+	/* the refresh token is its authority: no bearer check; a write */
+	r = find("POST", "/oauth/v2/token/rotate", &known);
+	assert_non_null(r);
+	assert_ptr_equal(r->handler, route_token_rotate);
+	assert_int_equal(r->flags, ROUTE_WRITE);
+
 	/* same path, method picks the handler */
 	r = find("GET", "/baas/v1/project", &known);
 	assert_ptr_equal(r->handler, route_project_list);

@@ -329,9 +329,13 @@ struct cat_store_ops {
 	/* Grants (refresh tokens). grant_insert: CAT_EEXISTS on a duplicate
 	 * token_id or hash. */
 	int (*grant_insert)(struct cat_store *s, const struct cat_grant *g);
-	/* By refresh-token hash, revoked or not; CAT_ENOTFOUND if unknown. */
+	/* By refresh-token hash, revoked or not: the grant whose current
+	 * hash it is, or whose previous hash (grant_rotate) it is while now <
+	 * prev_valid_until (out->token_hash is then the current hash, which
+	 * is how a caller tells an old secret in its grace from the current
+	 * one). One indexed read. CAT_ENOTFOUND if unknown or past grace. */
 	int (*grant_by_hash)(struct cat_store *s, struct cat_grant *out,
-			     const char *token_hash);
+			     const char *token_hash, int64_t now);
 	int (*grant_by_id)(struct cat_store *s, struct cat_grant *out,
 			   const char *token_id);
 	/* The account's unrevoked grants, newest first. */
@@ -349,6 +353,19 @@ struct cat_store_ops {
 	 * for each grant it revoked. */
 	int (*grant_revoke_account)(struct cat_store *s, int64_t account_id,
 				    int64_t now, int64_t *revoked);
+	/*
+	 * Atomic, one statement: gives the unrevoked grant token_id whose
+	 * current hash is old_hash the new hash new_hash; the old hash becomes
+	 * its previous hash, which grant_by_hash still finds while now <
+	 * prev_valid_until (pass now itself for no grace). Everything else of
+	 * the grant stays. Only the current hash rotates: CAT_ECONFLICT when
+	 * old_hash is not the grant's current hash (a secret in its grace, or
+	 * a rotation that won a race), CAT_ENOTFOUND when the grant is unknown
+	 * or revoked, CAT_EEXISTS when new_hash is some grant's hash.
+	 */
+	int (*grant_rotate)(struct cat_store *s, const char *token_id,
+			    const char *old_hash, const char *new_hash,
+			    int64_t prev_valid_until);
 	/* Sets revoked_at (idempotent: revoking twice is 0). Every access token
 	 * of the grant stops validating at once. CAT_ENOTFOUND if unknown. */
 	int (*grant_revoke)(struct cat_store *s, const char *token_id,
@@ -606,9 +623,19 @@ static inline int cat_store_grant_insert(struct cat_store *s,
 	return s->ops->grant_insert(s, g);
 }
 static inline int cat_store_grant_by_hash(struct cat_store *s,
-					  struct cat_grant *out, const char *h)
+					  struct cat_grant *out, const char *h,
+					  int64_t now)
 {
-	return s->ops->grant_by_hash(s, out, h);
+	return s->ops->grant_by_hash(s, out, h, now);
+}
+static inline int cat_store_grant_rotate(struct cat_store *s,
+					 const char *token_id,
+					 const char *old_hash,
+					 const char *new_hash,
+					 int64_t prev_valid_until)
+{
+	return s->ops->grant_rotate(s, token_id, old_hash, new_hash,
+				    prev_valid_until);
 }
 static inline int cat_store_grant_by_id(struct cat_store *s,
 					struct cat_grant *out, const char *id)

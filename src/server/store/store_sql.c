@@ -594,6 +594,7 @@ int sql_client_list(struct cat_store *s, cat_client_cb cb, void *ctx)
 		.grant_by_id = sql_grant_by_id, .grant_list = sql_grant_list,  \
 		.grant_list_all = sql_grant_list_all,                          \
 		.grant_revoke = sql_grant_revoke,                              \
+		.grant_rotate = sql_grant_rotate,                              \
 		.grant_revoke_account = sql_grant_revoke_account,              \
 		.grant_touch_batch = sql_grant_touch_batch,                    \
 		.bearer_lookup = sql_bearer_lookup,  \

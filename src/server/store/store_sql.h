@@ -66,6 +66,7 @@ enum sql_slot {
 	SL_GRANT_LIST_ALL,
 	SL_GRANT_REVOKE,
 	SL_GRANT_EXISTS,
+	SL_GRANT_ROTATE,
 	SL_GRANT_TOUCH,
 	SL_BEARER_LOOKUP,
 	SL_CODE_INSERT,
@@ -184,7 +185,10 @@ int sql_device_redeem(struct cat_store *s, int64_t id,
 		      const struct cat_grant *grant, int64_t now);
 int sql_grant_insert(struct cat_store *s, const struct cat_grant *g);
 int sql_grant_by_hash(struct cat_store *s, struct cat_grant *out,
-		      const char *token_hash);
+		      const char *token_hash, int64_t now);
+int sql_grant_rotate(struct cat_store *s, const char *token_id,
+		     const char *old_hash, const char *new_hash,
+		     int64_t prev_valid_until);
 int sql_grant_by_id(struct cat_store *s, struct cat_grant *out,
 		    const char *token_id);
 int sql_grant_list(struct cat_store *s, int64_t account_id, cat_grant_cb cb,

@@ -378,7 +378,7 @@ int sql_grant_insert(struct cat_store *s, const struct cat_grant *g)
 }
 
 int sql_grant_by_hash(struct cat_store *s, struct cat_grant *out,
-		      const char *token_hash)
+		      const char *token_hash, int64_t now)
 {
 	struct db *db = db_of(s);
 	int err;
@@ -386,10 +386,72 @@ int sql_grant_by_hash(struct cat_store *s, struct cat_grant *out,
 	if ((err = cat_store_check(token_hash, CAT_HASH_HEX - 1,
 				   "token hash")) < 0)
 		return err;
-	return sql_get(
-		db, SL_GRANT_BY_HASH,
-		"SELECT " GRANT_COLS " FROM grants WHERE token_hash = ?1",
-		DB_ARGS(DB_TEXT(token_hash)), row_grant, out, "unknown token");
+	/* both columns are indexed (a union of two index reads); an unused
+	 * prev_token_hash is '', which no hash equals */
+	return sql_get(db, SL_GRANT_BY_HASH,
+		       "SELECT " GRANT_COLS " FROM grants WHERE token_hash = ?1"
+		       " OR (prev_token_hash = ?1 AND prev_valid_until > ?2)",
+		       DB_ARGS(DB_TEXT(token_hash), DB_INT(now)), row_grant,
+		       out, "unknown token");
+}
+
+struct rotate {
+	const char *token_id, *old_hash, *new_hash;
+	int64_t prev_valid_until;
+};
+
+static int grant_rotate_tx(struct db *db, void *arg)
+{
+	const struct rotate *a = arg;
+	struct cat_grant g;
+	/* the WHERE is the whole check: a second rotation with the same old
+	 * secret, or one racing it, matches no row */
+	int err = db_write(db, SL_GRANT_ROTATE,
+			   "UPDATE grants SET prev_token_hash = token_hash,"
+			   " prev_valid_until = ?4, token_hash = ?3"
+			   " WHERE token_id = ?1 AND token_hash = ?2"
+			   " AND revoked_at = 0",
+			   DB_ARGS(DB_TEXT(a->token_id), DB_TEXT(a->old_hash),
+				   DB_TEXT(a->new_hash),
+				   DB_INT(a->prev_valid_until)));
+
+	if (err == CAT_EEXISTS)
+		return cat_error_set(CAT_EEXISTS,
+				     "a grant with this token hash already "
+				     "exists");
+	if (err != 0)
+		return err < 0 ? err : 0;
+	/* nothing matched: say why */
+	err = sql_get(db, SL_GRANT_BY_ID,
+		      "SELECT " GRANT_COLS " FROM grants WHERE token_id = ?1",
+		      DB_ARGS(DB_TEXT(a->token_id)), row_grant, &g,
+		      "unknown token id");
+	if (err < 0)
+		return err;
+	if (g.revoked_at)
+		return cat_error_set(CAT_ENOTFOUND, "the token was revoked");
+	return cat_error_set(CAT_ECONFLICT, "only the token's current secret "
+					    "can rotate it");
+}
+
+int sql_grant_rotate(struct cat_store *s, const char *token_id,
+		     const char *old_hash, const char *new_hash,
+		     int64_t prev_valid_until)
+{
+	struct rotate a = { token_id, old_hash, new_hash, prev_valid_until };
+	int err;
+
+	if ((err = cat_store_check(token_id, CAT_TOKEN_ID_LEN, "token id")) <
+		    0 ||
+	    (err = cat_store_check_key(old_hash, CAT_HASH_HEX - 1,
+				       "token hash")) < 0 ||
+	    (err = cat_store_check_key(new_hash, CAT_HASH_HEX - 1,
+				       "token hash")) < 0)
+		return err;
+	if (strcmp(old_hash, new_hash) == 0)
+		return cat_error_set(CAT_EINVAL, "a rotation needs a new "
+						 "token hash");
+	return sql_tx(s, grant_rotate_tx, &a, 0);
 }
 
 int sql_grant_by_id(struct cat_store *s, struct cat_grant *out,

@@ -408,6 +408,27 @@ static const struct migration migrations[] = {
 		"CREATE INDEX audit_events_account ON audit_events"
 		" (account_id, at);",
 	},
+	{
+		/* SQLite */
+		/* 8: token rotation; the previous secret's hash, still
+		 * accepted until prev_valid_until. grant_by_hash reads it by
+		 * index, as it reads token_hash */
+		"ALTER TABLE grants ADD COLUMN prev_token_hash TEXT NOT NULL"
+		" DEFAULT '';"
+		"ALTER TABLE grants ADD COLUMN prev_valid_until INTEGER NOT "
+		"NULL"
+		" DEFAULT 0;"
+		"CREATE INDEX grants_prev_hash ON grants(prev_token_hash);",
+		/* PostgreSQL */
+		/* 8: token rotation; the previous secret's hash, still
+		 * accepted until prev_valid_until. grant_by_hash reads it by
+		 * index, as it reads token_hash */
+		"ALTER TABLE grants ADD COLUMN prev_token_hash TEXT COLLATE"
+		" \"C\" NOT NULL DEFAULT '';"
+		"ALTER TABLE grants ADD COLUMN prev_valid_until BIGINT NOT NULL"
+		" DEFAULT 0;"
+		"CREATE INDEX grants_prev_hash ON grants (prev_token_hash);",
+	},
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
