@@ -42,6 +42,9 @@ enum cat_cmd_opt {
 	CO_WEB = 1u << 4,
 	CO_ALL = 1u << 5,
 	CO_GRACE = 1u << 6,
+	CO_NAME = 1u << 7,
+	CO_EXPIRES_IN = 1u << 8,
+	CO_READ_ONLY = 1u << 9,
 };
 
 struct cat_opts {
@@ -61,6 +64,9 @@ struct cat_opts {
 	/* command options, see enum cat_cmd_opt */
 	unsigned given;    /* bits of the command options seen */
 	const char *grace; /* token:rotate --grace, as typed */
+	/* token:generate --name and --expires-in, as typed */
+	const char *token_name;
+	const char *expires_in;
 };
 
 enum cat_cred_kind {

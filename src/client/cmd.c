@@ -24,7 +24,10 @@ enum global_id {
 	G_TOKEN_FILE,
 	G_VERBOSE,
 	G_VERSION,
-	G_GRACE, /* a command option with a value: token:rotate's */
+	/* command options with a value */
+	G_GRACE,
+	G_NAME,
+	G_EXPIRES_IN,
 };
 
 const struct cat_opt cat_global_opts[] = {
@@ -68,6 +71,18 @@ static const struct cat_opt login_opts[] = {
 static const struct cat_opt generate_opts[] = {
 	{ "current", 0, NULL, CO_CURRENT, 0,
 	  "print the token of this device's sign-in instead" },
+	{ "name", 0, "<name>", CO_NAME, G_NAME,
+	  "what token:list and the account page call it (default: this "
+	  "host's name and the date)" },
+	{ "expires-in", 0, "<duration>", CO_EXPIRES_IN, G_EXPIRES_IN,
+	  "refused after this long: 12h, 30d, 1y (also s, m, w), or never "
+	  "(the default)" },
+	{ "project", 'p', "<name|id>", 0, G_PROJECT,
+	  "limit the token to this project of the org: it sees no other "
+	  "and cannot create projects" },
+	{ "read-only", 0, NULL, CO_READ_ONLY, 0,
+	  "the token may only read: every request that changes something is "
+	  "refused" },
 	{ NULL, 0, NULL, 0, 0, NULL },
 };
 static const struct cat_opt whoami_opts[] = {
@@ -84,7 +99,8 @@ static const struct cat_opt revoke_opts[] = {
 
 static const struct cat_opt rotate_opts[] = {
 	{ "grace", 0, "<duration>", CO_GRACE, G_GRACE,
-	  "keep the old secret working this long: 30s, 10m, 1h, 1d, at most "
+	  "keep the old secret working this long: 30s, 10m, 1h, 1d, 1w, at "
+	  "most "
 	  "7d (default 0: refused at once)" },
 	{ NULL, 0, NULL, 0, 0, NULL },
 };
@@ -151,6 +167,9 @@ static const struct cat_example project_use_ex[] = {
 static const struct cat_example token_generate_ex[] = {
 	{ "T=$(catalyst token:generate)",
 	  "approve the code; capture the token" },
+	{ "catalyst token:generate --name ci --expires-in 30d -p alpha "
+	  "--read-only",
+	  "a named token for one project, reading only, for 30 days" },
 	{ "catalyst token:generate --current", "this device's sign-in token" },
 	{ NULL, NULL },
 };
@@ -222,8 +241,11 @@ const struct cat_cmd cat_cmd_table[] = {
 	{ "token:generate", cmd_token_generate, CMD_NEEDS_LOGIN, generate_opts,
 	  0, 0, "", "Generate a CLI token for the signed-in account",
 	  "The token is printed alone on stdout (T=$(catalyst "
-	  "token:generate)),\n"
-	  "never expires, and can be revoked only on this device.\n",
+	  "token:generate)).\n"
+	  "It never expires unless --expires-in says so, and can be revoked\n"
+	  "here with token:revoke, or from any browser on the account page.\n"
+	  "The approval page shows its name, project, access and expiry\n"
+	  "before you verify.\n",
 	  token_generate_ex,
 	  ENV_SERVER | ENV_CLIENT | ENV_DEVICE | ENV_STATE | ENV_TERM, X_NET },
 	{ "token:list", cmd_token_list, CMD_NEEDS_AUTH | CMD_JSON, NULL, 0, 0,
@@ -512,6 +534,12 @@ static void apply(struct cat_opts *o, const struct cat_opt *s, const char *v)
 	case G_GRACE:
 		o->grace = v;
 		break;
+	case G_NAME:
+		o->token_name = v;
+		break;
+	case G_EXPIRES_IN:
+		o->expires_in = v;
+		break;
 	default:
 		break; /* command options live in o->given */
 	}
@@ -729,21 +757,43 @@ static void opt_line(FILE *f, const struct cat_opt *o)
 	item(f, label, 24, o->help);
 }
 
-void cat_cmd_synopsis(FILE *f, const struct cat_cmd *c)
+/* Usage lines stay within 79 columns, like the rest of --help. */
+#define SYNOPSIS_WIDTH 79
+
+/* The usage line from column start, continued under its first option. */
+static void synopsis(FILE *f, const struct cat_cmd *c, int start)
 {
 	const struct cat_opt *o;
+	char word[128];
+	int col, indent;
 
-	fprintf(f, "catalyst %s", c->name);
+	col = indent = start + fprintf(f, "catalyst %s", c->name);
 	for (o = c->opts; o && o->name; o++) {
-		fputs(" [", f);
+		char shrt[4] = "";
+		int n;
+
 		if (o->shrt)
-			fprintf(f, "-%c|", o->shrt);
-		fprintf(f, "--%s%s%s]", o->name, o->arg ? " " : "",
-			o->arg ? o->arg : "");
+			snprintf(shrt, sizeof(shrt), "-%c|", o->shrt);
+		n = snprintf(word, sizeof(word), "[%s--%s%s%s]", shrt, o->name,
+			     o->arg ? " " : "", o->arg ? o->arg : "");
+		if (col + 1 + n > SYNOPSIS_WIDTH && col > indent) {
+			fprintf(f, "\n%*s", indent, "");
+			col = indent;
+		}
+		col += fprintf(f, " %s", word);
 	}
-	if (c->args[0])
+	if (c->args[0]) {
+		if (col + 1 + (int)strlen(c->args) > SYNOPSIS_WIDTH &&
+		    col > indent)
+			fprintf(f, "\n%*s", indent, "");
 		fprintf(f, " %s", c->args);
+	}
 	fputc('\n', f);
+}
+
+void cat_cmd_synopsis(FILE *f, const struct cat_cmd *c)
+{
+	synopsis(f, c, 0);
 }
 
 static void env_section(FILE *f, unsigned groups)
@@ -781,8 +831,7 @@ void cat_cmd_usage(FILE *f, const struct cat_cmd *c)
 	const struct cat_opt *o;
 	size_t i;
 
-	fprintf(f, "usage: ");
-	cat_cmd_synopsis(f, c);
+	synopsis(f, c, fprintf(f, "usage: "));
 	fprintf(f, "\n%s.\n", c->summary);
 	if (c->details)
 		fprintf(f, "\n%s", c->details);

@@ -145,7 +145,7 @@ int cmd_login(struct cat_ctx *ctx)
 		}
 	}
 	if (!browser)
-		err = cat_flow_device(ctx, dc->code, 0, "sign in", &g);
+		err = cat_flow_device(ctx, dc->code, 0, "sign in", NULL, &g);
 	if (err < 0) {
 		code = cat_fail(err, "login");
 		goto done;

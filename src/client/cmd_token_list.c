@@ -14,10 +14,23 @@
 #include "table.h"
 #include "banned.h"
 
-enum { COLS = 7 };
-static const char *const headers[COLS] = { "ID",     "CREATED", "LAST USED",
-					   "DEVICE", "DC",      "REVOKE HERE",
-					   "TOKEN" };
+enum { COLS = 11 };
+static const char *const headers[COLS] = { "ID",          "NAME",   "CREATED",
+					   "LAST USED",   "FROM",   "EXPIRES",
+					   "SCOPE",       "DEVICE", "DC",
+					   "REVOKE HERE", "TOKEN" };
+
+/* "full", "project 4000000000001", "read-only", or both limits. */
+static void scope_words(char *out, size_t n, json_t *t)
+{
+	const char *project =
+		json_string_value(json_object_get(t, "project_id"));
+	int ro = json_is_true(json_object_get(t, "read_only"));
+
+	snprintf(out, n, "%s%s%s%s", project ? "project " : (ro ? "" : "full"),
+		 project ? project : "", project && ro ? ", " : "",
+		 ro ? "read-only" : "");
+}
 
 /* "yes" (generated here), "logout" (this device's sign-in) or "no". */
 static const char *where(struct cat_ctx *ctx, json_t *state, const char *id,
@@ -46,7 +59,8 @@ int cmd_token_list(struct cat_ctx *ctx)
 {
 	struct cat_config *cfg = NULL;
 	json_t *list = NULL, *t, *rows = json_array(), *out = json_array();
-	char masked[64], created[32], used[32];
+	char masked[64], created[32], used[32], when[32], expires[48];
+	char scope[64];
 	const char *local, *here;
 	size_t i;
 	int err, code = CAT_EXIT_OK, tty = cat_io_stdout_tty();
@@ -64,6 +78,12 @@ int cmd_token_list(struct cat_ctx *ctx)
 			json_string_value(json_object_get(t, "created_at"));
 		const char *u =
 			json_string_value(json_object_get(t, "last_used_at"));
+		const char *x = json_string_value(
+			json_object_get(t, "token_expires_at"));
+		const char *name =
+			json_string_value(json_object_get(t, "token_name"));
+		const char *from =
+			json_string_value(json_object_get(t, "last_used_addr"));
 		const char *cells[COLS];
 		json_t *o;
 
@@ -84,14 +104,26 @@ int cmd_token_list(struct cat_ctx *ctx)
 		if (tty) {
 			cat_fmt_time(created, sizeof(created), c);
 			cat_fmt_time(used, sizeof(used), u);
+			cat_fmt_time(when, sizeof(when), x);
 		}
+		/* an expired token stays listed until revoked: say so */
+		snprintf(expires, sizeof(expires), "%s%.31s",
+			 json_is_true(json_object_get(t, "expired"))
+				 ? "expired "
+				 : "",
+			 tty ? when : (x ? x : ""));
+		scope_words(scope, sizeof(scope), t);
 		cells[0] = id;
-		cells[1] = tty ? created : c;
-		cells[2] = u ? (tty ? used : u) : "never";
-		cells[3] = json_string_value(json_object_get(t, "device_name"));
-		cells[4] = json_string_value(json_object_get(t, "dc"));
-		cells[5] = here;
-		cells[6] = local ? masked : NULL;
+		cells[1] = name ? name : "unnamed";
+		cells[2] = tty ? created : c;
+		cells[3] = u ? (tty ? used : u) : "never";
+		cells[4] = from;
+		cells[5] = x ? expires : "never";
+		cells[6] = scope;
+		cells[7] = json_string_value(json_object_get(t, "device_name"));
+		cells[8] = json_string_value(json_object_get(t, "dc"));
+		cells[9] = here;
+		cells[10] = local ? masked : NULL;
 		cat_table_row(rows, COLS, cells);
 	}
 	if (ctx->opts.json) {

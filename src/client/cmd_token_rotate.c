@@ -16,37 +16,11 @@
 #include "config.h"
 #include "flow.h"
 #include "io.h"
+#include "timefmt.h"
 #include "banned.h"
 
 /* The server's limit too (docs/http-api.md): a week. */
 #define GRACE_MAX (7LL * 24 * 3600)
-
-/* "0", "90", "30s", "10m", "1h", "1d": seconds, or -1 when not one. */
-static long long parse_grace(const char *s)
-{
-	static const struct {
-		char unit;
-		long long secs;
-	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
-	long long v = 0;
-	size_t i;
-
-	if (!s || *s < '0' || *s > '9')
-		return -1;
-	for (; *s >= '0' && *s <= '9'; s++) {
-		v = v * 10 + (*s - '0');
-		if (v > GRACE_MAX)
-			return -1;
-	}
-	if (!*s)
-		return v;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (s[0] == units[i].unit && !s[1])
-			return v * units[i].secs <= GRACE_MAX
-				       ? v * units[i].secs
-				       : -1;
-	return -1;
-}
 
 struct store_arg {
 	const char *dc;
@@ -83,7 +57,7 @@ int cmd_token_rotate(struct cat_ctx *ctx)
 	int err, code = CAT_EXIT_OK;
 
 	if (ctx->opts.given & CO_GRACE) {
-		grace = parse_grace(ctx->opts.grace);
+		grace = cat_duration_parse(ctx->opts.grace, GRACE_MAX);
 		if (grace < 0) {
 			cat_hint_set("a number with s, m, h or d (30s, 10m, "
 				     "1h, 1d), at most 7d");

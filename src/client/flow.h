@@ -21,11 +21,14 @@ void cat_grant_release(struct cat_grant *g);
 /*
  * Runs the device flow at the server of dc. bind: send the signed-in
  * account's bearer token so only that account may approve (token:generate).
- * purpose completes "To <purpose>, open ..." on stderr.
+ * purpose completes "To <purpose>, open ..." on stderr. terms: more
+ * key/value pairs for the code request (token:generate's token_name,
+ * token_expires_in, project_id, read_only), NULL-terminated, or NULL.
  * Returns 0, CAT_EDENIED, CAT_EEXPIRED, CAT_ECANCEL or another error.
  */
 int cat_flow_device(struct cat_ctx *ctx, const char *dc, int bind,
-		    const char *purpose, struct cat_grant *out);
+		    const char *purpose, const char *const *terms,
+		    struct cat_grant *out);
 
 /*
  * Runs the browser flow: listens on 127.0.0.1, opens (or prints) the

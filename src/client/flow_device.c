@@ -94,20 +94,28 @@ static void code_release(struct device_code *c)
 	free(c->url);
 }
 
+/* the request's own pairs, and the terms' (four pairs at most) */
+#define CODE_FORM_MAX (6 + 8 + 1)
+
 static int request_code(struct cat_ctx *ctx, const char *dc, int bind,
 			const struct cat_client *client,
-			struct device_code *out)
+			const char *const *terms, struct device_code *out)
 {
 	struct cat_resp resp = { 0, NULL };
 	char url[CAT_URL_MAX], host[128];
-	const char *form[] = { "client_id",   client->id,
-			       "scope",       cat_auth_scope(dc),
-			       "device_name", host,
-			       NULL };
+	const char *form[CODE_FORM_MAX] = { "client_id",   client->id,
+					    "scope",       cat_auth_scope(dc),
+					    "device_name", host };
 	struct cat_req req = { "POST", url, NULL, NULL, form };
 	const char *dcode, *ucode, *vurl;
+	size_t n = 6;
 	int err;
 
+	for (; terms && terms[0] && terms[1] && n + 2 < CODE_FORM_MAX;
+	     terms += 2) {
+		form[n++] = terms[0];
+		form[n++] = terms[1];
+	}
 	cat_host_name(host, sizeof(host));
 	if ((err = cat_api_url(url, sizeof(url), cat_ctx_auth_url(ctx, dc),
 			       "/oauth/device_authorization")) < 0)
@@ -209,7 +217,8 @@ done:
 }
 
 int cat_flow_device(struct cat_ctx *ctx, const char *dc, int bind,
-		    const char *purpose, struct cat_grant *out)
+		    const char *purpose, const char *const *terms,
+		    struct cat_grant *out)
 {
 	struct device_code code = { NULL, NULL, NULL, 0, 0 };
 	struct cat_client client;
@@ -219,7 +228,7 @@ int cat_flow_device(struct cat_ctx *ctx, const char *dc, int bind,
 
 	memset(out, 0, sizeof(*out));
 	if ((err = cat_auth_client(ctx, 'm', &client)) < 0 ||
-	    (err = request_code(ctx, dc, bind, &client, &code)) < 0)
+	    (err = request_code(ctx, dc, bind, &client, terms, &code)) < 0)
 		goto done;
 	/* one note per line: a message's newlines are escaped like a server's
 	 */

@@ -81,13 +81,18 @@ static int day_key(struct cat_store *store, int64_t day,
 }
 
 int cat_access_issue(struct cat_req *req, const char *token_id,
-		     char out[CAT_TOKEN_MAX], int64_t *expires_at)
+		     int64_t not_after, char out[CAT_TOKEN_MAX],
+		     int64_t *expires_at)
 {
 	unsigned char key[CAT_ACCESS_KEY_BYTES];
 	int64_t day = req->now / CAT_ACCESS_DAY_SECONDS;
 	int err;
 
 	*expires_at = req->now + req->srv->cfg.access_ttl;
+	/* so the client comes back to refresh when the CLI token ends, and
+	 * hears why */
+	if (not_after > 0 && not_after < *expires_at)
+		*expires_at = not_after > req->now ? not_after : req->now + 1;
 	if ((err = day_key(req->store, day, key)) == 0)
 		err = cat_access_mint(out, req->srv->cfg.dc, token_id,
 				      *expires_at, day, key);

@@ -15,12 +15,14 @@
 
 /*
  * Signs an access token of grant token_id for this server's DC, valid
- * cfg.access_ttl seconds from req->now, into out; *expires_at is when it
- * expires. Fails only on the store (fetching the day's key) or a token id
- * that does not fit.
+ * cfg.access_ttl seconds from req->now but never past not_after (the
+ * grant's expiry; 0: none), into out; *expires_at is when it expires.
+ * Fails only on the store (fetching the day's key) or a token id that does
+ * not fit.
  */
 int cat_access_issue(struct cat_req *req, const char *token_id,
-		     char out[CAT_TOKEN_MAX], int64_t *expires_at);
+		     int64_t not_after, char out[CAT_TOKEN_MAX],
+		     int64_t *expires_at);
 
 /*
  * Checks tok: shape, checksum, DC, key day, MAC, expiry, in that order, so

@@ -13,6 +13,7 @@
 #include "admin.h"
 #include "admin_util.h"
 #include "store.h"
+#include "audit.h"
 #include "banned.h"
 
 struct token_revoke_opts {
@@ -106,8 +107,8 @@ static int revoke_all(struct cat_store *st, const char *email,
 	if ((rc = adm_account(st, email, "cannot revoke the tokens of", &a)) !=
 	    0)
 		return rc;
-	if (cat_store_grant_revoke_account(st, a.id, (int64_t)time(NULL), &n) <
-	    0) {
+	if (cat_store_grant_revoke_account(st, a.id, (int64_t)time(NULL),
+					   CAT_ACTOR_OPERATOR, &n) < 0) {
 		fprintf(stderr, "catalystd: cannot revoke the tokens: %s\n",
 			cat_error_last());
 		return EXIT_ERR;

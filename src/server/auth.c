@@ -15,6 +15,7 @@
 #include "access.h"
 #include "lastused.h"
 #include "server.h"
+#include "terms.h"
 #include "token.h"
 #include "banned.h"
 
@@ -81,11 +82,23 @@ int cat_auth_bearer(struct cat_req *req, const char **error_code)
 		return cat_error_set(
 			CAT_EAUTH, "Invalid OAuth token passed: the account is "
 				   "disabled");
+	if (cat_terms_expired(req->principal.grant_expires_at, req->now)) {
+		char when[48];
+
+		cat_terms_date(when, sizeof(when),
+			       req->principal.grant_expires_at);
+		return cat_error_set(CAT_EAUTH,
+				     "this CLI token expired on %s; generate "
+				     "a new one with 'catalyst "
+				     "token:generate'",
+				     when);
+	}
 	req->principal.expires_at = c.expires_at;
 	req->bearer = tok;
 	/* a minute's precision is all a listing shows */
 	if (req->principal.grant_last_used_at < req->now - 60)
-		cat_lastused_record(req->principal.token_id, req->now);
+		cat_lastused_record(req->principal.token_id, req->now,
+				    req->client_ip);
 	return 0;
 }
 

@@ -303,6 +303,16 @@ static int send_resp(struct MHD_Connection *c, struct cat_resp *resp,
 }
 
 /* An error in the shape the route's clients understand. */
+/* What a read-only token may call: a route that changes nothing. */
+static int reads_only(const struct cat_route *route)
+{
+	if (route->flags & ROUTE_WRITE)
+		return 0;
+	return strcmp(route->method, "GET") == 0 ||
+	       strcmp(route->method, "HEAD") == 0 ||
+	       (route->flags & ROUTE_NO_EFFECT);
+}
+
 static int error_resp(struct cat_resp *resp, unsigned flags, int status,
 		      const char *code, const char *msg)
 {
@@ -422,6 +432,16 @@ static void run_route(struct req_ctx *ctx)
 			goto done;
 		}
 		cat_metric_inc(req->srv, CAT_M_BEARER_OK);
+		if (req->principal.read_only && !reads_only(route)) {
+			error_resp(resp, route->flags, 403,
+				   route->flags & ROUTE_ADMIN_ERRORS
+					   ? "READ_ONLY_TOKEN"
+					   : "insufficient_scope",
+				   "this CLI token is read-only: it may only "
+				   "read; use a token generated without "
+				   "--read-only");
+			goto done;
+		}
 	}
 	cat_error_clear();
 	if ((err = route->handler(req, resp)) < 0)

@@ -77,6 +77,9 @@ enum {
 	/* usually writes: runs on the write pool (http_offload.h), where
 	 * many writes wait on one group commit without holding up reads */
 	ROUTE_WRITE = 1 << 3,
+	/* a POST that changes nothing (telemetry dropped unread), which a
+	 * read-only token may therefore send */
+	ROUTE_NO_EFFECT = 1 << 4,
 };
 
 typedef int (*cat_route_fn)(struct cat_req *req, struct cat_resp *resp);

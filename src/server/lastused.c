@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,7 +66,17 @@ static void wake_flush(void)
 	cat_ticker_kick(&lu.flusher);
 }
 
-void cat_lastused_record(const char *token_id, int64_t at)
+/* The address of the latest use wins, like its time. */
+static void touch_set(struct cat_touch *t, int64_t at, const char *addr)
+{
+	t->at = at;
+	if (addr)
+		snprintf(t->addr, sizeof(t->addr), "%s", addr);
+	else
+		t->addr[0] = '\0';
+}
+
+void cat_lastused_record(const char *token_id, int64_t at, const char *addr)
 {
 	size_t n = strnlen(token_id, CAT_TOKEN_ID_LEN + 1);
 	uint32_t h;
@@ -82,10 +93,10 @@ void cat_lastused_record(const char *token_id, int64_t at)
 	t = probe(sh, token_id, h);
 	if (t->token_id[0]) {
 		if (t->at < at)
-			t->at = at;
+			touch_set(t, at, addr);
 	} else if (sh->used < SHARD_FULL) {
 		memcpy(t->token_id, token_id, n + 1);
-		t->at = at;
+		touch_set(t, at, addr);
 		full = ++sh->used == SHARD_FULL;
 	} else {
 		atomic_fetch_add(&lu.dropped, 1);
@@ -178,7 +189,8 @@ static void flush_once(void *arg)
 		     cat_error_last());
 	/* kept for the next pass rather than lost */
 	for (i = 0; i < n; i++)
-		cat_lastused_record(lu.flight[i].token_id, lu.flight[i].at);
+		cat_lastused_record(lu.flight[i].token_id, lu.flight[i].at,
+				    lu.flight[i].addr);
 }
 
 int cat_lastused_start(const char *db_url, int interval_s)

@@ -20,9 +20,10 @@ int cat_lastused_start(const char *db_url, int interval_s);
 /* Stops the thread after a last flush of everything recorded. */
 void cat_lastused_stop(void);
 
-/* Notes that grant token_id was used at `at`; no store access. A no-op
- * while the flush thread is not running. */
-void cat_lastused_record(const char *token_id, int64_t at);
+/* Notes that grant token_id was used at `at` from addr (text, may be
+ * NULL); no store access. A no-op while the flush thread is not running.
+ */
+void cat_lastused_record(const char *token_id, int64_t at, const char *addr);
 /* The latest time recorded for token_id and not yet known to be in the
  * store, 0 if none: lets a listing show what this instance has seen. */
 int64_t cat_lastused_pending(const char *token_id);

@@ -15,6 +15,7 @@
 #include "server.h"
 #include "textclean.h"
 #include "audit.h"
+#include "terms.h"
 #include "banned.h"
 
 #define TOKEN_ID_TRIES 4
@@ -35,8 +36,8 @@ static int mint_access(struct cat_req *req, struct cat_issued *out,
 	int64_t expires_at;
 	int err;
 
-	if ((err = cat_access_issue(req, token_id, out->access, &expires_at)) <
-	    0)
+	if ((err = cat_access_issue(req, token_id, out->grant.expires_at,
+				    out->access, &expires_at)) < 0)
 		return err;
 	out->expires_in = (int)(expires_at - req->now);
 	return 0;
@@ -44,7 +45,8 @@ static int mint_access(struct cat_req *req, struct cat_issued *out,
 
 int cat_oauth_prepare(struct cat_req *req, struct cat_issued *out,
 		      int64_t account_id, const struct cat_client *client,
-		      const char *scope, const char *device_name)
+		      const char *scope, const char *device_name,
+		      const struct cat_device_auth *terms)
 {
 	struct cat_grant *g = &out->grant;
 	int err;
@@ -67,6 +69,13 @@ int cat_oauth_prepare(struct cat_req *req, struct cat_issued *out,
 	    (err = cat_text_clean(g->device_name, sizeof(g->device_name),
 				  device_name ? device_name : "")) < 0)
 		return err;
+	if (terms) {
+		/* both sides are bounded by the same constants */
+		memcpy(g->name, terms->token_name, sizeof(g->name));
+		memcpy(g->project_id, terms->project_id, sizeof(g->project_id));
+		g->expires_at = terms->token_expires_at;
+		g->read_only = terms->read_only;
+	}
 	return mint_access(req, out, g->token_id);
 }
 
@@ -161,6 +170,10 @@ json_t *cat_oauth_token_json(struct cat_req *req,
 	if (o && issued->refresh[0])
 		json_object_set_new(o, "refresh_token",
 				    json_string(issued->refresh));
+	if (o && cat_terms_json(o, &issued->grant) < 0) {
+		json_decref(o);
+		return NULL;
+	}
 	return o;
 }
 

@@ -20,10 +20,13 @@ struct cat_issued {
  * Mints a new grant for account/client and its first access token into
  * *out (nothing stored yet: the caller stores the grant; the access token
  * is signed, never stored). kind is the flow's client kind ('m' or 'w').
+ * terms: the name, expiry, project and read-only flag the device
+ * authorization asked for (terms.h), or NULL for none.
  */
 int cat_oauth_prepare(struct cat_req *req, struct cat_issued *out,
 		      int64_t account_id, const struct cat_client *client,
-		      const char *scope, const char *device_name);
+		      const char *scope, const char *device_name,
+		      const struct cat_device_auth *terms);
 
 /* Stores a prepared grant (retrying a token_id clash, for which the access
  * token is signed again). */
@@ -54,7 +57,9 @@ int cat_oauth_rotate(struct cat_req *req, struct cat_issued *out,
 		     int64_t grace);
 
 /* The token answer: access_token, token_type, expires_in, api_domain,
- * token_id, scope and, when issued->refresh is set, refresh_token. */
+ * token_id, scope, the terms (terms.h: token_name, token_expires_at,
+ * project_id, read_only) and, when issued->refresh is set, refresh_token.
+ */
 json_t *cat_oauth_token_json(struct cat_req *req,
 			     const struct cat_issued *issued);
 

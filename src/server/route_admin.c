@@ -139,24 +139,38 @@ static int pick_org(struct cat_req *req, struct cat_resp *resp,
 
 /*
  * Loads project id and checks the caller may see it. A project of an org
- * the caller cannot see (or not of the CATALYST-ORG given) gets the very
- * same 404 as an id that does not exist: project ids are sequential, so a
- * different answer would let anyone enumerate every org's projects. The
- * message names no id for the same reason. Returns 0, ANSWERED or <0.
+ * the caller cannot see (or not of the CATALYST-ORG given, or not the one
+ * project of a limited token) is CAT_ENOTFOUND, the very same as an id
+ * that does not exist: project ids are sequential, so a different answer
+ * would let anyone enumerate every org's projects. 0, CAT_ENOTFOUND or <0.
  */
-static int load_project(struct cat_req *req, struct cat_resp *resp,
+static int find_project(struct cat_req *req, const char *id,
 			struct cat_project *p)
 {
 	const char *h = cat_req_header(req, "CATALYST-ORG");
 	int err;
 
-	err = cat_store_project_get(req->store, p, req->path_arg[0]);
+	/* a token limited to one project sees no other, the same way */
+	if (req->principal.project_id[0] &&
+	    strcmp(id, req->principal.project_id) != 0)
+		err = CAT_ENOTFOUND;
+	else
+		err = cat_store_project_get(req->store, p, id);
 	if (err == 0 && h && strcmp(h, p->org_id) != 0)
 		err = CAT_ENOTFOUND;
 	if (err == 0)
 		err = cat_store_member_check(
 			req->store, req->principal.account_id, p->org_id);
-	if (err == CAT_ENOTFOUND || err == CAT_EINVAL)
+	return err == CAT_EINVAL ? CAT_ENOTFOUND : err;
+}
+
+/* find_project, answering 404 for a project the caller cannot see. */
+static int load_project(struct cat_req *req, struct cat_resp *resp,
+			const char *id, struct cat_project *p)
+{
+	int err = find_project(req, id, p);
+
+	if (err == CAT_ENOTFOUND)
 		return answer(resp, 404, "PROJECT_NOT_FOUND",
 			      "no such project in the orgs of this account");
 	return err;
@@ -214,15 +228,28 @@ static int project_cb(const struct cat_project *p, void *ctx)
 int route_project_list(struct cat_req *req, struct cat_resp *resp)
 {
 	struct project_vec v = { 0 };
+	struct cat_project one;
 	char org[CAT_ID_MAX + 1];
 	json_t *arr = NULL, *pj;
 	size_t i;
 	int err;
 
-	if ((err = pick_org(req, resp, org)) != 0)
-		goto done;
-	if ((err = cat_store_project_list(req->store, org, project_cb, &v)) < 0)
-		goto done;
+	if (req->principal.project_id[0]) {
+		/* a token of one project lists that one, in whichever of
+		 * the account's orgs it is (or none when CATALYST-ORG names
+		 * another) */
+		err = find_project(req, req->principal.project_id, &one);
+		if (err == 0)
+			err = project_cb(&one, &v);
+		if (err < 0 && err != CAT_ENOTFOUND)
+			goto done;
+	} else {
+		if ((err = pick_org(req, resp, org)) != 0)
+			goto done;
+		if ((err = cat_store_project_list(req->store, org, project_cb,
+						  &v)) < 0)
+			goto done;
+	}
 	if (!(arr = json_array())) {
 		err = cat_error_set(CAT_ERROR, "out of memory");
 		goto done;
@@ -321,6 +348,10 @@ int route_project_create(struct cat_req *req, struct cat_resp *resp)
 	json_t *pj;
 	int err;
 
+	if (req->principal.project_id[0])
+		return answer(resp, 403, "PROJECT_SCOPED_TOKEN",
+			      "this CLI token is limited to one project: it "
+			      "cannot create projects");
 	if ((err = parse_project_body(req, resp, &p)) != 0)
 		return err < 0 ? err : 0;
 	if ((err = pick_org(req, resp, p.org_id)) != 0)
@@ -350,7 +381,7 @@ int route_project_get(struct cat_req *req, struct cat_resp *resp)
 	json_t *pj;
 	int err;
 
-	if ((err = load_project(req, resp, &p)) != 0)
+	if ((err = load_project(req, resp, req->path_arg[0], &p)) != 0)
 		return err < 0 ? err : 0;
 	if ((err = project_json(&pj, req->store, &p)) < 0)
 		return err;
@@ -363,7 +394,7 @@ int route_project_envs(struct cat_req *req, struct cat_resp *resp)
 	json_t *envs;
 	int err;
 
-	if ((err = load_project(req, resp, &p)) != 0)
+	if ((err = load_project(req, resp, req->path_arg[0], &p)) != 0)
 		return err < 0 ? err : 0;
 	if ((err = envs_json(&envs, req->store, &p)) < 0)
 		return err;

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "oauth.h"
 #include "server.h"
+#include "terms.h"
 #include "textclean.h"
 #include "banned.h"
 
@@ -95,10 +96,26 @@ static int device_start(struct cat_req *req, struct cat_resp *resp, int v3)
 			return err;
 		d.bound_account_id = req->principal.account_id;
 	}
+	d.created_at = req->now;
+	if ((err = cat_terms_parse(req, &d)) == CAT_EINVAL)
+		return cat_resp_oauth_error(resp, 400, "invalid_request",
+					    cat_error_last());
+	if (err < 0)
+		return err;
+	/* bound: the one account that may approve is known, so a project
+	 * it cannot have is refused now rather than at the page */
+	if (d.bound_account_id) {
+		err = cat_terms_project_ok(req->store, d.bound_account_id,
+					   d.project_id);
+		if (err == CAT_ENOTFOUND)
+			return cat_resp_oauth_error(
+				resp, 400, "invalid_request", cat_error_last());
+		if (err < 0)
+			return err;
+	}
 	memcpy(d.client_id, client.id, sizeof(d.client_id));
 	d.status = CAT_DEV_PENDING;
 	d.interval = req->srv->cfg.device_interval;
-	d.created_at = req->now;
 	d.expires_at = req->now + req->srv->cfg.device_ttl;
 	snprintf(d.client_addr, sizeof(d.client_addr), "%s", req->client_ip);
 	if ((err = cat_token_new(device_code, CAT_TOK_DEVICE,
@@ -201,7 +218,7 @@ int cat_device_poll(struct cat_req *req, struct cat_issued *out,
 						  : "authorization pending");
 	}
 	if ((err = cat_oauth_prepare(req, out, d.account_id, client, d.scope,
-				     d.device_name)) < 0)
+				     d.device_name, &d)) < 0)
 		return err;
 	/* the access token is signed, not stored: only the grant goes in */
 	err = cat_store_device_redeem(req->store, d.id, &out->grant, req->now);

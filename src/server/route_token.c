@@ -5,6 +5,7 @@
  */
 #include "routes.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -15,7 +16,9 @@
 #include "lastused.h"
 #include "oauth.h"
 #include "server.h"
+#include "terms.h"
 #include "textclean.h"
+#include "audit.h"
 #include "banned.h"
 
 typedef int (*grant_fn)(struct cat_req *req, struct cat_resp *resp,
@@ -61,13 +64,33 @@ static int grant_refresh(struct cat_req *req, struct cat_resp *resp,
 		return err;
 	if (g.revoked_at)
 		return invalid_grant(resp, "refresh_token was revoked");
+	if (cat_terms_expired(g.expires_at, req->now)) {
+		char when[48], msg[128];
+
+		cat_terms_date(when, sizeof(when), g.expires_at);
+		snprintf(msg, sizeof(msg),
+			 "this CLI token expired on %s; generate a new one "
+			 "with 'catalyst token:generate'",
+			 when);
+		/* one event for the first use after the expiry, not one per
+		 * retry of a CI job: that use becomes the last-used time */
+		if (g.last_used_at < g.expires_at &&
+		    cat_lastused_pending(g.token_id) < g.expires_at) {
+			cat_audit(req->store, "token_expired", CAT_ACTOR_SYSTEM,
+				  g.account_id, g.token_id, g.client_id,
+				  req->client_ip, NULL, NULL);
+			cat_lastused_record(g.token_id, req->now,
+					    req->client_ip);
+		}
+		return invalid_grant(resp, msg);
+	}
 	if (strcmp(g.client_id, client->id) != 0)
 		return invalid_grant(
 			resp, "refresh_token was issued to another client");
 	if ((err = cat_oauth_refresh(req, &issued, &g)) < 0)
 		return err;
 	if (g.last_used_at < req->now - 60)
-		cat_lastused_record(g.token_id, req->now);
+		cat_lastused_record(g.token_id, req->now, req->client_ip);
 	return answer_tokens(req, resp, &issued);
 }
 
@@ -140,7 +163,7 @@ static int grant_code(struct cat_req *req, struct cat_resp *resp,
 	if (c.code_challenge[0] && !pkce_ok(verifier, c.code_challenge))
 		return invalid_grant(resp, "code_verifier does not match");
 	if ((err = cat_oauth_prepare(req, &issued, c.account_id, client,
-				     c.scope, device_name)) < 0 ||
+				     c.scope, device_name, NULL)) < 0 ||
 	    (err = cat_oauth_store(req, &issued)) < 0) {
 		cat_oauth_issued_clear(&issued);
 		return err;
@@ -387,6 +410,7 @@ int route_introspect(struct cat_req *req, struct cat_resp *resp)
 	struct cat_access_claims c;
 	enum cat_token_kind kind;
 	char hash[CAT_HASH_HEX], dc[3], device_name[CAT_DEVICE_NAME_MAX + 1];
+	char scope[CAT_SCOPE_MAX + CAT_ID_MAX + 32];
 	int64_t exp = 0;
 	int err;
 
@@ -417,7 +441,9 @@ int route_introspect(struct cat_req *req, struct cat_resp *resp)
 		cat_token_hash(hash, token);
 		err = cat_store_grant_by_hash(req->store, &g, hash, req->now);
 	}
-	if (err == CAT_ENOTFOUND || (err == 0 && g.revoked_at))
+	if (err == CAT_ENOTFOUND ||
+	    (err == 0 &&
+	     (g.revoked_at || cat_terms_expired(g.expires_at, req->now))))
 		goto inactive;
 	if (err < 0)
 		return err;
@@ -429,19 +455,28 @@ int route_introspect(struct cat_req *req, struct cat_resp *resp)
 			       : err;
 	/* rows stored before names were cleaned on the way in */
 	(void)cat_text_clean(device_name, sizeof(device_name), g.device_name);
+	/* a refresh token ends with its grant; an access token carries its
+	 * own expiry, never later than that */
+	if (!exp)
+		exp = g.expires_at;
+	cat_terms_scope(scope, sizeof(scope), &g);
 	{
 		json_t *o = json_pack(
 			"{s:b, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s}",
 			"active", 1, "token_type",
 			kind == CAT_TOK_ACCESS ? "access_token"
 					       : "refresh_token",
-			"scope", g.scope, "client_id", g.client_id, "username",
+			"scope", scope, "client_id", g.client_id, "username",
 			acct.email, "sub", (json_int_t)acct.id, "iat",
 			(json_int_t)g.created_at, "token_id", g.token_id, "dc",
 			g.dc, "device_name", device_name);
 
 		if (o && exp)
 			json_object_set_new(o, "exp", json_integer(exp));
+		if (o && cat_terms_json(o, &g) < 0) {
+			json_decref(o);
+			o = NULL;
+		}
 		return cat_resp_json(resp, 200, o);
 	}
 inactive:
@@ -467,6 +502,7 @@ int route_user_info(struct cat_req *req, struct cat_resp *resp)
 struct list_ctx {
 	json_t *arr;
 	const char *current;
+	int64_t now;
 };
 
 static int list_one(const struct cat_grant *g, void *arg)
@@ -490,14 +526,26 @@ static int list_one(const struct cat_grant *g, void *arg)
 		      g->client_id, "flow",
 		      g->kind == CAT_CLIENT_BROWSER ? "browser" : "device",
 		      "current", strcmp(g->token_id, ctx->current) == 0);
-	if (!o || json_array_append_new(ctx->arr, o) < 0)
+	if (!o)
+		return cat_error_set(CAT_ERROR, "out of memory");
+	/* the address of the last use that reached the store: a use still
+	 * pending here shows its time, and its address after the flush */
+	json_object_set_new(o, "last_used_addr",
+			    g->last_used_addr[0]
+				    ? json_string(g->last_used_addr)
+				    : json_null());
+	json_object_set_new(
+		o, "expired",
+		json_boolean(cat_terms_expired(g->expires_at, ctx->now)));
+	if (cat_terms_json(o, g) < 0 || json_array_append_new(ctx->arr, o) < 0)
 		return cat_error_set(CAT_ERROR, "out of memory");
 	return 0;
 }
 
 int route_token_list(struct cat_req *req, struct cat_resp *resp)
 {
-	struct list_ctx ctx = { json_array(), req->principal.token_id };
+	struct list_ctx ctx = { json_array(), req->principal.token_id,
+				req->now };
 	int err;
 
 	if (!ctx.arr)

@@ -40,7 +40,8 @@ const struct cat_route cat_routes[] = {
 	{ "GET", "/baas/v1/project/{id}", route_project_get, ADMIN },
 	{ "GET", "/baas/v1/project/{id}/environment", route_project_envs,
 	  ADMIN },
-	{ "POST", "/baas/v1/cli/logs", route_cli_logs, ADMIN },
+	{ "POST", "/baas/v1/cli/logs", route_cli_logs,
+	  ADMIN | ROUTE_NO_EFFECT },
 	/* Browser pages */
 	{ "GET", "/", route_web_root, 0 },
 	{ "GET", "/login", route_web_login_form, 0 },

@@ -74,6 +74,9 @@ static const char serve_usage[] =
 	"                         caps --threads); size it for PostgreSQL\n"
 	"  --device-ttl SECONDS   lifetime of device codes (default 300)\n"
 	"  --device-interval SECONDS  minimum polling interval (default 5)\n"
+	"  --token-expiry-min SECONDS  the shortest life token:generate "
+	"--expires-in\n"
+	"                         may ask for (default 3600)\n"
 	"  --access-ttl SECONDS   lifetime of access tokens (default 3600, "
 	"at most 86400)\n"
 	"  --secure-cookies       mark cookies Secure (behind a TLS proxy)\n"
@@ -128,6 +131,7 @@ enum {
 	O_DTTL,
 	O_DINT,
 	O_ATTL,
+	O_TOKEN_EXPIRY_MIN,
 	O_SECURE,
 	O_PROXY,
 	O_PORTFILE,
@@ -159,6 +163,7 @@ static const struct option serve_opts[] = {
 	{ "device-ttl", required_argument, NULL, O_DTTL },
 	{ "device-interval", required_argument, NULL, O_DINT },
 	{ "access-ttl", required_argument, NULL, O_ATTL },
+	{ "token-expiry-min", required_argument, NULL, O_TOKEN_EXPIRY_MIN },
 	{ "secure-cookies", no_argument, NULL, O_SECURE },
 	{ "trust-proxy", no_argument, NULL, O_PROXY },
 	{ "port-file", required_argument, NULL, O_PORTFILE },
@@ -196,6 +201,7 @@ static void serve_defaults(struct serve_parse *sp)
 		.device_ttl = 300,
 		.device_interval = 5,
 		.access_ttl = 3600,
+		.token_expiry_min = 3600,
 		.code_ttl = 120,
 		.session_ttl = 3600,
 		.request_timeout = 10,
@@ -413,6 +419,10 @@ static int serve_apply(void *ctx, int id, const char *label, const char *arg)
 		/* at most a day: a token is checked with its day's key or the
 		 * next day's, never later (access.c) */
 		return num_opt(label, arg, 1, 86400, &cfg->access_ttl);
+	case O_TOKEN_EXPIRY_MIN:
+		/* seconds are for tests: a token of a minute is of no use */
+		return num_opt(label, arg, 1, 86400 * 365,
+			       &cfg->token_expiry_min);
 	case O_REQ_TIMEOUT:
 		return num_opt(label, arg, 1, 3600, &cfg->request_timeout);
 	case O_CONNS_PER_IP:

@@ -33,6 +33,7 @@ struct cat_server_config {
 	int device_ttl;       /* seconds a device code lives (300) */
 	int device_interval;  /* seconds between polls (5) */
 	int access_ttl;       /* seconds an access token lives (3600) */
+	int token_expiry_min; /* shortest token:generate --expires-in (3600) */
 	int code_ttl;         /* authorization code lifetime (120) */
 	int session_ttl;      /* web session lifetime (3600) */
 	int threads;          /* 0: one per core */

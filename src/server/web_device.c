@@ -15,6 +15,7 @@
 #include "log.h"
 #include "routes.h"
 #include "server.h"
+#include "terms.h"
 #include "timefmt.h"
 #include "audit.h"
 #include "banned.h"
@@ -120,9 +121,11 @@ static int confirm_page(struct cat_req *req, struct cat_resp *resp,
 	const struct cat_dc *dc = cat_dc_find(req->srv->cfg.dc);
 	struct cat_client client;
 	char disp[CAT_USER_CODE_LEN + 2], when[96];
+	char terms[CAT_NAME_MAX + CAT_NAME_MAX + 160];
 	int err;
 
 	cat_user_code_display(disp, d->user_code);
+	cat_terms_describe(req->store, d, terms, sizeof(terms));
 	asked_when(when, sizeof(when), req, d->created_at);
 	err = cat_store_client_get(req->store, &client, d->client_id);
 	if (err == CAT_ENOTFOUND) {
@@ -132,37 +135,46 @@ static int confirm_page(struct cat_req *req, struct cat_resp *resp,
 	}
 	if (err < 0)
 		goto done;
-	err = web_html(&body,
-		       "<h1>Authorize a CLI token?</h1>"
-		       "<p class=\"lead\">Check that this is the request you "
-		       "just started in your terminal.</p>"
-		       "<div class=\"bigcode\">%s</div><dl>"
-		       "<dt>Application</dt><dd>%s "
-		       "<span class=\"muted\">(%s)</span></dd>"
-		       "<dt>Device</dt><dd>%s</dd>"
-		       "<dt>Requested from</dt><dd id=\"asked-from\">%s</dd>"
-		       "<dt>Requested at</dt><dd id=\"asked-at\">%s</dd>"
-		       "<dt>Account</dt><dd>%s</dd>"
-		       "<dt>Data center</dt><dd>%s (%s)</dd>"
-		       "<dt>Access</dt><dd>",
-		       disp, client.name[0] ? client.name : "Unknown client",
-		       d->client_id,
-		       d->device_name[0] ? d->device_name : "not named",
-		       d->client_addr[0] ? d->client_addr : "unknown", when,
-		       ws->account.email, dc ? dc->name : req->srv->cfg.dc,
-		       req->srv->cfg.dc);
+	err = web_html(
+		&body,
+		"<h1>Authorize a CLI token?</h1>"
+		"<p class=\"lead\">Check that this is the request you "
+		"just started in your terminal.</p>"
+		"<div class=\"bigcode\">%s</div><dl>"
+		"<dt>Token</dt><dd id=\"terms\">%s</dd>"
+		"<dt>Application</dt><dd>%s "
+		"<span class=\"muted\">(%s)</span></dd>"
+		"<dt>Device</dt><dd>%s</dd>"
+		"<dt>Requested from</dt><dd id=\"asked-from\">%s</dd>"
+		"<dt>Requested at</dt><dd id=\"asked-at\">%s</dd>"
+		"<dt>Account</dt><dd>%s</dd>"
+		"<dt>Data center</dt><dd>%s (%s)</dd>"
+		"<dt>Access</dt><dd>",
+		disp, terms, client.name[0] ? client.name : "Unknown client",
+		d->client_id, d->device_name[0] ? d->device_name : "not named",
+		d->client_addr[0] ? d->client_addr : "unknown", when,
+		ws->account.email, dc ? dc->name : req->srv->cfg.dc,
+		req->srv->cfg.dc);
 	if (err == 0)
 		err = web_scope_summary(&body, d->scope);
 	if (err == 0)
+		err = cat_buf_puts(&body, "</dd></dl><p class=\"note\">");
+	if (err == 0)
+		err = cat_buf_puts(&body,
+				   d->token_expires_at
+					   ? "This token ends on the "
+					     "date above, or sooner if "
+					     "you revoke it"
+					   : "This token does not expire "
+					     "unless you revoke it");
+	if (err == 0)
 		err = cat_buf_puts(
 			&body,
-			"</dd></dl>"
-			"<p class=\"note\">This token does not expire "
-			"unless you revoke it (<b>catalyst "
-			"token:revoke</b>). Verify only if you started "
-			"this request yourself, from that address and at "
-			"that time; never enter a code that someone sent "
-			"you.</p>"
+			" (<b>catalyst token:revoke</b>, or your "
+			"<a href=\"/account\">account page</a>). Verify only "
+			"if you started this request yourself, from that "
+			"address and at that time; never enter a code that "
+			"someone sent you.</p>"
 			"<form method=\"post\" action=\"/device/decide\">");
 	if (err == 0)
 		err = web_csrf_field(&body, ws);
@@ -378,6 +390,19 @@ int route_web_device_decide(struct cat_req *req, struct cat_resp *resp)
 	approve = strcmp(action, "approve") == 0;
 	if ((err = find_code(req, resp, &ws, typed, &d, &ok)) < 0 || !ok)
 		goto done;
+	/* a token limited to a project its approver cannot see would be a
+	 * way to learn of it, and of no use */
+	if (approve && (err = cat_terms_project_ok(req->store, ws.s.account_id,
+						   d.project_id)) < 0) {
+		if (err == CAT_ENOTFOUND)
+			err = web_message(req, resp, 403, &ws,
+					  "Not your project",
+					  "This token is asked for a project "
+					  "that is not in your orgs; nothing "
+					  "was approved.",
+					  "/device", "Enter another code");
+		goto done;
+	}
 	err = cat_store_device_decide(req->store, d.id, ws.s.account_id,
 				      approve, req->now);
 	if (err == CAT_ECONFLICT)

@@ -113,22 +113,22 @@ class TestStory(CliCase):
         rows = {row[0]: row for row in tsv_rows(r.stdout)}
         self.assertIn(self.token_id, rows)
         row = rows[self.token_id]
-        self.assertEqual(row[3], 'device-a')
-        self.assertEqual(row[4], 'us')
-        self.assertEqual(row[5], 'yes')
+        self.assertEqual(row[7], 'device-a')
+        self.assertEqual(row[8], 'us')
+        self.assertEqual(row[9], 'yes')
         self.assertNotIn(self.token, r.stdout)       # masked only
-        self.assertTrue(self.token.startswith(row[6].rstrip('.')))
+        self.assertTrue(self.token.startswith(row[10].rstrip('.')))
         js = json.loads(self.a.run('token:list', '--json').stdout)
         mine = [t for t in js['tokens'] if t['token_id'] == self.token_id]
         self.assertTrue(mine[0]['revocable_here'])
         # the sign-in's own grant is listed as this device's session
-        self.assertIn('logout', [row[5] for row in rows.values()])
+        self.assertIn('logout', [row[9] for row in rows.values()])
 
     def test_04_list_on_b_with_token(self):
         r = self.b.run('token:list', '--token', self.token)
         self.assertEqual(r.returncode, 0, r.stderr)
         rows = {row[0]: row for row in tsv_rows(r.stdout)}
-        self.assertEqual(rows[self.token_id][5], 'no')
+        self.assertEqual(rows[self.token_id][9], 'no')
         self.assertNotIn(self.token, r.stdout)
         # CATALYST_TOKEN works the same; B still has no sign-in
         r = self.b.run('token:list', env={'CATALYST_TOKEN': self.token})
@@ -271,7 +271,7 @@ class TestRotate(CliCase):
         self.assertEqual(r.returncode, 4, r.stderr)
         rows = {row[0]: row for row in
                 tsv_rows(a.run('token:list').stdout)}
-        self.assertEqual(rows[tid][5], 'yes')
+        self.assertEqual(rows[tid][9], 'yes')
         # rotating again from the new token, with a grace
         r = a.run('token:rotate', tid, '--grace', '1h')
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -288,7 +288,7 @@ class TestRotate(CliCase):
 
     def test_grace_usage(self):
         dev = self.device('rot-usage')
-        for bad in ('8d', '1w', 'abc', '-1', '', '10x', '604801'):
+        for bad in ('8d', '2w', '1y', 'abc', '-1', '', '10x', '604801'):
             r = dev.run('token:rotate', '0a1b2c3d4e5f', '--grace', bad)
             self.assertEqual(r.returncode, 129, (bad, r.stderr))
         self.assertEqual(dev.run('token:rotate').returncode, 129)
@@ -329,7 +329,7 @@ class TestBrowserLogin(CliCase):
         # on a terminal token:list is a table with a header
         t = h.PtyProcess([h.CATALYST, 'token:list'], env=dev.env)
         self.assertEqual(t.wait(30), 0, t.output)
-        self.assertRegex(t.output, r'ID +CREATED +LAST USED +DEVICE +DC')
+        self.assertRegex(t.output, r'ID +NAME +CREATED +LAST USED +FROM +EXPIRES +SCOPE +DEVICE +DC')
         self.assertIn('logout', t.output)
 
     def test_wrong_state_and_deny(self):

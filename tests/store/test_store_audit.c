@@ -192,7 +192,8 @@ static void test_store__audit_operator_writes(void **state)
 
 	/* revoking an account's tokens: one event per live token */
 	new_grant(s, &g3, b, c.id, g_now);
-	assert_ok(cat_store_grant_revoke_account(s, b, g_now + 6, &n));
+	assert_ok(cat_store_grant_revoke_account(s, b, g_now + 6, "operator",
+						 &n));
 	assert_true(n == 1);
 	list(s, &got, b, 0, SEEN_MAX);
 	assert_int_equal(got.n, 1);

@@ -251,7 +251,8 @@ static void test_store__grant_revoke_account(void **state)
 	assert_ok(cat_store_grant_revoke(s, old.token_id, g_now - 1));
 	new_grant(s, &other, new_account(s), c.id, g_now);
 
-	assert_ok(cat_store_grant_revoke_account(s, a, g_now + 5, &n));
+	assert_ok(cat_store_grant_revoke_account(s, a, g_now + 5, "operator",
+						 &n));
 	assert_true(n == 2);
 	assert_ok(cat_store_bearer_lookup(s, &pr, g1.token_id));
 	assert_true(pr.grant_revoked_at == g_now + 5);
@@ -264,10 +265,13 @@ static void test_store__grant_revoke_account(void **state)
 	assert_ok(cat_store_grant_by_id(s, &out, other.token_id));
 	assert_true(out.revoked_at == 0);
 	/* again: nothing left to revoke */
-	assert_ok(cat_store_grant_revoke_account(s, a, g_now + 6, &n));
+	assert_ok(cat_store_grant_revoke_account(s, a, g_now + 6, "operator",
+						 &n));
 	assert_true(n == 0);
-	assert_ok(cat_store_grant_revoke_account(s, a, g_now + 6, NULL));
-	assert_ok(cat_store_grant_revoke_account(s, INT64_MAX, g_now, &n));
+	assert_ok(cat_store_grant_revoke_account(s, a, g_now + 6, "operator",
+						 NULL));
+	assert_ok(cat_store_grant_revoke_account(s, INT64_MAX, g_now,
+						 "operator", &n));
 	assert_true(n == 0);
 }
 

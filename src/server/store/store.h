@@ -114,6 +114,12 @@ struct cat_device_auth {
 	int64_t last_poll_at;
 	/* who asked: shown on the confirmation page ("" when unknown) */
 	char client_addr[CAT_ADDR_MAX + 1];
+	/* what the token asked for will be (token:generate's flags; see
+	 * struct cat_grant), shown before approval, copied on redeem */
+	char token_name[CAT_NAME_MAX + 1];
+	int64_t token_expires_at;
+	char project_id[CAT_ID_MAX + 1];
+	int read_only;
 };
 
 /* A refresh grant: the server side of a CLI token (or login credential). */
@@ -129,6 +135,14 @@ struct cat_grant {
 	int64_t created_at;
 	int64_t last_used_at; /* 0: never used */
 	int64_t revoked_at;   /* 0: active */
+	/* The token's own limits, fixed at creation (rotation keeps them):
+	 * a name ("" for unnamed), an expiry (0: never), one project of
+	 * the account's orgs ("": all) and reading requests only. */
+	char name[CAT_NAME_MAX + 1];
+	int64_t expires_at;
+	char project_id[CAT_ID_MAX + 1];
+	int read_only;
+	char last_used_addr[CAT_ADDR_MAX + 1]; /* "" when never used */
 };
 
 /*
@@ -141,7 +155,10 @@ struct cat_principal {
 	char client_id[CAT_ID_MAX + 1];
 	int64_t expires_at; /* of the access token (set by the caller) */
 	int64_t grant_last_used_at;
-	int64_t grant_revoked_at;    /* 0: active */
+	int64_t grant_revoked_at;        /* 0: active */
+	int64_t grant_expires_at;        /* 0: never */
+	char project_id[CAT_ID_MAX + 1]; /* "": every project */
+	int read_only;
 	int64_t account_disabled_at; /* 0: the account may act */
 	char email[CAT_EMAIL_MAX + 1];
 	char first_name[CAT_NAME_MAX + 1];
@@ -154,6 +171,7 @@ struct cat_principal {
 struct cat_touch {
 	char token_id[CAT_TOKEN_ID_LEN + 1];
 	int64_t at;
+	char addr[CAT_ADDR_MAX + 1]; /* where from ("" keeps the last one) */
 };
 
 /* Authorization code of the browser flow (/oauth/v2/auth). */
@@ -349,10 +367,11 @@ struct cat_store_ops {
 	/* Atomic, one transaction: revokes every unrevoked grant of the
 	 * account (revoked_at = now); *revoked (may be NULL) is how many, 0
 	 * when it had none. Grants revoked before keep their time. In the
-	 * same transaction: a token_revoked audit event, actor "operator",
-	 * for each grant it revoked. */
+	 * same transaction: a token_revoked audit event by actor (a word of
+	 * audit.h: "operator", "user") for each grant it revoked. */
 	int (*grant_revoke_account)(struct cat_store *s, int64_t account_id,
-				    int64_t now, int64_t *revoked);
+				    int64_t now, const char *actor,
+				    int64_t *revoked);
 	/*
 	 * Atomic, one statement: gives the unrevoked grant token_id whose
 	 * current hash is old_hash the new hash new_hash; the old hash becomes
@@ -371,7 +390,8 @@ struct cat_store_ops {
 	int (*grant_revoke)(struct cat_store *s, const char *token_id,
 			    int64_t now);
 	/* In one transaction, last_used_at = max(last_used_at, at) for each
-	 * item: instances flushing at once never move a time backwards.
+	 * item, and last_used_addr = addr when at is newer and addr not "":
+	 * instances flushing at once never move a time backwards.
 	 * Unknown token ids are skipped; n may be 0. */
 	int (*grant_touch_batch)(struct cat_store *s,
 				 const struct cat_touch *items, size_t n);
@@ -655,9 +675,10 @@ static inline int cat_store_grant_list_all(struct cat_store *s,
 }
 static inline int cat_store_grant_revoke_account(struct cat_store *s,
 						 int64_t account_id,
-						 int64_t now, int64_t *revoked)
+						 int64_t now, const char *actor,
+						 int64_t *revoked)
 {
-	return s->ops->grant_revoke_account(s, account_id, now, revoked);
+	return s->ops->grant_revoke_account(s, account_id, now, actor, revoked);
 }
 static inline int cat_store_grant_revoke(struct cat_store *s,
 					 const char *token_id, int64_t now)

@@ -51,7 +51,7 @@ struct db_val {
 	sizeof((const struct db_val[]){__VA_ARGS__}) / sizeof(struct db_val)
 /* clang-format on */
 #define DB_NOARGS   NULL, 0
-#define DB_MAX_ARGS 16
+#define DB_MAX_ARGS 24
 
 struct db;
 

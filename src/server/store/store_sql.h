@@ -196,7 +196,7 @@ int sql_grant_list_all(struct cat_store *s, int64_t account_id, cat_grant_cb cb,
 		       void *ctx);
 int sql_grant_revoke(struct cat_store *s, const char *token_id, int64_t now);
 int sql_grant_revoke_account(struct cat_store *s, int64_t account_id,
-			     int64_t now, int64_t *revoked);
+			     int64_t now, const char *actor, int64_t *revoked);
 int sql_account_set_disabled(struct cat_store *s, int64_t account_id,
 			     int disable, int64_t now);
 int sql_client_remove(struct cat_store *s, const char *id, int64_t now,
@@ -225,12 +225,12 @@ int sql_audit_add(struct cat_store *s, const struct cat_audit *e);
 int sql_audit_list(struct cat_store *s, int64_t account_id, int64_t since,
 		   size_t limit, cat_audit_cb cb, void *ctx);
 /*
- * Inside an operator's transaction, before its revocation: a
- * token_revoked event (actor operator) for each live grant of the client
- * (client_id not NULL) or else of the account. 0 or CAT_E*.
+ * Inside a revoking transaction, before its revocation: a token_revoked
+ * event by actor for each live grant of the client (client_id not NULL)
+ * or else of the account. 0 or CAT_E*.
  */
 int sql_audit_grants(struct db *db, int64_t account_id, const char *client_id,
-		     int64_t now);
+		     const char *actor, int64_t now);
 /* Inside a transaction: one event (e->at 0: now). 0 or CAT_E*. */
 int sql_audit_insert(struct db *db, const struct cat_audit *e);
 /* Deletes audit events with at < before, in batches. */

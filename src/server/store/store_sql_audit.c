@@ -30,7 +30,7 @@ int sql_audit_insert(struct db *db, const struct cat_audit *e)
 }
 
 int sql_audit_grants(struct db *db, int64_t account_id, const char *client_id,
-		     int64_t now)
+		     const char *actor, int64_t now)
 {
 	int err;
 
@@ -38,19 +38,21 @@ int sql_audit_grants(struct db *db, int64_t account_id, const char *client_id,
 	if (client_id)
 		err = db_write(db, SL_AUDIT_CLIENT_GRANTS,
 			       AUDIT_INSERT
-			       " SELECT ?2, 'token_revoked', 'operator',"
+			       " SELECT ?2, 'token_revoked', CAST(?3 AS TEXT),"
 			       " account_id, token_id, client_id, ''"
 			       " FROM grants WHERE client_id = ?1"
 			       " AND revoked_at = 0",
-			       DB_ARGS(DB_TEXT(client_id), DB_INT(now)));
+			       DB_ARGS(DB_TEXT(client_id), DB_INT(now),
+				       DB_TEXT(actor)));
 	else
 		err = db_write(db, SL_AUDIT_ACCOUNT_GRANTS,
 			       AUDIT_INSERT
-			       " SELECT ?2, 'token_revoked', 'operator',"
+			       " SELECT ?2, 'token_revoked', CAST(?3 AS TEXT),"
 			       " account_id, token_id, client_id, ''"
 			       " FROM grants WHERE account_id = ?1"
 			       " AND revoked_at = 0",
-			       DB_ARGS(DB_INT(account_id), DB_INT(now)));
+			       DB_ARGS(DB_INT(account_id), DB_INT(now),
+				       DB_TEXT(actor)));
 	return err < 0 ? err : 0;
 }
 

@@ -29,7 +29,8 @@
 #define DEVICE_COLS                                                            \
 	"id, device_hash, user_code, client_id, scope, device_name,"           \
 	" bound_account_id, account_id, status, poll_interval, created_at,"    \
-	" expires_at, last_poll_at, client_addr"
+	" expires_at, last_poll_at, client_addr, token_name,"                  \
+	" token_expires_at, project_id, read_only"
 
 static int row_device(const struct db_cur *c, void *row)
 {
@@ -51,6 +52,10 @@ static int row_device(const struct db_cur *c, void *row)
 	out->expires_at = db_int(c, 11);
 	out->last_poll_at = db_int(c, 12);
 	db_text(c, 13, out->client_addr, sizeof(out->client_addr), &bad);
+	db_text(c, 14, out->token_name, sizeof(out->token_name), &bad);
+	out->token_expires_at = db_int(c, 15);
+	db_text(c, 16, out->project_id, sizeof(out->project_id), &bad);
+	out->read_only = db_int(c, 17) != 0;
 	return bad ? cat_error_set(CAT_ERROR,
 				   "store: device authorization row too long")
 		   : 0;
@@ -76,13 +81,15 @@ static int device_insert_tx(struct db *db, void *arg)
 		"INSERT INTO device_auths(device_hash, user_code,"
 		" client_id, scope, device_name, bound_account_id,"
 		" account_id, status, poll_interval, created_at,"
-		" expires_at, last_poll_at, client_addr)"
+		" expires_at, last_poll_at, client_addr, token_name,"
+		" token_expires_at, project_id, read_only)"
 		" SELECT CAST(?1 AS TEXT), CAST(?2 AS TEXT), CAST(?3 AS TEXT),"
 		" CAST(?4 AS TEXT), CAST(?5 AS TEXT), CAST(?6 AS BIGINT),"
 		" CAST(?7 AS BIGINT), CAST(?8 AS INTEGER), CAST(?9 AS INTEGER),"
 		" CAST(?10 AS BIGINT), CAST(?11 AS BIGINT), CAST(?12 AS "
 		"BIGINT),"
-		" CAST(?13 AS TEXT)"
+		" CAST(?13 AS TEXT), CAST(?14 AS TEXT), CAST(?15 AS BIGINT),"
+		" CAST(?16 AS TEXT), CAST(?17 AS INTEGER)"
 		" WHERE NOT EXISTS (SELECT 1 FROM device_auths"
 		"  WHERE user_code = CAST(?2 AS TEXT)"
 		"  AND expires_at > CAST(?10 AS BIGINT))"
@@ -93,7 +100,9 @@ static int device_insert_tx(struct db *db, void *arg)
 			DB_INT(d->account_id), DB_INT(d->status),
 			DB_INT(d->interval), DB_INT(d->created_at),
 			DB_INT(d->expires_at), DB_INT(d->last_poll_at),
-			DB_TEXT(d->client_addr)));
+			DB_TEXT(d->client_addr), DB_TEXT(d->token_name),
+			DB_INT(d->token_expires_at), DB_TEXT(d->project_id),
+			DB_INT(d->read_only ? 1 : 0)));
 	if (err == 1)
 		d->id = db_int(&c, 0);
 	db_done(&c);
@@ -116,6 +125,10 @@ int sql_device_insert(struct cat_store *s, struct cat_device_auth *d)
 	    (err = cat_store_check(d->scope, CAT_SCOPE_MAX, "scope")) < 0 ||
 	    (err = cat_store_check(d->device_name, CAT_DEVICE_NAME_MAX,
 				   "device name")) < 0 ||
+	    (err = cat_store_check(d->token_name, CAT_NAME_MAX, "token name")) <
+		    0 ||
+	    (err = cat_store_check(d->project_id, CAT_ID_MAX, "project id")) <
+		    0 ||
 	    (err = cat_store_check(d->client_addr, CAT_ADDR_MAX,
 				   "client address")) < 0)
 		return err;
@@ -286,20 +299,23 @@ int sql_device_touch(struct cat_store *s, int64_t id, int64_t now)
 static int insert_grant(struct db *db, void *arg)
 {
 	const struct cat_grant *g = arg;
-	int err = db_write(db, SL_GRANT_INSERT,
-			   "INSERT INTO grants(token_id, token_hash,"
-			   " account_id, client_id, kind, scope, device_name,"
-			   " dc, created_at, last_used_at, revoked_at)"
-			   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-			   " ?11)",
-			   DB_ARGS(DB_TEXT(g->token_id), DB_TEXT(g->token_hash),
-				   DB_INT(g->account_id), DB_TEXT(g->client_id),
-				   DB_INT(g->kind), DB_TEXT(g->scope),
-				   DB_TEXT(g->device_name), DB_TEXT(g->dc),
-				   DB_INT(g->created_at ? g->created_at
-							: (int64_t)time(NULL)),
-				   DB_INT(g->last_used_at),
-				   DB_INT(g->revoked_at)));
+	int err = db_write(
+		db, SL_GRANT_INSERT,
+		"INSERT INTO grants(token_id, token_hash,"
+		" account_id, client_id, kind, scope, device_name,"
+		" dc, created_at, last_used_at, revoked_at, name,"
+		" expires_at, project_id, read_only)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+		" ?11, ?12, ?13, ?14, ?15)",
+		DB_ARGS(DB_TEXT(g->token_id), DB_TEXT(g->token_hash),
+			DB_INT(g->account_id), DB_TEXT(g->client_id),
+			DB_INT(g->kind), DB_TEXT(g->scope),
+			DB_TEXT(g->device_name), DB_TEXT(g->dc),
+			DB_INT(g->created_at ? g->created_at
+					     : (int64_t)time(NULL)),
+			DB_INT(g->last_used_at), DB_INT(g->revoked_at),
+			DB_TEXT(g->name), DB_INT(g->expires_at),
+			DB_TEXT(g->project_id), DB_INT(g->read_only ? 1 : 0)));
 
 	if (err == CAT_EEXISTS)
 		return cat_error_set(CAT_EEXISTS,
@@ -346,7 +362,8 @@ int sql_device_redeem(struct cat_store *s, int64_t id,
 
 #define GRANT_COLS                                                             \
 	"token_id, token_hash, account_id, client_id, kind, scope,"            \
-	" device_name, dc, created_at, last_used_at, revoked_at"
+	" device_name, dc, created_at, last_used_at, revoked_at, name,"        \
+	" expires_at, project_id, read_only, last_used_addr"
 
 static int row_grant(const struct db_cur *c, void *row)
 {
@@ -365,6 +382,11 @@ static int row_grant(const struct db_cur *c, void *row)
 	out->created_at = db_int(c, 8);
 	out->last_used_at = db_int(c, 9);
 	out->revoked_at = db_int(c, 10);
+	db_text(c, 11, out->name, sizeof(out->name), &bad);
+	out->expires_at = db_int(c, 12);
+	db_text(c, 13, out->project_id, sizeof(out->project_id), &bad);
+	out->read_only = db_int(c, 14) != 0;
+	db_text(c, 15, out->last_used_addr, sizeof(out->last_used_addr), &bad);
 	return bad ? cat_error_set(CAT_ERROR, "store: grant row too long") : 0;
 }
 
@@ -555,6 +577,7 @@ int sql_grant_list_all(struct cat_store *s, int64_t account_id, cat_grant_cb cb,
 struct revoke_many {
 	int64_t account_id;
 	const char *client_id;
+	const char *actor; /* of the audit events */
 	int64_t now;
 	int64_t revoked;
 };
@@ -563,7 +586,7 @@ struct revoke_many {
  * holds exactly those. */
 static int revoke_account_grants(struct db *db, struct revoke_many *a)
 {
-	int err = sql_audit_grants(db, a->account_id, NULL, a->now);
+	int err = sql_audit_grants(db, a->account_id, NULL, a->actor, a->now);
 
 	if (err < 0)
 		return err;
@@ -584,13 +607,21 @@ static int grant_revoke_account_tx(struct db *db, void *arg)
 }
 
 int sql_grant_revoke_account(struct cat_store *s, int64_t account_id,
-			     int64_t now, int64_t *revoked)
+			     int64_t now, const char *actor, int64_t *revoked)
 {
 	/* revoked_at 0 means active, so a revocation must never write 0 */
 	struct revoke_many a = { .account_id = account_id,
+				 .actor = actor,
 				 .now = now > 0 ? now : time(NULL) };
+	int err;
+
+	if (!actor || !*actor)
+		return cat_error_set(CAT_EINVAL,
+				     "store: the actor is required");
+	if ((err = cat_store_check(actor, CAT_AUDIT_WORD_MAX, "actor")) < 0)
+		return err;
 	/* two statements now: the audit events, then the revocation */
-	int err = sql_tx(s, grant_revoke_account_tx, &a, 0);
+	err = sql_tx(s, grant_revoke_account_tx, &a, 0);
 
 	if (err == 0 && revoked)
 		*revoked = a.revoked;
@@ -604,7 +635,7 @@ static int account_audit(struct db *db, const struct revoke_many *a,
 	struct cat_audit e = { .at = a->now, .account_id = a->account_id };
 
 	snprintf(e.event, sizeof(e.event), "%s", event);
-	snprintf(e.actor, sizeof(e.actor), "operator");
+	snprintf(e.actor, sizeof(e.actor), "%s", a->actor);
 	return sql_audit_insert(db, &e);
 }
 
@@ -671,7 +702,9 @@ static int account_enable_tx(struct db *db, void *arg)
 int sql_account_set_disabled(struct cat_store *s, int64_t account_id,
 			     int disable, int64_t now)
 {
+	/* only the operators' commands disable an account */
 	struct revoke_many a = { .account_id = account_id,
+				 .actor = "operator",
 				 .now = now > 0 ? now : time(NULL) };
 	struct cat_account acct;
 	int err;
@@ -708,7 +741,7 @@ static int client_remove_tx(struct db *db, void *arg)
 		       DB_ARGS(DB_TEXT(a->client_id), DB_INT(a->now)));
 	if (err < 0)
 		return err;
-	if ((err = sql_audit_grants(db, 0, a->client_id, a->now)) < 0)
+	if ((err = sql_audit_grants(db, 0, a->client_id, a->actor, a->now)) < 0)
 		return err;
 	err = db_write(db, SL_CLIENT_GRANTS_REVOKE,
 		       "UPDATE grants SET revoked_at = ?2"
@@ -724,6 +757,7 @@ int sql_client_remove(struct cat_store *s, const char *id, int64_t now,
 		      int64_t *revoked)
 {
 	struct revoke_many a = { .client_id = id,
+				 .actor = "operator",
 				 .now = now > 0 ? now : time(NULL) };
 	int err;
 
@@ -748,11 +782,15 @@ static int grant_touch_tx(struct db *db, void *arg)
 	for (i = 0; i < a->n; i++) {
 		/* max(): a flush that lost a race with a newer one is a no-op
 		 */
-		err = db_write(db, SL_GRANT_TOUCH,
-			       "UPDATE grants SET last_used_at = ?2"
-			       " WHERE token_id = ?1 AND last_used_at < ?2",
-			       DB_ARGS(DB_TEXT(a->items[i].token_id),
-				       DB_INT(a->items[i].at)));
+		err = db_write(
+			db, SL_GRANT_TOUCH,
+			"UPDATE grants SET last_used_at = ?2,"
+			" last_used_addr = CASE WHEN CAST(?3 AS TEXT) = ''"
+			" THEN last_used_addr ELSE CAST(?3 AS TEXT) END"
+			" WHERE token_id = ?1 AND last_used_at < ?2",
+			DB_ARGS(DB_TEXT(a->items[i].token_id),
+				DB_INT(a->items[i].at),
+				DB_TEXT(a->items[i].addr)));
 		if (err < 0)
 			return err;
 	}
@@ -793,6 +831,9 @@ static int row_principal(const struct db_cur *c, void *row)
 	db_text(c, 7, out->last_name, sizeof(out->last_name), &bad);
 	db_text(c, 8, out->org_id, sizeof(out->org_id), &bad);
 	out->account_disabled_at = db_int(c, 9);
+	out->grant_expires_at = db_int(c, 10);
+	db_text(c, 11, out->project_id, sizeof(out->project_id), &bad);
+	out->read_only = db_int(c, 12) != 0;
 	return bad ? cat_error_set(CAT_ERROR, "store: grant row too long") : 0;
 }
 
@@ -816,7 +857,7 @@ int sql_bearer_lookup(struct cat_store *s, struct cat_principal *out,
 		       " (SELECT CAST(m.org_id AS TEXT) FROM members m"
 		       "  WHERE m.account_id = g.account_id"
 		       "  ORDER BY m.is_default DESC, m.org_id LIMIT 1),"
-		       " a.disabled_at"
+		       " a.disabled_at, g.expires_at, g.project_id, g.read_only"
 		       " FROM grants g JOIN accounts a ON a.id = g.account_id"
 		       " WHERE g.token_id = ?1",
 		       DB_ARGS(DB_TEXT(token_id)), row_principal, out,

@@ -429,6 +429,49 @@ static const struct migration migrations[] = {
 		" DEFAULT 0;"
 		"CREATE INDEX grants_prev_hash ON grants (prev_token_hash);",
 	},
+	{
+		/* SQLite */
+		/* 9: a token's name, expiry and limits (token:generate
+		 * --name, --expires-in, --project, --read-only), asked for in
+		 * the device authorization and copied to its grant; and the
+		 * address of the last use, flushed with its time */
+		"ALTER TABLE device_auths ADD COLUMN token_name TEXT NOT NULL"
+		" DEFAULT '';"
+		"ALTER TABLE device_auths ADD COLUMN token_expires_at INTEGER"
+		" NOT NULL DEFAULT 0;"
+		"ALTER TABLE device_auths ADD COLUMN project_id TEXT NOT NULL"
+		" DEFAULT '';"
+		"ALTER TABLE device_auths ADD COLUMN read_only INTEGER NOT NULL"
+		" DEFAULT 0;"
+		"ALTER TABLE grants ADD COLUMN name TEXT NOT NULL DEFAULT '';"
+		"ALTER TABLE grants ADD COLUMN expires_at INTEGER NOT NULL"
+		" DEFAULT 0;"
+		"ALTER TABLE grants ADD COLUMN project_id TEXT NOT NULL"
+		" DEFAULT '';"
+		"ALTER TABLE grants ADD COLUMN read_only INTEGER NOT NULL"
+		" DEFAULT 0;"
+		"ALTER TABLE grants ADD COLUMN last_used_addr TEXT NOT NULL"
+		" DEFAULT '';",
+		/* PostgreSQL */
+		/* 9: as above */
+		"ALTER TABLE device_auths ADD COLUMN token_name TEXT NOT NULL"
+		" DEFAULT '';"
+		"ALTER TABLE device_auths ADD COLUMN token_expires_at BIGINT"
+		" NOT NULL DEFAULT 0;"
+		"ALTER TABLE device_auths ADD COLUMN project_id TEXT NOT NULL"
+		" DEFAULT '';"
+		"ALTER TABLE device_auths ADD COLUMN read_only INTEGER NOT NULL"
+		" DEFAULT 0;"
+		"ALTER TABLE grants ADD COLUMN name TEXT NOT NULL DEFAULT '';"
+		"ALTER TABLE grants ADD COLUMN expires_at BIGINT NOT NULL"
+		" DEFAULT 0;"
+		"ALTER TABLE grants ADD COLUMN project_id TEXT NOT NULL"
+		" DEFAULT '';"
+		"ALTER TABLE grants ADD COLUMN read_only INTEGER NOT NULL"
+		" DEFAULT 0;"
+		"ALTER TABLE grants ADD COLUMN last_used_addr TEXT NOT NULL"
+		" DEFAULT '';",
+	},
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -87,6 +87,9 @@ int cat_store_check_grant(const struct cat_grant *g)
 	    (err = cat_store_check(g->device_name, CAT_DEVICE_NAME_MAX,
 				   "device name")) < 0 ||
 	    (err = cat_store_check(g->dc, sizeof(g->dc) - 1, "data center")) <
+		    0 ||
+	    (err = cat_store_check(g->name, CAT_NAME_MAX, "token name")) < 0 ||
+	    (err = cat_store_check(g->project_id, CAT_ID_MAX, "project id")) <
 		    0)
 		return err;
 	return 0;
