@@ -199,6 +199,17 @@ static void test_store__audit_operator_writes(void **state)
 	assert_int_equal(got.n, 1);
 	assert_int_equal(count_event(&got, "token_revoked", g3.token_id), 1);
 	assert_string_equal(got.ev[0].client_id, c.id);
+	assert_string_equal(got.ev[0].actor, "operator");
+	/* the account page revokes all as its user: the actor it names */
+	new_grant(s, &g3, b, c.id, g_now);
+	assert_ok(cat_store_grant_revoke_account(s, b, g_now + 7, "user", &n));
+	assert_true(n == 1);
+	list(s, &got, b, g_now + 7, SEEN_MAX);
+	assert_int_equal(got.n, 1);
+	assert_string_equal(got.ev[0].actor, "user");
+	assert_int_equal(
+		cat_store_grant_revoke_account(s, b, g_now + 7, "", &n),
+		CAT_EINVAL);
 
 	/* removing a client: one event per live token of it, any account */
 	new_grant(s, &g4, b, c.id, g_now);

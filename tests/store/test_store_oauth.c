@@ -634,6 +634,84 @@ static void test_store__grant_touch_batch(void **state)
 	assert_true(out.last_used_at == t + 6);
 }
 
+/* A token's terms: asked for with the device authorization, kept with
+ * the grant, read back by every lookup; the last use's address. */
+static void test_store__token_terms(void **state)
+{
+	struct cat_store *s = *state;
+	struct cat_client c;
+	struct cat_device_auth d, out;
+	struct cat_grant g, gout, plain;
+	struct cat_principal pr;
+	struct cat_touch t;
+	int64_t a = new_account(s);
+
+	new_client(s, &c, CAT_CLIENT_DEVICE);
+	make_device(&d, c.id, g_now);
+	snprintf(d.token_name, sizeof(d.token_name), "ci-deploy");
+	d.token_expires_at = g_now + 86400;
+	snprintf(d.project_id, sizeof(d.project_id), "4000000000001");
+	d.read_only = 1;
+	assert_ok(cat_store_device_insert(s, &d));
+	assert_ok(cat_store_device_by_hash(s, &out, d.device_hash));
+	assert_string_equal(out.token_name, "ci-deploy");
+	assert_true(out.token_expires_at == g_now + 86400);
+	assert_string_equal(out.project_id, "4000000000001");
+	assert_int_equal(out.read_only, 1);
+	assert_ok(cat_store_device_by_user_code(s, &out, d.user_code, g_now));
+	assert_string_equal(out.token_name, "ci-deploy");
+
+	assert_ok(cat_store_device_decide(s, d.id, a, 1, g_now + 1));
+	make_grant(&g, a, c.id, g_now + 2);
+	snprintf(g.name, sizeof(g.name), "%s", out.token_name);
+	g.expires_at = out.token_expires_at;
+	snprintf(g.project_id, sizeof(g.project_id), "%s", out.project_id);
+	g.read_only = out.read_only;
+	assert_ok(cat_store_device_redeem(s, d.id, &g, g_now + 2));
+	assert_ok(cat_store_grant_by_id(s, &gout, g.token_id));
+	assert_string_equal(gout.name, "ci-deploy");
+	assert_true(gout.expires_at == g_now + 86400);
+	assert_string_equal(gout.project_id, "4000000000001");
+	assert_int_equal(gout.read_only, 1);
+	assert_string_equal(gout.last_used_addr, "");
+	assert_ok(cat_store_grant_by_hash(s, &gout, g.token_hash, g_now));
+	assert_string_equal(gout.name, "ci-deploy");
+	assert_ok(cat_store_bearer_lookup(s, &pr, g.token_id));
+	assert_true(pr.grant_expires_at == g_now + 86400);
+	assert_string_equal(pr.project_id, "4000000000001");
+	assert_int_equal(pr.read_only, 1);
+
+	/* a grant without terms: unnamed, never expires, unlimited */
+	new_grant(s, &plain, a, c.id, g_now);
+	assert_ok(cat_store_bearer_lookup(s, &pr, plain.token_id));
+	assert_true(pr.grant_expires_at == 0);
+	assert_string_equal(pr.project_id, "");
+	assert_int_equal(pr.read_only, 0);
+
+	/* the address of the newest use; "" keeps the one known */
+	touch(&t, g.token_id, g_now + 10);
+	snprintf(t.addr, sizeof(t.addr), "2001:db8::9");
+	assert_ok(cat_store_grant_touch_batch(s, &t, 1));
+	assert_ok(cat_store_grant_by_id(s, &gout, g.token_id));
+	assert_string_equal(gout.last_used_addr, "2001:db8::9");
+	touch(&t, g.token_id, g_now + 11);
+	assert_ok(cat_store_grant_touch_batch(s, &t, 1));
+	assert_ok(cat_store_grant_by_id(s, &gout, g.token_id));
+	assert_true(gout.last_used_at == g_now + 11);
+	assert_string_equal(gout.last_used_addr, "2001:db8::9");
+	/* an older use moves neither */
+	touch(&t, g.token_id, g_now + 5);
+	snprintf(t.addr, sizeof(t.addr), "192.0.2.1");
+	assert_ok(cat_store_grant_touch_batch(s, &t, 1));
+	assert_ok(cat_store_grant_by_id(s, &gout, g.token_id));
+	assert_string_equal(gout.last_used_addr, "2001:db8::9");
+
+	/* bounded like every string */
+	make_grant(&g, a, c.id, g_now);
+	memset(g.name, 'n', sizeof(g.name));
+	assert_int_equal(cat_store_grant_insert(s, &g), CAT_EINVAL);
+}
+
 /* Authorization codes */
 
 static void make_code(struct cat_auth_code *c, const char *client,
@@ -925,6 +1003,7 @@ int contract_oauth_tests(void)
 		CONTRACT_TEST(test_store__grant_rotate),
 		CONTRACT_TEST(test_store__grant_rotate_taken_hash),
 		CONTRACT_TEST(test_store__grant_touch_batch),
+		CONTRACT_TEST(test_store__token_terms),
 		CONTRACT_TEST(test_store__code_redeem),
 		CONTRACT_TEST(test_store__session),
 		CONTRACT_TEST(test_store__ratelimit),
