@@ -53,7 +53,7 @@ static int not_here(struct cat_ctx *ctx, const char *cmd, const char *verb,
 		    const char *id)
 {
 	json_t *list = NULL, *t, *found = NULL;
-	const char *device = NULL;
+	const char *device = NULL, *page;
 	size_t i;
 	int code;
 
@@ -85,10 +85,18 @@ static int not_here(struct cat_ctx *ctx, const char *cmd, const char *verb,
 		goto done;
 	}
 	device = json_string_value(json_object_get(found, "device_name"));
+	/* a lost device: the account page revokes any token, from anywhere */
+	page = strcmp(cmd, "token:revoke") == 0
+		       ? cat_ctx_auth_url(ctx, ctx->cred.dc)
+		       : NULL;
+	if (!page) /* no URL to name: the hint goes without it */
+		cat_error_clear();
 	cat_hint_set("a token can be %s only on the device that generated "
-		     "it: run 'catalyst %s %s' on %s%s%s",
+		     "it: run 'catalyst %s %s' on %s%s%s%s%s%s",
 		     verb, cmd, id, device ? "'" : "",
-		     device ? device : "that device", device ? "'" : "");
+		     device ? device : "that device", device ? "'" : "",
+		     page ? ", or revoke it on the account page " : "",
+		     page ? page : "", page ? "/account" : "");
 	code = cat_err(CAT_EXIT_ERROR,
 		       "%s: token '%s' was generated "
 		       "on another device (%s)",

@@ -50,6 +50,10 @@ const struct cat_route cat_routes[] = {
 	{ "GET", "/device", route_web_device_form, 0 },
 	{ "POST", "/device", route_web_device_confirm, 0 },
 	{ "POST", "/device/decide", route_web_device_decide, WRITE },
+	{ "GET", "/account", route_web_account, 0 },
+	{ "POST", "/account/revoke", route_web_account_revoke, WRITE },
+	{ "POST", "/account/revoke-all", route_web_account_revoke_all, WRITE },
+	{ "POST", "/account/reauth", route_web_account_reauth, WRITE },
 	/* Operations */
 	{ "GET", "/healthz", route_healthz, 0 },
 	{ "GET", "/metrics", route_metrics, 0 },

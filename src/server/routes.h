@@ -43,5 +43,10 @@ int route_web_device_confirm(struct cat_req *req, struct cat_resp *resp);
 int route_web_device_decide(struct cat_req *req, struct cat_resp *resp);
 int route_web_auth_form(struct cat_req *req, struct cat_resp *resp);
 int route_web_auth_decide(struct cat_req *req, struct cat_resp *resp);
+/* web_account.c, web_account_revoke.c: the account page and its forms */
+int route_web_account(struct cat_req *req, struct cat_resp *resp);
+int route_web_account_revoke(struct cat_req *req, struct cat_resp *resp);
+int route_web_account_revoke_all(struct cat_req *req, struct cat_resp *resp);
+int route_web_account_reauth(struct cat_req *req, struct cat_resp *resp);
 
 #endif

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "server.h"
 #include "store.h"
+#include "web.h"
 #include "banned.h"
 
 #define DEFAULT_DB     "./var/catalyst.db"
@@ -113,6 +114,10 @@ static const char serve_usage[] =
 	"minutes (20)\n"
 	"  --code-limit-global N  wrong device codes of everyone in 5 minutes\n"
 	"                         (default 1000)\n"
+	"  --reauth-after SECONDS  how old a sign-in may be for the account "
+	"page to\n"
+	"                         revoke tokens without the password again\n"
+	"                         (default 600)\n"
 	"\n"
 	"Config file: one 'key = value' per line, the keys being these flags "
 	"without\n"
@@ -146,6 +151,7 @@ enum {
 	O_MAX_CONNS,
 	O_LU_FLUSH,
 	O_AUDIT_RETENTION,
+	O_REAUTH_AFTER,
 	O_DIRECTORY,
 	O_CONFIG,
 	O_HELP
@@ -178,6 +184,7 @@ static const struct option serve_opts[] = {
 	{ "max-connections", required_argument, NULL, O_MAX_CONNS },
 	{ "last-used-flush", required_argument, NULL, O_LU_FLUSH },
 	{ "audit-retention", required_argument, NULL, O_AUDIT_RETENTION },
+	{ "reauth-after", required_argument, NULL, O_REAUTH_AFTER },
 	{ "directory", required_argument, NULL, O_DIRECTORY },
 	{ "config", required_argument, NULL, O_CONFIG },
 	{ "help", no_argument, NULL, O_HELP },
@@ -210,6 +217,7 @@ static void serve_defaults(struct serve_parse *sp)
 		.max_connections = 4096,
 		.last_used_flush = 5,
 		.audit_retention_days = 90,
+		.reauth_after = WEB_REAUTH_AFTER,
 		.write_threads = -1,
 	};
 
@@ -435,6 +443,9 @@ static int serve_apply(void *ctx, int id, const char *label, const char *arg)
 		/* a century at most keeps DAYS * 86400 far from overflow */
 		return num_opt(label, arg, 0, 36500,
 			       &cfg->audit_retention_days);
+	case O_REAUTH_AFTER:
+		/* 0: every destructive action asks (tests) */
+		return num_opt(label, arg, 0, 86400, &cfg->reauth_after);
 	case O_POOL:
 		/* each worker thread holds one store connection */
 		if (num_opt(label, arg, 1, 256, &v) < 0)

@@ -52,6 +52,8 @@ struct cat_server_config {
 	int max_connections;     /* open connections in all (4096) */
 	int last_used_flush;     /* seconds between last-used writes (5) */
 	int audit_retention_days; /* audit events kept (90); 0: forever */
+	int reauth_after; /* seconds a sign-in may revoke tokens without the
+			   * password again (web.h WEB_REAUTH_AFTER) */
 	char directory_file[512]; /* --directory; "" describes this server */
 	/* that file, checked and encoded at start (directory.h); NULL
 	 * without one */

@@ -37,6 +37,9 @@
 #define WEB_NEXT_MAX 8192
 /* Scopes named on a page before "and N more". */
 #define WEB_SCOPES_SHOWN 3
+/* Seconds after sign-in that the account page's destructive actions (revoke
+ * tokens) are done without asking for the password again (--reauth-after). */
+#define WEB_REAUTH_AFTER 600
 
 /* The browser session of this request. */
 struct web_session {
@@ -108,6 +111,28 @@ int web_limit_wrong(struct cat_req *req, int64_t *retry_after,
 		    const struct web_limit *l, const char *subject);
 /* The configured limit, or def when the serve flag was not given. */
 int web_limit_value(int configured, int def);
+
+/* web_login.c */
+
+/* What a password check found (web_password_check). */
+enum web_pw {
+	WEB_PW_OK,       /* right password, account may sign in: acct set */
+	WEB_PW_WRONG,    /* wrong email or password (counted) */
+	WEB_PW_DISABLED, /* the account is disabled */
+	WEB_PW_LIMITED,  /* too many wrong answers: retry after *retry_after */
+	WEB_PW_BUSY,     /* every hash slot is busy: try again in a moment */
+};
+/*
+ * The one password check of the pages (sign-in, and the account page's
+ * re-authentication): the rate limits on wrong passwords before any
+ * hashing, the Argon2id check in one of the few hash slots, the
+ * signin_failed audit event and the count of a wrong answer. Fills acct
+ * (password hash included: the caller wipes it) for WEB_PW_OK. Returns 0
+ * with *res set, or a store error.
+ */
+int web_password_check(struct cat_req *req, const char *email,
+		       const char *password, struct cat_account *acct,
+		       enum web_pw *res, int64_t *retry_after);
 
 /* web_page.c */
 

@@ -147,14 +147,74 @@ static int pw_limits(struct cat_req *req, const struct pw_subjects *sj,
 	return err;
 }
 
+int web_password_check(struct cat_req *req, const char *email,
+		       const char *password, struct cat_account *acct,
+		       enum web_pw *res, int64_t *retry_after)
+{
+	struct pw_subjects sj;
+	int err, ok;
+
+	memset(acct, 0, sizeof(*acct));
+	*res = WEB_PW_WRONG;
+	*retry_after = 0;
+	if (strlen(email) > CAT_EMAIL_MAX || strlen(password) > PASSWORD_MAX)
+		return 0;
+	/* checked before Argon2 runs: a blocked client costs no hashing and
+	 * cannot learn that a guess was right */
+	pw_subjects(&sj, req, email);
+	if ((err = pw_limits(req, &sj, web_limit_blocked, retry_after)) < 0)
+		return err;
+	if (*retry_after > 0) {
+		*res = WEB_PW_LIMITED;
+		return 0;
+	}
+	if (!hash_slot_take(&req->srv->cfg)) {
+		cat_log_debug("web sign-in from %s: every hash slot busy",
+			      req->client_ip);
+		*res = WEB_PW_BUSY;
+		return 0;
+	}
+	err = cat_store_account_by_email(req->store, acct, email);
+	ok = (err == 0 || err == CAT_ENOTFOUND) &&
+	     web_password_ok(err == 0 ? acct : NULL, password);
+	hash_slot_give();
+	if (err < 0 && err != CAT_ENOTFOUND)
+		return err;
+	if (err == 0 && acct->disabled_at) {
+		/* the same answer whether the password was right or not, so
+		 * it says nothing about the password; a wrong one still
+		 * counts */
+		cat_audit(req->store, "signin_failed", CAT_ACTOR_USER, acct->id,
+			  NULL, NULL, req->client_ip, "reason", "disabled");
+		*res = WEB_PW_DISABLED;
+	} else if (!ok) {
+		/* the account when the email names one; never what was typed,
+		 * which may be a password in the wrong field */
+		cat_audit(req->store, "signin_failed", CAT_ACTOR_USER,
+			  err == 0 ? acct->id : 0, NULL, NULL, req->client_ip,
+			  NULL, NULL);
+	} else {
+		*res = WEB_PW_OK;
+		return 0;
+	}
+	if (!ok) {
+		if ((err = pw_limits(req, &sj, web_limit_wrong, retry_after)) <
+		    0)
+			return err;
+		if (*retry_after > 0)
+			*res = WEB_PW_LIMITED;
+	}
+	return 0;
+}
+
 int route_web_login(struct cat_req *req, struct cat_resp *resp)
 {
 	struct web_session ws;
 	struct cat_account acct;
-	struct pw_subjects sj;
 	const char *email = cat_req_param(req, "email");
 	const char *password = cat_req_param(req, "password");
 	const char *next = cat_req_param(req, "next");
+	enum web_pw res;
 	int64_t retry = 0;
 	int err, ok;
 
@@ -171,58 +231,27 @@ int route_web_login(struct cat_req *req, struct cat_resp *resp)
 			"Enter your email and password.");
 		goto done;
 	}
-	/* checked before Argon2 runs: a blocked client costs no hashing and
-	 * cannot learn that a guess was right */
-	pw_subjects(&sj, req, email);
-	if ((err = pw_limits(req, &sj, web_limit_blocked, &retry)) < 0)
+	if ((err = web_password_check(req, email, password, &acct, &res,
+				      &retry)) < 0)
 		goto done;
-	if (retry > 0) {
+	switch (res) {
+	case WEB_PW_LIMITED:
 		err = web_too_many_page(req, resp, &ws, retry);
 		goto done;
-	}
-	if (!hash_slot_take(&req->srv->cfg)) {
-		cat_log_debug("web sign-in from %s: every hash slot busy",
-			      req->client_ip);
+	case WEB_PW_BUSY:
 		err = web_busy_page(req, resp, &ws);
 		goto done;
-	}
-	err = cat_store_account_by_email(req->store, &acct, email);
-	ok = (err == 0 || err == CAT_ENOTFOUND) &&
-	     web_password_ok(err == 0 ? &acct : NULL, password);
-	hash_slot_give();
-	if (err < 0 && err != CAT_ENOTFOUND)
+	case WEB_PW_DISABLED:
+		err = web_signin_page(req, resp, 403, &ws, next, email,
+				      "This account is disabled. Ask the "
+				      "administrator of this server.");
 		goto done;
-	/* the same page whether the password was right or not, so it says
-	 * nothing about the password; a wrong one still counts */
-	if (err == 0 && acct.disabled_at) {
-		cat_audit(req->store, "signin_failed", CAT_ACTOR_USER, acct.id,
-			  NULL, NULL, req->client_ip, "reason", "disabled");
-		if (!ok &&
-		    (err = pw_limits(req, &sj, web_limit_wrong, &retry)) < 0)
-			goto done;
-		if (retry > 0)
-			err = web_too_many_page(req, resp, &ws, retry);
-		else
-			err = web_signin_page(
-				req, resp, 403, &ws, next, email,
-				"This account is disabled. Ask the "
-				"administrator of this server.");
+	case WEB_PW_WRONG:
+		err = web_signin_page(req, resp, 401, &ws, next, email,
+				      "Wrong email or password.");
 		goto done;
-	}
-	if (!ok) {
-		/* the account when the email names one; never what was typed,
-		 * which may be a password in the wrong field */
-		cat_audit(req->store, "signin_failed", CAT_ACTOR_USER,
-			  err == 0 ? acct.id : 0, NULL, NULL, req->client_ip,
-			  NULL, NULL);
-		if ((err = pw_limits(req, &sj, web_limit_wrong, &retry)) < 0)
-			goto done;
-		if (retry > 0)
-			err = web_too_many_page(req, resp, &ws, retry);
-		else
-			err = web_signin_page(req, resp, 401, &ws, next, email,
-					      "Wrong email or password.");
-		goto done;
+	case WEB_PW_OK:
+		break;
 	}
 	if ((err = web_session_start(&ws, req, resp, &acct)) < 0)
 		goto done;

@@ -84,6 +84,16 @@ static const char style[] =
 	"summary{font-size:.85rem;font-weight:400;color:#1f5fd6;"
 	"cursor:pointer}"
 	".foot{text-align:center;color:#5f6878;font-size:.8rem}"
+	/* the account page: a card per token, lists of devices and events */
+	"h2{font-size:1.15rem;line-height:1.3;margin:28px 0 8px}"
+	".item{border-top:1px solid #e1e5eb;margin-top:16px;padding-top:12px}"
+	".item h3{margin:0;font-size:1rem}"
+	".item dl{margin:8px 0}"
+	".id{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;"
+	"overflow-wrap:anywhere}"
+	".list{list-style:none;margin:0 0 16px;padding:0}"
+	".list li{padding:6px 0;border-bottom:1px solid #e1e5eb;"
+	"overflow-wrap:anywhere}"
 	/* a phone: the email gets a line of its own under the bar, the card
 	 * the whole width, and each fact its label above it, so a long value
 	 * has the full width instead of a sliver beside "Requested from" */
@@ -226,6 +236,8 @@ static int top_bar(struct cat_buf *b, const struct cat_req *req,
 	if (err == 0 && ws && ws->valid && ws->s.account_id)
 		err = web_html(b,
 			       "<span class=\"who\">%s</span>"
+			       "<a class=\"button small\" href=\"/account\">"
+			       "Account</a>"
 			       "<form method=\"post\" action=\"/logout\">"
 			       "<input type=\"hidden\" name=\"csrf\" "
 			       "value=\"%s\"><button class=\"small\" "

@@ -11,8 +11,8 @@
 // It walks through sign-in (wrong password, then right), code entry, the
 // confirmation of code1 (Verify), the done page, a mistyped code, code1
 // again (already used), a form without its CSRF field (expired form), the
-// confirmation of code2 (Deny), the denied page, an invalid sign-in link
-// and the browser-flow consent page. On each page it checks:
+// confirmation of code2 (Deny), the denied page, the account page, an
+// invalid sign-in link and the browser-flow consent page. On each page it checks:
 //   - nothing scrolls sideways: documentElement.scrollWidth <= innerWidth
 //     (the elements sticking out are named when it does);
 //   - the page has a viewport meta tag (real phones lay out at 980 px
@@ -69,7 +69,7 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
 const STEP_MS = 15000;
 const VIEWPORT = { width: 375, height: 667 };
 // pages whose PNG is kept for a person to look at
-const SHOT = new Set(['confirm', 'done', 'consent']);
+const SHOT = new Set(['confirm', 'done', 'consent', 'account']);
 
 const result = { pages: [], failures: [], dialogs: [], pageErrors: [],
                  consoleErrors: [], offsite: [], shots: [] };
@@ -304,6 +304,14 @@ async function run(page) {
   await page.getByRole('button', { name: 'Deny', exact: true }).click();
   await expectPage(page, 'Request denied');
   await examine(page, 'denied');
+
+  // the account page: the token made for the long device name, the
+  // devices, the events
+  await page.goto(`${opt.base}/account`, { waitUntil: 'load' });
+  await expectPage(page, 'Your account');
+  check(await page.locator('main .item').count() >= 1,
+        'the account page lists no token');
+  await examine(page, 'account');
 
   // the browser flow (catalyst login): a broken link, then consent
   await page.goto(`${opt.base}/oauth/v2/auth`, { waitUntil: 'load' });

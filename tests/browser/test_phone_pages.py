@@ -1,7 +1,8 @@
 """Every browser page of catalystd on a phone (375x667) in a real Chromium.
 
 phone.mjs walks through sign-in, code entry, the confirmation (a long
-device name, a long email), the done and denied pages, the error pages
+device name, a long email), the done and denied pages, the account page
+(a token of the long device name), the error pages
 (wrong password, mistyped code, used code, expired form, invalid sign-in
 link) and the browser-flow consent page, and checks on each that nothing
 scrolls sideways, that the first heading is not repeated as the first line
@@ -24,7 +25,8 @@ import urllib.parse
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'lib'))
 
-from harness import FailureFlag, Server, device_code, setup_demo  # noqa: E402
+from harness import (FailureFlag, Server, device_code,  # noqa: E402
+                     get_cli_tokens, setup_demo)
 import browser_env  # noqa: E402
 
 SCRIPT = os.path.join(HERE, 'phone.mjs')
@@ -81,6 +83,8 @@ class PhonePagesTest(FailureFlag, unittest.TestCase):
             'client_id': self.demo.browser_id, 'response_type': 'code',
             'redirect_uri': 'http://127.0.0.1:9/callback',
             'scope': SCOPES, 'state': 'phone'})
+        # a token for the account page to list, on the long device name
+        get_cli_tokens(self.srv, self.demo, device_name=LONG_DEVICE)
         home = os.path.join(self.tmp, 'home')
         os.makedirs(home)
         env = dict(os.environ,
@@ -119,7 +123,8 @@ class PhonePagesTest(FailureFlag, unittest.TestCase):
         # every page was seen, none left out by an early stop
         for name in ('signin', 'signin-error', 'code-entry', 'confirm',
                      'done', 'code-entry-empty', 'code-wrong', 'code-used',
-                     'form-expired', 'denied', 'invalid-link', 'consent'):
+                     'form-expired', 'denied', 'account', 'invalid-link',
+                     'consent'):
             self.assertIn('ok %s\n' % name, out)
 
 

@@ -162,6 +162,8 @@ class TestStory(CliCase):
         self.assertIn('another device', r.stderr)
         self.assertIn('device-a', r.stderr)
         self.assertIn('hint:', r.stderr)
+        # the way out for a lost device: the account page of its server
+        self.assertIn(self.srv.url + '/account', r.stderr)
         # without any credential it still refuses clearly
         r = self.b.run('token:revoke', self.token_id)
         self.assertEqual(r.returncode, 1)
