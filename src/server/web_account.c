@@ -18,6 +18,7 @@
 #include "lastused.h"
 #include "routes.h"
 #include "server.h"
+#include "terms.h"
 #include "timefmt.h"
 #include "banned.h"
 
@@ -153,7 +154,7 @@ static int token_card(struct token_walk *w, const struct cat_grant *g,
 			       "</dd><dt>Expires</dt><dd>%s%s</dd>"
 			       "<dt>Scope</dt><dd>",
 			       expires,
-			       g->expires_at && g->expires_at <= w->req->now
+			       cat_terms_expired(g->expires_at, w->req->now)
 				       ? " (expired)"
 				       : "");
 	if (err == 0)
@@ -216,12 +217,11 @@ static int tokens_section(struct cat_buf *body, struct token_walk *w)
 		if (err == 0)
 			err = web_csrf_field(body, w->ws);
 		if (err == 0)
-			err = web_html(body,
-				       "<div class=\"btns\"><button "
-				       "class=\"danger\" type=\"submit\">"
-				       "Revoke all %d tokens</button></div>"
-				       "</form>",
-				       w->active);
+			err = cat_buf_puts(body,
+					   "<div class=\"btns\"><button "
+					   "class=\"danger\" type=\"submit\">"
+					   "Revoke all tokens</button></div>"
+					   "</form>");
 	}
 	if (err == 0)
 		err = cat_buf_add(body, w->cards->ptr ? w->cards->ptr : "",

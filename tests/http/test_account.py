@@ -6,9 +6,11 @@ an audit event by actor "user", and the password asked again (here with
 tests/browser/test_account_page.py."""
 import json
 import re
+import time
 
 from common import ServerCase, add_user_to_demo, bearer
-from harness import Browser, admin, get_cli_tokens, http
+from harness import (Browser, admin, get_cli_tokens, http,
+                     poll_device_token)
 
 SCRIPT_NAME = '<script>alert("pwned")</script>'
 
@@ -34,6 +36,22 @@ class AccountCase(ServerCase):
     def token(self, who, device='laptop'):
         b = Browser(self.url, who.email, who.password)
         return get_cli_tokens(self.srv, who, browser=b, device_name=device)
+
+    def token_with(self, who, device, **terms):
+        """A token asked for with terms (token:generate's flags), as the
+        device authorization carries them."""
+        params = {'client_id': who.device_id,
+                  'scope': 'ZohoCatalyst.projects.ALL',
+                  'grant_type': 'device_request', 'device_name': device}
+        params.update({k: str(v) for k, v in terms.items()})
+        st, _, code = http('POST', self.url + '/oauth/v3/device/code',
+                           params=params)
+        self.assertEqual(st, 200, code)
+        Browser(self.url, who.email, who.password).approve(code['user_code'])
+        st, tok = poll_device_token(self.srv, who.device_id,
+                                    who.device_secret, code['device_code'])
+        self.assertEqual(st, 200, tok)
+        return tok
 
     def works(self, tok):
         st, _, _ = http('GET', self.url + '/oauth/user/info',
@@ -64,6 +82,8 @@ class AccountCase(ServerCase):
 
 
 class AccountPageTest(AccountCase):
+    # last-used times (and addresses) in the store within a second
+    server_kwargs = {'extra_args': ('--last-used-flush', '1')}
 
     def test_signed_out_goes_to_sign_in_and_back(self):
         st, h, _ = http('GET', self.url + '/account')
@@ -95,6 +115,38 @@ class AccountPageTest(AccountCase):
         self.assertIn('full', r.text)
         self.assertIn('Recent security events', r.text)
         self.assertIn('Token created', r.text)
+
+    def test_every_column_of_a_token_with_terms(self):
+        who = self.person('terms')
+        alpha = self.demo.project_ids[0]
+        tok = self.token_with(who, 'ci-runner-7', token_name='ci-deploy',
+                              token_expires_in=30 * 86400, project_id=alpha,
+                              read_only='true')
+        plain = self.token_with(who, 'laptop', token_name='<b>mine</b>')
+        self.assertTrue(self.works(tok))
+        b = self.signed_in(who)
+        deadline = time.time() + 15
+        while True:
+            text = b.get('/account').text
+            card = text[text.index(tok['token_id'] + '</h3>'):]
+            card = card[:card.index('</section>')]
+            if 'from 127.0.0.1' in card or time.time() > deadline:
+                break
+            time.sleep(0.3)
+        self.assertIn('<dd>ci-deploy</dd>', card)
+        self.assertIn('project alpha only \u00b7 read-only', card)
+        self.assertIn(time.strftime('%Y-%m-%d', time.gmtime(
+            time.time() + 30 * 86400)), card)
+        self.assertIn('from 127.0.0.1', card)
+        self.assertIn('ci-runner-7', card)
+        self.assertIn('CLI token', card)
+        card = text[text.index(plain['token_id'] + '</h3>'):]
+        card = card[:card.index('</section>')]
+        self.assertIn('&lt;b&gt;mine&lt;/b&gt;', card)
+        self.assertNotIn('<b>mine', text)
+        self.assertIn('<dt>Expires</dt><dd>never</dd>', card)
+        self.assertIn('<dt>Last used</dt><dd>never</dd>', card)
+        self.assertIn('<dt>Scope</dt><dd>full</dd>', card)
 
     def test_csrf_missing_or_wrong_revokes_nothing(self):
         who = self.person('csrf')
