@@ -81,6 +81,13 @@ class ReferenceCliTest(RefCliCase):
                if t['token_id'] == self.state.get('token_id_server')]
         self.assertEqual(len(row), 1, listing)
         self.assertTrue(row[0]['last_used_at'], row)
+        # the reference CLI asks for no terms: unnamed, never expiring,
+        # every project, read and write
+        self.assertIsNone(row[0]['token_name'], row)
+        self.assertIsNone(row[0]['token_expires_at'], row)
+        self.assertIsNone(row[0]['project_id'], row)
+        self.assertIs(row[0]['read_only'], False, row)
+        self.assertIs(row[0]['expired'], False, row)
 
     def test_5_revoke_then_refused(self):
         tid = self.state.get('token_id')
