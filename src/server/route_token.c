@@ -33,10 +33,75 @@ static int answer_tokens(struct cat_req *req, struct cat_resp *resp,
 	return err;
 }
 
+/* A helper answered (an error) itself. */
+#define ANSWERED 1
+
 /* Token-endpoint failures for a refresh token or code we cannot use. */
 static int invalid_grant(struct cat_resp *resp, const char *why)
 {
 	return cat_resp_oauth_error(resp, 400, "invalid_grant", why);
+}
+
+/* Refuses the refresh of an expired token, naming the date; records
+ * token_expired for its first refused use. Returns ANSWERED. */
+static int refuse_expired(struct cat_req *req, struct cat_resp *resp,
+			  const struct cat_grant *g)
+{
+	char when[48], msg[128];
+	int err;
+
+	cat_terms_date(when, sizeof(when), g->expires_at);
+	snprintf(msg, sizeof(msg),
+		 "this CLI token expired on %s; generate a new one with "
+		 "'catalyst token:generate'",
+		 when);
+	/* one event for the first use after the expiry, not one per retry
+	 * of a CI job: that use becomes the last-used time */
+	if (g->last_used_at < g->expires_at &&
+	    cat_lastused_pending(g->token_id) < g->expires_at) {
+		cat_audit(req->store, "token_expired", CAT_ACTOR_SYSTEM,
+			  g->account_id, g->token_id, g->client_id,
+			  req->client_ip, NULL, NULL);
+		cat_lastused_record(g->token_id, req->now, req->client_ip);
+	}
+	err = invalid_grant(resp, msg);
+	return err < 0 ? err : ANSWERED;
+}
+
+/*
+ * The live grant of refresh token rt (its hash into hash), issued to
+ * client: 0 with *g filled, or ANSWERED after an invalid_grant (unknown,
+ * revoked, expired, another client's), or a store error.
+ */
+static int live_grant(struct cat_req *req, struct cat_resp *resp,
+		      const char *rt, const struct cat_client *client,
+		      struct cat_grant *g, char hash[CAT_HASH_HEX])
+{
+	int err;
+
+	if ((err = cat_oauth_check_token(req, rt, CAT_TOK_REFRESH)) < 0)
+		err = invalid_grant(resp, err == CAT_ECONFLICT
+						  ? cat_error_last()
+						  : "refresh_token is not a "
+						    "valid token");
+	else {
+		cat_token_hash(hash, rt);
+		err = cat_store_grant_by_hash(req->store, g, hash, req->now);
+		if (err == CAT_ENOTFOUND)
+			err = invalid_grant(resp, "refresh_token is unknown");
+		else if (err < 0)
+			return err;
+		else if (g->revoked_at)
+			err = invalid_grant(resp, "refresh_token was revoked");
+		else if (cat_terms_expired(g->expires_at, req->now))
+			return refuse_expired(req, resp, g);
+		else if (strcmp(g->client_id, client->id) != 0)
+			err = invalid_grant(resp, "refresh_token was issued "
+						  "to another client");
+		else
+			return 0;
+	}
+	return err < 0 ? err : ANSWERED;
 }
 
 static int grant_refresh(struct cat_req *req, struct cat_resp *resp,
@@ -51,42 +116,8 @@ static int grant_refresh(struct cat_req *req, struct cat_resp *resp,
 	if (!rt || !*rt)
 		return cat_resp_oauth_error(resp, 400, "invalid_request",
 					    "refresh_token is required");
-	if ((err = cat_oauth_check_token(req, rt, CAT_TOK_REFRESH)) < 0)
-		return invalid_grant(
-			resp, err == CAT_ECONFLICT
-				      ? cat_error_last()
-				      : "refresh_token is not a valid token");
-	cat_token_hash(hash, rt);
-	err = cat_store_grant_by_hash(req->store, &g, hash, req->now);
-	if (err == CAT_ENOTFOUND)
-		return invalid_grant(resp, "refresh_token is unknown");
-	if (err < 0)
-		return err;
-	if (g.revoked_at)
-		return invalid_grant(resp, "refresh_token was revoked");
-	if (cat_terms_expired(g.expires_at, req->now)) {
-		char when[48], msg[128];
-
-		cat_terms_date(when, sizeof(when), g.expires_at);
-		snprintf(msg, sizeof(msg),
-			 "this CLI token expired on %s; generate a new one "
-			 "with 'catalyst token:generate'",
-			 when);
-		/* one event for the first use after the expiry, not one per
-		 * retry of a CI job: that use becomes the last-used time */
-		if (g.last_used_at < g.expires_at &&
-		    cat_lastused_pending(g.token_id) < g.expires_at) {
-			cat_audit(req->store, "token_expired", CAT_ACTOR_SYSTEM,
-				  g.account_id, g.token_id, g.client_id,
-				  req->client_ip, NULL, NULL);
-			cat_lastused_record(g.token_id, req->now,
-					    req->client_ip);
-		}
-		return invalid_grant(resp, msg);
-	}
-	if (strcmp(g.client_id, client->id) != 0)
-		return invalid_grant(
-			resp, "refresh_token was issued to another client");
+	if ((err = live_grant(req, resp, rt, client, &g, hash)) != 0)
+		return err < 0 ? err : 0;
 	if ((err = cat_oauth_refresh(req, &issued, &g)) < 0)
 		return err;
 	if (g.last_used_at < req->now - 60)
@@ -301,20 +332,8 @@ int route_token_rotate(struct cat_req *req, struct cat_resp *resp)
 		return err < 0 ? err : 0;
 	if ((err = cat_auth_client_req(req, &client, 0)) < 0)
 		return cat_auth_client_error(resp, err);
-	if ((err = cat_oauth_check_token(req, rt, CAT_TOK_REFRESH)) < 0)
-		return invalid_grant(resp,
-				     "refresh_token is not a valid token");
-	cat_token_hash(hash, rt);
-	err = cat_store_grant_by_hash(req->store, &g, hash, req->now);
-	if (err == CAT_ENOTFOUND)
-		return invalid_grant(resp, "refresh_token is unknown");
-	if (err < 0)
-		return err;
-	if (g.revoked_at)
-		return invalid_grant(resp, "refresh_token was revoked");
-	if (strcmp(g.client_id, client.id) != 0)
-		return invalid_grant(
-			resp, "refresh_token was issued to another client");
+	if ((err = live_grant(req, resp, rt, &client, &g, hash)) != 0)
+		return err < 0 ? err : 0;
 	if (strcmp(g.token_hash, hash) != 0)
 		return invalid_grant(resp, "refresh_token was rotated: only "
 					   "the current secret can rotate "

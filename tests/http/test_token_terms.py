@@ -176,6 +176,29 @@ class TermsEnforced(TermsCase):
         row = self.listing(fresh['access_token'])[tok['token_id']]
         self.assertIs(row['expired'], True)
 
+    def rotate(self, refresh_token):
+        st, _, body = http('POST', self.url + '/oauth/v2/token/rotate',
+                           data={'refresh_token': refresh_token,
+                                 'client_id': self.demo.device_id,
+                                 'client_secret': self.demo.device_secret},
+                           headers=CLI_HEADERS)
+        return st, body
+
+    def test_rotation_keeps_the_terms_and_an_expired_token_cannot_rotate(
+            self):
+        alpha = self.demo.project_ids[0]
+        tok = self.token_with(token_name='rot', token_expires_in=3,
+                              project_id=alpha, read_only='1')
+        st, body = self.rotate(tok['refresh_token'])
+        self.assertEqual(st, 200, body)
+        for k in ('token_name', 'token_expires_at', 'project_id',
+                  'read_only'):
+            self.assertEqual(body[k], tok[k], k)
+        time.sleep(3.2)
+        body = self.assertOAuthError(self.rotate(body['refresh_token']),
+                                     400, 'invalid_grant')
+        self.assertIn('expired on', body['error_description'])
+
     def test_project_scope(self):
         alpha, beta = self.demo.project_ids[:2]
         tok = self.token_with(project_id=alpha)
