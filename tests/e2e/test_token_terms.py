@@ -3,6 +3,7 @@ end to end (issue 10, items 1 and 2): the real CLI asks, a person approves
 the terms on the page, token:list shows them, and the token is held to
 them when another device uses it."""
 
+import calendar
 import json
 import tempfile
 import time
@@ -99,11 +100,15 @@ class TermsCli(unittest.TestCase):
         self.assertNotEqual(r.returncode, 0)
 
     def test_expired_token_is_refused_with_the_date(self):
-        token, tid = self.generate('--expires-in', '3s', '--name', 'brief')
+        # counted from the request: room for a slow approval under load
+        token, tid = self.generate('--expires-in', '6s', '--name', 'brief')
         b = self.device('terms-c')
         r = b.run('project:list', '--token', token)
         self.assertEqual(r.returncode, 0, r.stderr)
-        time.sleep(4)
+        ends = calendar.timegm(time.strptime(
+            self.listed()[tid]['token_expires_at'], '%Y-%m-%dT%H:%M:%SZ'))
+        while time.time() < ends + 1.2:
+            time.sleep(0.2)
         r = b.run('project:list', '--token', token)
         self.assertEqual(r.returncode, 4, r.stderr)
         self.assertIn('expired on', r.stderr)
