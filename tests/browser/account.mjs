@@ -21,63 +21,27 @@
 // "ok <what>" per check and exits 0 only when all held, no script error
 // happened and no request left 127.0.0.1.
 
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 
-const { values: opt } = parseArgs({
-  options: {
-    step: { type: 'string' },
-    base: { type: 'string' },
-    email: { type: 'string' },
-    revoke: { type: 'string', default: '' },
-    expect: { type: 'string', default: '' },
-    devices: { type: 'string', default: '' },
-    profile: { type: 'string' },
-    shots: { type: 'string', default: '' },
-    modules: { type: 'string', default: process.env.CATALYST_BROWSER_DIR },
-    chromium: { type: 'string', default: '/usr/bin/chromium' },
-  },
-});
-const password = process.env.CATALYST_BROWSER_PASSWORD;
-for (const k of ['step', 'base', 'email', 'profile', 'modules']) {
-  if (!opt[k]) {
-    console.error(`account.mjs: --${k} is required`);
-    process.exit(2);
-  }
-}
-if (!password) {
-  console.error('account.mjs: CATALYST_BROWSER_PASSWORD is required');
-  process.exit(2);
-}
+import { check as must, drive, expectPage, finish, is4xx, options,
+         signIn as fillSignIn } from './driver.mjs';
 
-const require = createRequire(path.join(opt.modules, 'package.json'));
-const { chromium } = require('playwright-core');
-
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
-  '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync'];
-const STEP_MS = 15000;
+const { opt, password } = options('account.mjs', {
+  step: { type: 'string' },
+  base: { type: 'string' },
+  email: { type: 'string' },
+  revoke: { type: 'string', default: '' },
+  expect: { type: 'string', default: '' },
+  devices: { type: 'string', default: '' },
+  profile: { type: 'string' },
+  shots: { type: 'string', default: '' },
+}, ['step', 'base', 'email', 'profile']);
 const list = s => s.split(',').filter(Boolean);
 
-class StepError extends Error {}
-
+// every check that holds is printed
 function check(cond, what) {
-  if (!cond) throw new StepError(what);
+  must(cond, what);
   console.log(`ok ${what}`);
-}
-
-async function expectPage(page, title) {
-  const h1 = page.locator('main h1');
-  try {
-    await h1.filter({ hasText: title }).first()
-      .waitFor({ state: 'visible', timeout: STEP_MS });
-  } catch (e) {
-    const seen = await h1.allTextContents().catch(() => []);
-    throw new StepError(`expected the page "${title}", the browser shows ` +
-                        `${JSON.stringify(seen)} at ${page.url()}`);
-  }
-  await page.waitForLoadState('load');
 }
 
 // Nothing scrolls sideways at phone width.
@@ -102,9 +66,7 @@ async function cardIds(page) {
 
 async function signIn(page) {
   await expectPage(page, 'Sign in');
-  await page.locator('input#email').fill(opt.email);
-  await page.locator('input#password').fill(password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await fillSignIn(page, opt.email, password);
 }
 
 async function revokeOne(page) {
@@ -156,59 +118,23 @@ async function revokeAll(page) {
 }
 
 const steps = { 'revoke-one': revokeOne, 'revoke-all': revokeAll };
-const errors = [];
-const offsite = [];
+const result = { dialogs: [], pageErrors: [], consoleErrors: [],
+                 offsite: [] };
 let failed = null;
-let context = null;
 try {
   check(steps[opt.step] !== undefined, `step ${opt.step} is known`);
-  context = await chromium.launchPersistentContext(opt.profile, {
-    executablePath: opt.chromium,
-    headless: true,
-    args: ARGS,
-    viewport: { width: 375, height: 667 },
-    timeout: 60000,
-  });
-  await context.route('**/*', route => {
-    const u = new URL(route.request().url());
-    if (u.hostname === '127.0.0.1') return route.continue();
-    offsite.push(u.href);
-    return route.abort();
-  });
-  const page = context.pages()[0] || await context.newPage();
-  page.setDefaultTimeout(STEP_MS);
-  page.on('pageerror', e => errors.push(String(e)));
-  page.on('console', m => {
-    // a wrong password is a 401 page, which the console reports
-    if (m.type() === 'error' &&
-        !/the server responded with a status of 4\d\d/.test(m.text()))
-      errors.push(m.text());
-  });
-  try {
-    await steps[opt.step](page);
-    check(errors.length === 0, `no script errors ${JSON.stringify(errors)}`);
-    check(offsite.length === 0, `no request left 127.0.0.1 ` +
-          JSON.stringify(offsite));
-  } catch (e) {
-    failed = e;
-    try {
-      console.error(`at ${page.url()}: ` +
-                    (await page.locator('body').innerText({ timeout: 2000 }))
-                      .slice(0, 1500));
-    } catch (_) { /* the page itself may be gone */ }
-  }
 } catch (e) {
   failed = e;
-} finally {
-  if (context) {
-    await Promise.race([context.close().catch(() => {}),
-                        new Promise(r => setTimeout(r, 20000).unref())]);
-  }
 }
-if (failed) {
-  console.error('FAIL: ' + (failed instanceof StepError ? failed.message
-                                                         : failed.stack));
-  process.exit(1);
-}
-console.log('RESULT ok');
-process.exit(0);
+failed = failed || await drive(opt, { width: 375, height: 667 }, result,
+  async page => {
+    await steps[opt.step](page);
+    // a wrong password is a 401 page, which the console reports
+    const errors = [...result.pageErrors,
+                    ...result.consoleErrors.filter(t => !is4xx(t))];
+    check(errors.length === 0, `no script errors ${JSON.stringify(errors)}`);
+    check(result.offsite.length === 0, `no request left 127.0.0.1 ` +
+          JSON.stringify(result.offsite));
+  });
+if (!failed) console.log('RESULT ok');
+finish(failed);

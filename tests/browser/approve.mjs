@@ -18,56 +18,29 @@
 // when every step matched, no dialog opened, no script error happened and
 // no request left 127.0.0.1. The browser is closed on every path.
 
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { check, drive, expectPage as pageShown, finish, options, signIn,
+         STEP_MS } from './driver.mjs';
 
-const { values: opt } = parseArgs({
-  options: {
-    url: { type: 'string' },
-    'user-code': { type: 'string' },
-    email: { type: 'string' },
-    action: { type: 'string', default: 'approve' },
-    device: { type: 'string' },
-    dc: { type: 'string' },
-    client: { type: 'string' },
-    shots: { type: 'string' },
-    profile: { type: 'string' },
-    modules: { type: 'string', default: process.env.CATALYST_BROWSER_DIR },
-    chromium: { type: 'string', default: '/usr/bin/chromium' },
-    from: { type: 'string', default: '127.0.0.1' },
-  },
-});
-const password = process.env.CATALYST_BROWSER_PASSWORD;
-for (const k of ['url', 'user-code', 'email', 'device', 'dc', 'client',
-                 'shots', 'profile', 'modules']) {
-  if (!opt[k]) {
-    console.error(`approve.mjs: --${k} is required`);
-    process.exit(2);
-  }
-}
-if (!password || !['approve', 'deny'].includes(opt.action)) {
-  console.error('approve.mjs: CATALYST_BROWSER_PASSWORD and ' +
-                '--action=approve|deny are required');
+const { opt, password } = options('approve.mjs', {
+  url: { type: 'string' },
+  'user-code': { type: 'string' },
+  email: { type: 'string' },
+  action: { type: 'string', default: 'approve' },
+  device: { type: 'string' },
+  dc: { type: 'string' },
+  client: { type: 'string' },
+  shots: { type: 'string' },
+  profile: { type: 'string' },
+  from: { type: 'string', default: '127.0.0.1' },
+}, ['url', 'user-code', 'email', 'device', 'dc', 'client', 'shots',
+    'profile']);
+if (!['approve', 'deny'].includes(opt.action)) {
+  console.error('approve.mjs: --action=approve|deny is required');
   process.exit(2);
 }
 
-const require = createRequire(path.join(opt.modules, 'package.json'));
-const { chromium } = require('playwright-core');
-
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
-  '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync'];
-const STEP_MS = 15000;
-
 const result = { steps: [], dialogs: [], pageErrors: [], consoleErrors: [],
                  offsite: [], shots: [] };
-
-class StepError extends Error {}
-
-function check(cond, what) {
-  if (!cond) throw new StepError(what);
-}
 
 function ok(step) {
   result.steps.push(step);
@@ -89,22 +62,12 @@ async function docStatus(page) {
   });
 }
 
-// Waits for the page whose <h1> is exactly `title`; on timeout says what is
-// on screen instead.
+// Waits for the page whose <h1> is exactly `title`, which came with HTTP
+// 200; on timeout says what is on screen instead.
 async function expectPage(page, title) {
-  const h1 = page.locator('main h1');
-  try {
-    await h1.filter({ hasText: title }).first()
-      .waitFor({ state: 'visible', timeout: STEP_MS });
-  } catch (e) {
-    const seen = await h1.allTextContents().catch(() => []);
-    throw new StepError(`expected the page "${title}", ` +
-                        `the browser shows ${JSON.stringify(seen)} at ` +
-                        `${page.url()}`);
-  }
-  const text = (await h1.first().textContent()).trim();
+  await pageShown(page, title);
+  const text = (await page.locator('main h1').first().textContent()).trim();
   check(text === title, `heading is "${text}", expected "${title}"`);
-  await page.waitForLoadState('load');
   const st = await docStatus(page);
   check(st === 200, `"${title}" came with HTTP ${st}, expected 200`);
 }
@@ -130,9 +93,7 @@ async function run(page) {
   check(await pw.getAttribute('type') === 'password',
         'the password field is not type=password');
   await shot(page, 'signin');
-  await email.fill(opt.email);
-  await pw.fill(password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await signIn(page, opt.email, password);
   ok('signed in');
 
   // 2. back on the code entry page, the code already filled in
@@ -212,35 +173,8 @@ async function run(page) {
   ok(`clicked ${opt.action === 'approve' ? 'Verify' : 'Deny'}, done page`);
 }
 
-let failed = null;
-let context = null;
-try {
-  context = await chromium.launchPersistentContext(opt.profile, {
-    executablePath: opt.chromium,
-    headless: true,
-    args: ARGS,
-    viewport: { width: 800, height: 720 },
-    timeout: 60000,
-  });
-  // nothing may leave the machine: every request not to 127.0.0.1 is
-  // refused and counted as a failure
-  await context.route('**/*', route => {
-    const u = new URL(route.request().url());
-    if (u.hostname === '127.0.0.1') return route.continue();
-    result.offsite.push(u.href);
-    return route.abort();
-  });
-  const page = context.pages()[0] || await context.newPage();
-  page.setDefaultTimeout(STEP_MS);
-  page.on('dialog', d => {
-    result.dialogs.push({ type: d.type(), message: d.message() });
-    d.dismiss().catch(() => {});
-  });
-  page.on('pageerror', e => result.pageErrors.push(String(e)));
-  page.on('console', m => {
-    if (m.type() === 'error') result.consoleErrors.push(m.text());
-  });
-  try {
+const failed = await drive(opt, { width: 800, height: 720 }, result,
+  async page => {
     await run(page);
     check(result.dialogs.length === 0,
           `a dialog opened: ${JSON.stringify(result.dialogs)}`);
@@ -250,28 +184,6 @@ try {
           `console errors: ${JSON.stringify(result.consoleErrors)}`);
     check(result.offsite.length === 0,
           `requests left 127.0.0.1: ${JSON.stringify(result.offsite)}`);
-  } catch (e) {
-    failed = e;
-    try {
-      console.error(`at ${page.url()}: ` +
-                    (await page.locator('body').innerText({ timeout: 2000 }))
-                      .slice(0, 1500));
-      await shot(page, 'failure');
-    } catch (_) { /* the page itself may be gone */ }
-  }
-} catch (e) {
-  failed = e;
-} finally {
-  if (context) {
-    // the browser goes away on every path; a hung close does not hang us
-    await Promise.race([context.close().catch(() => {}),
-                        new Promise(r => setTimeout(r, 20000).unref())]);
-  }
-}
+  }, page => shot(page, 'failure'));
 console.log('RESULT ' + JSON.stringify(result));
-if (failed) {
-  console.error('FAIL: ' + (failed instanceof StepError ? failed.message
-                                                         : failed.stack));
-  process.exit(1);
-}
-process.exit(0);
+finish(failed);

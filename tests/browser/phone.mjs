@@ -30,69 +30,29 @@
 // no script or console error (a CSP violation is one) happened and no
 // request left 127.0.0.1.
 
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 
-const { values: opt } = parseArgs({
-  options: {
-    base: { type: 'string' },
-    email: { type: 'string' },
-    code1: { type: 'string' },
-    code2: { type: 'string' },
-    consent: { type: 'string' },
-    shots: { type: 'string' },
-    profile: { type: 'string' },
-    modules: { type: 'string', default: process.env.CATALYST_BROWSER_DIR },
-    chromium: { type: 'string', default: '/usr/bin/chromium' },
-  },
-});
-const password = process.env.CATALYST_BROWSER_PASSWORD;
-for (const k of ['base', 'email', 'code1', 'code2', 'consent', 'shots',
-                 'profile', 'modules']) {
-  if (!opt[k]) {
-    console.error(`phone.mjs: --${k} is required`);
-    process.exit(2);
-  }
-}
-if (!password) {
-  console.error('phone.mjs: CATALYST_BROWSER_PASSWORD is required');
-  process.exit(2);
-}
+import { check, drive, expectPage, finish, is4xx, options,
+         signIn } from './driver.mjs';
 
-const require = createRequire(path.join(opt.modules, 'package.json'));
-const { chromium } = require('playwright-core');
+const { opt, password } = options('phone.mjs', {
+  base: { type: 'string' },
+  email: { type: 'string' },
+  code1: { type: 'string' },
+  code2: { type: 'string' },
+  consent: { type: 'string' },
+  shots: { type: 'string' },
+  profile: { type: 'string' },
+}, ['base', 'email', 'code1', 'code2', 'consent', 'shots', 'profile']);
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
-  '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync'];
-const STEP_MS = 15000;
+// a desktop layout viewport of phone width: innerWidth is exactly 375, so
+// anything wider shows in scrollWidth instead of being zoomed out
 const VIEWPORT = { width: 375, height: 667 };
 // pages whose PNG is kept for a person to look at
 const SHOT = new Set(['confirm', 'done', 'consent', 'account']);
 
 const result = { pages: [], failures: [], dialogs: [], pageErrors: [],
                  consoleErrors: [], offsite: [], shots: [] };
-
-class StepError extends Error {}
-
-function check(cond, what) {
-  if (!cond) throw new StepError(what);
-}
-
-// Waits for the page whose first <h1> is exactly title.
-async function expectPage(page, title) {
-  const h1 = page.locator('main h1');
-  try {
-    await h1.filter({ hasText: title }).first()
-      .waitFor({ state: 'visible', timeout: STEP_MS });
-  } catch (e) {
-    const seen = await h1.allTextContents().catch(() => []);
-    throw new StepError(`expected the page "${title}", the browser shows ` +
-                        `${JSON.stringify(seen)} at ${page.url()}`);
-  }
-  await page.waitForLoadState('load');
-}
 
 // Runs in the page: everything examine() checks, as plain data.
 function measure() {
@@ -255,15 +215,12 @@ async function run(page) {
                   { waitUntil: 'load' });
   await expectPage(page, 'Sign in');
   await examine(page, 'signin');
-  await page.locator('input#email').fill(opt.email);
-  await page.locator('input#password').fill(password + '-wrong');
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await signIn(page, opt.email, password + '-wrong');
   await expectPage(page, 'Sign in');
   check(await page.locator('main .error').count() === 1,
         'a wrong password shows no error');
   await examine(page, 'signin-error');
-  await page.locator('input#password').fill(password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await signIn(page, opt.email, password);
 
   // signed in: the long email is in the header from here on
   await expectPage(page, 'Verify your device');
@@ -323,71 +280,21 @@ async function run(page) {
   await examine(page, 'consent');
 }
 
-let failed = null;
-let context = null;
-try {
-  context = await chromium.launchPersistentContext(opt.profile, {
-    executablePath: opt.chromium,
-    headless: true,
-    args: ARGS,
-    // a desktop layout viewport of phone width: innerWidth is exactly 375,
-    // so anything wider shows in scrollWidth instead of being zoomed out
-    viewport: VIEWPORT,
-    timeout: 60000,
-  });
-  // nothing may leave the machine
-  await context.route('**/*', route => {
-    const u = new URL(route.request().url());
-    if (u.hostname === '127.0.0.1') return route.continue();
-    result.offsite.push(u.href);
-    return route.abort();
-  });
-  const page = context.pages()[0] || await context.newPage();
-  page.setDefaultTimeout(STEP_MS);
-  page.on('dialog', d => {
-    result.dialogs.push({ type: d.type(), message: d.message() });
-    d.dismiss().catch(() => {});
-  });
-  page.on('pageerror', e => result.pageErrors.push(String(e)));
-  page.on('console', m => {
-    if (m.type() === 'error') result.consoleErrors.push(m.text());
-  });
-  try {
-    await run(page);
-    check(result.failures.length === 0,
-          `${result.failures.length} page(s) failed: ` +
-          result.failures.map(f => f.name).join(', '));
-    check(result.dialogs.length === 0,
-          `a dialog opened: ${JSON.stringify(result.dialogs)}`);
-    check(result.pageErrors.length === 0,
-          `script errors: ${JSON.stringify(result.pageErrors)}`);
-    // the expected 4xx pages log their status; a CSP violation does not
-    // look like one
-    const bad = result.consoleErrors.filter(
-      t => !/the server responded with a status of 4\d\d/.test(t));
-    check(bad.length === 0, `console errors: ${JSON.stringify(bad)}`);
-    check(result.offsite.length === 0,
-          `requests left 127.0.0.1: ${JSON.stringify(result.offsite)}`);
-  } catch (e) {
-    failed = e;
-    try {
-      console.error(`at ${page.url()}: ` +
-                    (await page.locator('body').innerText({ timeout: 2000 }))
-                      .slice(0, 1500));
-    } catch (_) { /* the page itself may be gone */ }
-  }
-} catch (e) {
-  failed = e;
-} finally {
-  if (context) {
-    await Promise.race([context.close().catch(() => {}),
-                        new Promise(r => setTimeout(r, 20000).unref())]);
-  }
-}
+const failed = await drive(opt, VIEWPORT, result, async page => {
+  await run(page);
+  check(result.failures.length === 0,
+        `${result.failures.length} page(s) failed: ` +
+        result.failures.map(f => f.name).join(', '));
+  check(result.dialogs.length === 0,
+        `a dialog opened: ${JSON.stringify(result.dialogs)}`);
+  check(result.pageErrors.length === 0,
+        `script errors: ${JSON.stringify(result.pageErrors)}`);
+  // the expected 4xx pages log their status; a CSP violation does not
+  // look like one
+  const bad = result.consoleErrors.filter(t => !is4xx(t));
+  check(bad.length === 0, `console errors: ${JSON.stringify(bad)}`);
+  check(result.offsite.length === 0,
+        `requests left 127.0.0.1: ${JSON.stringify(result.offsite)}`);
+});
 console.log('RESULT ' + JSON.stringify(result));
-if (failed) {
-  console.error('FAIL: ' + (failed instanceof StepError ? failed.message
-                                                         : failed.stack));
-  process.exit(1);
-}
-process.exit(0);
+finish(failed);

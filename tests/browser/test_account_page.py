@@ -12,18 +12,16 @@ skips.
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'lib'))
 
-from harness import (Browser, FailureFlag, Server, admin,  # noqa: E402
-                     get_cli_tokens, http, setup_demo)
+from harness import (Browser, FailureFlag, admin,  # noqa: E402
+                     get_cli_tokens, http)
 import browser_env  # noqa: E402
 
 SCRIPT = os.path.join(HERE, 'account.mjs')
@@ -38,50 +36,19 @@ class AccountPageBrowserTest(FailureFlag, unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.chromium = browser_env.chromium()
-        cls.node = browser_env.node()
-        cls.modules = browser_env.ensure_installed()
         cls.catalyst = os.environ.get('CATALYST')
         if not cls.catalyst:
             raise AssertionError('env CATALYST must name the catalyst CLI')
-        cls.out = os.path.join(os.environ.get('CATALYST_BROWSER_OUT') or
-                               os.path.join(HERE, 'out'), 'account')
-        os.makedirs(cls.out, exist_ok=True)
-        cls._tmp = tempfile.TemporaryDirectory(prefix='catalyst-account-')
-        cls.addClassCleanup(cls._tmp.cleanup)
-        cls.tmp = cls._tmp.name
-        cls.srv = Server(cls.tmp, dc='us', extra_args=(
-            '--reauth-after', str(REAUTH_AFTER)))
-        cls.demo = setup_demo(cls.srv.db)
-        cls.srv.start()
-        cls.addClassCleanup(cls._stop)
-        cls._failed = False
-
-    @classmethod
-    def _stop(cls):
-        rc = cls.srv.stop()
-        log = cls.srv.log()
-        bad = rc != 0 or 'Sanitizer' in log or 'runtime error:' in log
-        if cls._failed or bad:
-            sys.stderr.write('\n--- end of the catalystd log ---\n%s\n---\n'
-                             % log[-6000:])
-        if bad:
-            raise AssertionError('catalystd did not stop cleanly (exit %s)'
-                                 % rc)
+        browser_env.set_up_class(cls, 'catalyst-account-', out='account',
+                                 dc='us', extra_args=(
+                                     '--reauth-after', str(REAUTH_AFTER)))
 
     # helpers ---------------------------------------------------------------
-    def env(self, home):
-        os.makedirs(home, exist_ok=True)
-        env = dict(os.environ, HOME=home,
-                   XDG_CONFIG_HOME=os.path.join(home, '.config'),
-                   XDG_CACHE_HOME=os.path.join(home, '.cache'),
-                   NO_PROXY='*', no_proxy='*')
-        for k in ('http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY',
-                  'ALL_PROXY', 'all_proxy', 'NODE_OPTIONS', 'CI',
-                  'CATALYST_TOKEN', 'CATALYST_AUTH_URL', 'CATALYST_ADMIN_URL',
-                  'CATALYST_DIRECTORY'):
-            env.pop(k, None)
-        return env
+    def env(self, home, no_proxy='*', **extra):
+        return browser_env.clean_env(
+            home, no_proxy=no_proxy, drop=(
+                'CI', 'CATALYST_TOKEN', 'CATALYST_AUTH_URL',
+                'CATALYST_ADMIN_URL', 'CATALYST_DIRECTORY'), **extra)
 
     def cli(self, token):
         """`catalyst project:list --token T` on a machine that never
@@ -113,33 +80,16 @@ class AccountPageBrowserTest(FailureFlag, unittest.TestCase):
         self.assertEqual(st, 200 if works else 401)
 
     def browse(self, step, timeout=180, **args):
-        home = os.path.join(self.tmp, 'home-browser')
-        env = self.env(home)
-        env['CATALYST_BROWSER_PASSWORD'] = self.demo.password
-        env['NO_PROXY'] = env['no_proxy'] = '127.0.0.1'
+        env = self.env(os.path.join(self.tmp, 'home-browser'),
+                       no_proxy='127.0.0.1',
+                       CATALYST_BROWSER_PASSWORD=self.demo.password)
         argv = [self.node, SCRIPT, '--step=' + step, '--base=' + self.srv.url,
                 '--email=' + self.demo.email, '--shots=' + self.out,
                 '--profile=' + os.path.join(self.tmp, 'profile'),
                 '--modules=' + self.modules, '--chromium=' + self.chromium]
         argv += ['--%s=%s' % kv for kv in args.items()]
-        p = subprocess.Popen(argv, env=env, cwd=self.tmp,
-                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, start_new_session=True)
-        try:
-            out, err = p.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)  # node and its chromium
-            out, err = p.communicate()
-            self.fail('account.mjs hung for %ds\n%s\n%s' % (
-                timeout, out.decode('utf-8', 'replace'),
-                err.decode('utf-8', 'replace')))
-        out = out.decode('utf-8', 'replace')
-        err = err.decode('utf-8', 'replace')
-        sys.stderr.write('\n' + ''.join('    ' + line for line in
-                                        out.splitlines(True)))
-        self.assertEqual(p.returncode, 0,
-                         'account.mjs --step=%s failed (exit %d):\n%s\n%s'
-                         % (step, p.returncode, out, err))
+        out = browser_env.run_driver(self, argv, env, self.tmp, timeout,
+                                     'account.mjs --step=' + step)
         self.assertIn('RESULT ok', out)
         return out
 

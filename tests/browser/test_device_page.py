@@ -11,17 +11,14 @@ test with the reason; it never skips.
 """
 
 import os
-import signal
-import subprocess
 import sys
-import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'lib'))
 
-from harness import (FailureFlag, Server, device_code, http,  # noqa: E402
-                     poll_device_token, setup_demo)
+from harness import (FailureFlag, device_code, http,  # noqa: E402
+                     poll_device_token)
 import browser_env  # noqa: E402
 
 SCRIPT = os.path.join(HERE, 'approve.mjs')
@@ -36,33 +33,7 @@ class DevicePageBrowserTest(FailureFlag, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         # fails, never skips, when something is missing
-        cls.chromium = browser_env.chromium()
-        cls.node = browser_env.node()
-        cls.modules = browser_env.ensure_installed()
-        cls.out = os.environ.get('CATALYST_BROWSER_OUT') or \
-            os.path.join(HERE, 'out')
-        os.makedirs(cls.out, exist_ok=True)
-        cls._tmp = tempfile.TemporaryDirectory(prefix='catalyst-browser-')
-        cls.addClassCleanup(cls._tmp.cleanup)
-        cls.tmp = cls._tmp.name
-        cls.srv = Server(cls.tmp, dc='us')
-        cls.demo = setup_demo(cls.srv.db)
-        cls.srv.start()
-        cls.addClassCleanup(cls._stop)
-        cls._failed = False
-
-    @classmethod
-    def _stop(cls):
-        rc = cls.srv.stop()
-        log = cls.srv.log()
-        # a sanitizer build reports memory errors and leaks at exit
-        bad = rc != 0 or 'Sanitizer' in log or 'runtime error:' in log
-        if cls._failed or bad:
-            sys.stderr.write('\n--- end of the catalystd log ---\n%s\n---\n'
-                             % log[-6000:])
-        if bad:
-            raise AssertionError('catalystd did not stop cleanly (exit %s)'
-                                 % rc)
+        browser_env.set_up_class(cls, 'catalyst-browser-', dc='us')
 
     # helpers ---------------------------------------------------------------
     def new_code(self, device_name=None):
@@ -81,14 +52,8 @@ class DevicePageBrowserTest(FailureFlag, unittest.TestCase):
         home = os.path.join(self.tmp, 'home-' + name)
         profile = os.path.join(self.tmp, 'profile-' + name)
         os.makedirs(home)
-        env = dict(os.environ,
-                   HOME=home, XDG_CONFIG_HOME=os.path.join(home, '.config'),
-                   XDG_CACHE_HOME=os.path.join(home, '.cache'),
-                   CATALYST_BROWSER_PASSWORD=self.demo.password,
-                   NO_PROXY='127.0.0.1', no_proxy='127.0.0.1')
-        for k in ('http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY',
-                  'ALL_PROXY', 'all_proxy', 'NODE_OPTIONS'):
-            env.pop(k, None)
+        env = browser_env.clean_env(
+            home, CATALYST_BROWSER_PASSWORD=self.demo.password)
         argv = [self.node, SCRIPT,
                 '--url=' + code['verification_uri_complete'],
                 '--user-code=' + code['user_code'],
@@ -98,24 +63,8 @@ class DevicePageBrowserTest(FailureFlag, unittest.TestCase):
                 '--shots=' + os.path.join(self.out, name),
                 '--profile=' + profile, '--modules=' + self.modules,
                 '--chromium=' + self.chromium]
-        p = subprocess.Popen(argv, env=env, cwd=self.tmp,
-                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, start_new_session=True)
-        try:
-            out, err = p.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)  # node and its chromium
-            out, err = p.communicate()
-            self.fail('approve.mjs hung for %ds\n%s\n%s' % (
-                timeout, out.decode('utf-8', 'replace'),
-                err.decode('utf-8', 'replace')))
-        out = out.decode('utf-8', 'replace')
-        err = err.decode('utf-8', 'replace')
-        sys.stderr.write('\n' + ''.join('    ' + line for line in
-                                        out.splitlines(True)))
-        self.assertEqual(p.returncode, 0,
-                         'the browser run failed (exit %d):\n%s\n%s'
-                         % (p.returncode, out, err))
+        out = browser_env.run_driver(self, argv, env, self.tmp, timeout,
+                                     'the browser run')
         self.assertIn('RESULT ', out)
         return out
 
