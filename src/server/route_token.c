@@ -197,7 +197,9 @@ static int grant_code(struct cat_req *req, struct cat_resp *resp,
 				     c.scope, device_name, NULL)) < 0 ||
 	    (err = cat_oauth_store(req, &issued)) < 0) {
 		cat_oauth_issued_clear(&issued);
-		return err;
+		/* disabled between the consent and this exchange */
+		return err == CAT_EDENIED ? invalid_grant(resp, cat_error_last())
+					  : err;
 	}
 	return answer_tokens(req, resp, &issued);
 }

@@ -345,7 +345,9 @@ struct cat_store_ops {
 			     const struct cat_grant *grant, int64_t now);
 
 	/* Grants (refresh tokens). grant_insert: CAT_EEXISTS on a duplicate
-	 * token_id or hash. */
+	 * token_id or hash, CAT_ENOTFOUND when the account does not exist,
+	 * CAT_EDENIED when it is disabled (account_set_disabled), also when
+	 * the disabling races with the insert; device_redeem alike. */
 	int (*grant_insert)(struct cat_store *s, const struct cat_grant *g);
 	/* By refresh-token hash, revoked or not: the grant whose current
 	 * hash it is, or whose previous hash (grant_rotate) it is while now <

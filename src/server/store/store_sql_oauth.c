@@ -296,17 +296,33 @@ int sql_device_touch(struct cat_store *s, int64_t id, int64_t now)
 
 /* Grants */
 
+/*
+ * The grant goes in only while its account may act: an account disabled
+ * between a flow's approval and its redeem (or code exchange) gets no
+ * live grant that enabling it again would bring back. On PostgreSQL the
+ * account row is share-locked, so a concurrent disable either waits for
+ * this insert (and its revocation, a later statement, then sees the grant)
+ * or has committed, and the row no longer qualifies.
+ */
+#define GRANT_INSERT                                                           \
+	"INSERT INTO grants(token_id, token_hash, account_id, client_id,"      \
+	" kind, scope, device_name, dc, created_at, last_used_at,"             \
+	" revoked_at, name, expires_at, project_id, read_only)"                \
+	" SELECT CAST(?1 AS TEXT), CAST(?2 AS TEXT), a.id, CAST(?4 AS TEXT),"  \
+	" CAST(?5 AS INTEGER), CAST(?6 AS TEXT), CAST(?7 AS TEXT),"            \
+	" CAST(?8 AS TEXT), CAST(?9 AS BIGINT), CAST(?10 AS BIGINT),"          \
+	" CAST(?11 AS BIGINT), CAST(?12 AS TEXT), CAST(?13 AS BIGINT),"        \
+	" CAST(?14 AS TEXT), CAST(?15 AS INTEGER)"                             \
+	" FROM accounts a WHERE a.id = CAST(?3 AS BIGINT)"                     \
+	" AND a.disabled_at = 0"
+
 static int insert_grant(struct db *db, void *arg)
 {
 	const struct cat_grant *g = arg;
+	struct db_cur c;
 	int err = db_write(
 		db, SL_GRANT_INSERT,
-		"INSERT INTO grants(token_id, token_hash,"
-		" account_id, client_id, kind, scope, device_name,"
-		" dc, created_at, last_used_at, revoked_at, name,"
-		" expires_at, project_id, read_only)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-		" ?11, ?12, ?13, ?14, ?15)",
+		db_pick(db, GRANT_INSERT, GRANT_INSERT " FOR SHARE OF a"),
 		DB_ARGS(DB_TEXT(g->token_id), DB_TEXT(g->token_hash),
 			DB_INT(g->account_id), DB_TEXT(g->client_id),
 			DB_INT(g->kind), DB_TEXT(g->scope),
@@ -321,10 +337,19 @@ static int insert_grant(struct db *db, void *arg)
 		return cat_error_set(CAT_EEXISTS,
 				     "a grant with this token id or hash "
 				     "already exists");
-	if (err == CAT_ENOTFOUND)
+	if (err != 0)
+		return err < 0 ? err : 0;
+	/* no row: accounts are never deleted, so it is missing or disabled */
+	err = db_read(db, &c, SL_GRANT_ACCOUNT,
+		      "SELECT 1 FROM accounts WHERE id = ?1",
+		      DB_ARGS(DB_INT(g->account_id)));
+	db_done(&c);
+	if (err == 0)
 		return cat_error_set(CAT_ENOTFOUND,
 				     "the grant's account does not exist");
-	return err < 0 ? err : 0;
+	return err < 0 ? err
+		       : cat_error_set(CAT_EDENIED,
+				       "the grant's account is disabled");
 }
 
 struct redeem {
