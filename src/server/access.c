@@ -42,8 +42,12 @@ static int cached_key(int64_t day, unsigned char key[CAT_ACCESS_KEY_BYTES])
 /*
  * The key of day. Callers pass only today or yesterday (checked by
  * cat_access_key_day_ok before), so a client cannot make the store grow.
+ * create: make the key when the day has none (signing); without it
+ * (verifying: a read-only path, possibly inside a read snapshot) a day
+ * without a key is CAT_ENOTFOUND, since no token can have been signed
+ * with it.
  */
-static int day_key(struct cat_store *store, int64_t day,
+static int day_key(struct cat_store *store, int64_t day, int create,
 		   unsigned char key[CAT_ACCESS_KEY_BYTES])
 {
 	unsigned char fresh[CAT_ACCESS_KEY_BYTES];
@@ -59,7 +63,8 @@ static int day_key(struct cat_store *store, int64_t day,
 	crypto_auth_keygen(fresh);
 	sodium_bin2hex(fresh_hex, sizeof(fresh_hex), fresh, sizeof(fresh));
 	snprintf(name, sizeof(name), "access-mac-%lld", (long long)day);
-	err = cat_store_key_get_or_add(store, name, fresh_hex, stored);
+	err = cat_store_key_get_or_add(store, name, create ? fresh_hex : NULL,
+				       stored);
 	if (err == 0 && (sodium_hex2bin(key, CAT_ACCESS_KEY_BYTES, stored,
 					strlen(stored), NULL, &n, NULL) != 0 ||
 			 n != CAT_ACCESS_KEY_BYTES))
@@ -93,7 +98,7 @@ int cat_access_issue(struct cat_req *req, const char *token_id,
 	 * hears why */
 	if (not_after > 0 && not_after < *expires_at)
 		*expires_at = not_after > req->now ? not_after : req->now + 1;
-	if ((err = day_key(req->store, day, key)) == 0)
+	if ((err = day_key(req->store, day, 1, key)) == 0)
 		err = cat_access_mint(out, req->srv->cfg.dc, token_id,
 				      *expires_at, day, key);
 	sodium_memzero(key, sizeof(key));
@@ -122,7 +127,11 @@ int cat_access_check(struct cat_req *req, const char *tok,
 			       : cat_error_set(CAT_EINVAL,
 					       "access token signed with a "
 					       "key that is not in use");
-	if ((err = day_key(req->store, c->key_day, key)) == 0)
+	err = day_key(req->store, c->key_day, 0, key);
+	if (err == CAT_ENOTFOUND)
+		err = cat_error_set(CAT_EINVAL, "access token signed with a "
+						"key that is not in use");
+	if (err == 0)
 		err = cat_access_verify(tok, c, key, req->now);
 	sodium_memzero(key, sizeof(key));
 	return err;

@@ -406,7 +406,7 @@ static void run_route(struct req_ctx *ctx)
 	const struct cat_route *route = ctx->route;
 	struct cat_resp *resp = &ctx->resp;
 	uint64_t store0 = cat_store_thread_us();
-	int err;
+	int err, snapshot = 0;
 
 	req->store = cat_server_store(req->srv);
 	if (!req->store) {
@@ -414,6 +414,15 @@ static void run_route(struct req_ctx *ctx)
 		return;
 	}
 	ctx->used_store = 1;
+	/* a read-only request's reads (the bearer check's, the handler's)
+	 * share one snapshot: one round of the store's read locks */
+	if (reads_only(route) && !(route->flags & ROUTE_NO_EFFECT)) {
+		if ((err = cat_store_read_snapshot(req->store, 1)) < 0) {
+			server_failure(req, resp, route->flags, err);
+			goto done;
+		}
+		snapshot = 1;
+	}
 	if (route->flags & ROUTE_AUTH) {
 		const char *status_code = NULL;
 
@@ -447,6 +456,8 @@ static void run_route(struct req_ctx *ctx)
 	if ((err = route->handler(req, resp)) < 0)
 		server_failure(req, resp, route->flags, err);
 done:
+	if (snapshot)
+		cat_store_read_snapshot(req->store, 0);
 	ctx->store_us = cat_store_thread_us() - store0;
 }
 

@@ -712,6 +712,38 @@ static void test_store__token_terms(void **state)
 	assert_int_equal(cat_store_grant_insert(s, &g), CAT_EINVAL);
 }
 
+/* A request's reads in one snapshot: on SQLite one read transaction, which
+ * another handle's write neither waits for nor changes; after it, reads
+ * see the write. Elsewhere a no-op: reads see each commit at once. */
+static void test_store__read_snapshot(void **state)
+{
+	struct cat_store *s = *state, *s2;
+	struct cat_client c;
+	struct cat_grant g;
+	struct cat_principal pr;
+	int64_t a = new_account(s);
+	int snapshot = strcmp(s->ops->name, "sqlite") == 0;
+
+	new_client(s, &c, CAT_CLIENT_DEVICE);
+	new_grant(s, &g, a, c.id, g_now);
+	s2 = open_store();
+	assert_ok(cat_store_read_snapshot(s, 1));
+	assert_ok(cat_store_bearer_lookup(s, &pr, g.token_id));
+	assert_true(pr.grant_revoked_at == 0);
+	/* another handle writes meanwhile, without waiting */
+	assert_ok(cat_store_grant_revoke(s2, g.token_id, g_now + 1));
+	assert_ok(cat_store_bearer_lookup(s, &pr, g.token_id));
+	assert_true(pr.grant_revoked_at == (snapshot ? 0 : g_now + 1));
+	assert_ok(cat_store_read_snapshot(s, 0));
+	assert_ok(cat_store_bearer_lookup(s, &pr, g.token_id));
+	assert_true(pr.grant_revoked_at == g_now + 1);
+	/* and again: a snapshot can follow a snapshot */
+	assert_ok(cat_store_read_snapshot(s, 1));
+	assert_ok(cat_store_bearer_lookup(s, &pr, g.token_id));
+	assert_ok(cat_store_read_snapshot(s, 0));
+	cat_store_close(s2);
+}
+
 /* Authorization codes */
 
 static void make_code(struct cat_auth_code *c, const char *client,
@@ -900,8 +932,15 @@ static void test_store__server_key(void **state)
 	fill(a, CAT_KEY_HEX - 1);
 	memset(b, 'b', CAT_KEY_HEX - 1);
 	b[CAT_KEY_HEX - 1] = '\0';
+	/* reading only: none yet, and none made */
+	assert_int_equal(cat_store_key_get_or_add(s, name, NULL, out),
+			 CAT_ENOTFOUND);
+	assert_int_equal(cat_store_key_get_or_add(s, name, NULL, out),
+			 CAT_ENOTFOUND);
 	/* the first key proposed is kept; later proposals get it back */
 	assert_ok(cat_store_key_get_or_add(s, name, a, out));
+	assert_ok(cat_store_key_get_or_add(s, name, NULL, out));
+	assert_string_equal(out, a);
 	assert_string_equal(out, a);
 	assert_ok(cat_store_key_get_or_add(s, name, b, out));
 	assert_string_equal(out, a);
@@ -1004,6 +1043,7 @@ int contract_oauth_tests(void)
 		CONTRACT_TEST(test_store__grant_rotate_taken_hash),
 		CONTRACT_TEST(test_store__grant_touch_batch),
 		CONTRACT_TEST(test_store__token_terms),
+		CONTRACT_TEST(test_store__read_snapshot),
 		CONTRACT_TEST(test_store__code_redeem),
 		CONTRACT_TEST(test_store__session),
 		CONTRACT_TEST(test_store__ratelimit),

@@ -434,7 +434,9 @@ struct cat_store_ops {
 	/* Server keys every instance must share (the web pages' MAC key).
 	 * Atomic: stores fresh_hex under name when name has no key yet, then
 	 * returns the stored key in out, so racing instances all end up with
-	 * the first one stored. Keys are never changed or purged. */
+	 * the first one stored. Keys are never changed or purged. With
+	 * fresh_hex NULL it only reads: CAT_ENOTFOUND when name has no key
+	 * (what verifying, which must never create one, wants). */
 	int (*key_get_or_add)(struct cat_store *s, const char *name,
 			      const char *fresh_hex, char out[CAT_KEY_HEX]);
 
@@ -443,6 +445,15 @@ struct cat_store_ops {
 	 * every commit by another handle would make it unmap and map again.
 	 * Changes nothing else. */
 	int (*prefer_writes)(struct cat_store *s);
+	/*
+	 * read_snapshot(s, 1), then reads only, then read_snapshot(s, 0)
+	 * (only after a 1 that returned 0): where one snapshot for all
+	 * those reads costs less than one per statement, they share one
+	 * (SQLite: one read transaction, so one round of WAL locks for all
+	 * the reads of a request, and a consistent view of them). Where it
+	 * would cost more (PostgreSQL: two round trips) both are no-ops.
+	 */
+	int (*read_snapshot)(struct cat_store *s, int on);
 
 	/*
 	 * The audit trail. audit_add stores e (its id and email ignored; at
@@ -747,6 +758,10 @@ static inline int cat_store_key_get_or_add(struct cat_store *s,
 static inline int cat_store_prefer_writes(struct cat_store *s)
 {
 	return s->ops->prefer_writes(s);
+}
+static inline int cat_store_read_snapshot(struct cat_store *s, int on)
+{
+	return s->ops->read_snapshot(s, on);
 }
 static inline int cat_store_audit_add(struct cat_store *s,
 				      const struct cat_audit *e)

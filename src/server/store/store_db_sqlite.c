@@ -139,8 +139,21 @@ static void sqlite_close(struct db *db)
 	free(h);
 }
 
+/*
+ * Before the library initialises (the first open): no memory statistics.
+ * With them every allocation SQLite makes takes one global mutex, which
+ * the worker threads' concurrent reads then queue on (futex calls in every
+ * bearer check). Nothing here reads the statistics.
+ */
+static void sqlite_configure(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int sqlite_open(struct db **out, const char *url)
 {
+	static pthread_once_t configured = PTHREAD_ONCE_INIT;
+
 	struct sqlite_db *h = NULL;
 	const char *path = url;
 	int err = 0, rc;
@@ -155,6 +168,7 @@ static int sqlite_open(struct db **out, const char *url)
 	if (!(h = calloc(1, sizeof(*h))))
 		return cat_error_set(CAT_ERROR, "out of memory");
 	h->base.drv = &db_sqlite_driver;
+	pthread_once(&configured, sqlite_configure);
 	precreate(path);
 	/* NOMUTEX: a handle belongs to one thread at a time */
 	rc = sqlite3_open_v2(path, &h->conn,

@@ -73,6 +73,19 @@ static int sql_ping(struct cat_store *s)
 	return err < 0 ? err : 0;
 }
 
+static int sql_read_snapshot(struct cat_store *s, int on)
+{
+	struct db *db = db_of(s);
+	const char *sql =
+		on ? db_pick(db, "BEGIN", NULL) : db_pick(db, "COMMIT", NULL);
+	int err;
+
+	if (!sql)
+		return 0;
+	err = db_write(db, on ? SL_READ_BEGIN : SL_READ_END, sql, DB_NOARGS);
+	return err < 0 ? err : 0;
+}
+
 static int sql_prefer_writes(struct cat_store *s)
 {
 	struct db *db = db_of(s);
@@ -607,7 +620,8 @@ int sql_client_list(struct cat_store *s, cat_client_cb cb, void *ctx)
 		.ratelimit_count = sql_ratelimit_count,                        \
 		.key_get_or_add = sql_key_get_or_add,                          \
 		.audit_add = sql_audit_add, .audit_list = sql_audit_list,     \
-		.prefer_writes = sql_prefer_writes, .purge = sql_purge,      \
+		.prefer_writes = sql_prefer_writes,                          \
+		.read_snapshot = sql_read_snapshot, .purge = sql_purge,      \
 	}
 /* clang-format on */
 

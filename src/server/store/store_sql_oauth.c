@@ -1180,10 +1180,13 @@ int sql_key_get_or_add(struct cat_store *s, const char *name,
 
 	if ((err = cat_store_check_key(name, CAT_KEY_NAME_MAX, "key name")) <
 		    0 ||
-	    (err = cat_store_check_key(fresh_hex, CAT_KEY_HEX - 1, "key")) < 0)
+	    (fresh_hex && (err = cat_store_check_key(fresh_hex, CAT_KEY_HEX - 1,
+						     "key")) < 0))
 		return err;
 	if ((err = key_read(db, name, out)) != 0)
 		return err < 0 ? err : 0;
+	if (!fresh_hex)
+		return cat_error_set(CAT_ENOTFOUND, "no server key '%s'", name);
 	/* the first instance to get here wins; the rest read its key */
 	err = db_write(db, SL_KEY_ADD,
 		       "INSERT INTO server_keys(name, key_hex, created_at)"
