@@ -12,6 +12,7 @@
 
 #include "admin.h"
 #include "admin_util.h"
+#include "audit.h"
 #include "store.h"
 #include "audit.h"
 #include "banned.h"
@@ -48,36 +49,24 @@ static int token_revoke_opt(void *p, int c, const char *arg)
 	return 0;
 }
 
-/* The revocation is done: an event not recorded is said, not fatal. */
-static void adm_audit_token(struct cat_store *st, const struct cat_grant *g)
-{
-	struct cat_audit e = { .account_id = g->account_id };
-
-	snprintf(e.event, sizeof(e.event), "token_revoked");
-	snprintf(e.actor, sizeof(e.actor), "operator");
-	snprintf(e.token_id, sizeof(e.token_id), "%s", g->token_id);
-	snprintf(e.client_id, sizeof(e.client_id), "%s", g->client_id);
-	if (cat_store_audit_add(st, &e) < 0)
-		fprintf(stderr,
-			"catalystd: warning: the revocation is not in the "
-			"audit trail: %s\n",
-			cat_error_last());
-}
-
 static int revoke_one(struct cat_store *st, const char *id,
 		      const struct common_opts *co)
 {
 	struct cat_grant g;
+	struct cat_audit ev;
 	char shown[CAT_TOKEN_ID_LEN + 8];
-	int err;
+	int err, already;
 
 	/* what was typed is printed back: no control characters */
 	adm_clean(shown, sizeof(shown), id);
-	/* read first: the answer says whether it was already revoked */
+	/* the grant names the account and client of the event */
 	err = cat_store_grant_by_id(st, &g, id);
-	if (err == 0 && !g.revoked_at &&
-	    (err = cat_store_grant_revoke(st, id, (int64_t)time(NULL))) == 0)
-		adm_audit_token(st, &g);
+	if (err == 0) {
+		cat_audit_fill(&ev, "token_revoked", CAT_ACTOR_OPERATOR,
+			       g.account_id, g.token_id, g.client_id, NULL);
+		/* the event goes in with the revocation, or neither does */
+		err = cat_store_grant_revoke(st, id, (int64_t)time(NULL), &ev);
+	}
 	if (err < 0) {
 		fprintf(stderr, "catalystd: cannot revoke token '%s': %s\n",
 			shown,
@@ -87,10 +76,11 @@ static int revoke_one(struct cat_store *st, const char *id,
 				: cat_error_last());
 		return EXIT_ERR;
 	}
+	already = err == 0;
 	if (co->json)
 		adm_print_json(json_pack("{s:s, s:b}", "id", id,
-					 "already_revoked", g.revoked_at != 0));
-	else if (g.revoked_at)
+					 "already_revoked", already));
+	else if (already)
 		printf("token %s was already revoked\n", shown);
 	else
 		printf("revoked token %s\n", shown);

@@ -28,4 +28,15 @@ void cat_audit(struct cat_store *st, const char *event, const char *actor,
 	       int64_t account_id, const char *token_id, const char *client_id,
 	       const char *addr, const char *extra_key, const char *extra_val);
 
+/*
+ * The two halves of cat_audit, for an act whose store operation records
+ * its event in its own transaction (grant_revoke): fill the event, hand it
+ * to the operation, and write the log line only when the act happened.
+ */
+void cat_audit_fill(struct cat_audit *e, const char *event, const char *actor,
+		    int64_t account_id, const char *token_id,
+		    const char *client_id, const char *addr);
+void cat_audit_log(const struct cat_audit *e, const char *extra_key,
+		   const char *extra_val);
+
 #endif

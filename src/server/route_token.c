@@ -198,8 +198,9 @@ static int grant_code(struct cat_req *req, struct cat_resp *resp,
 	    (err = cat_oauth_store(req, &issued)) < 0) {
 		cat_oauth_issued_clear(&issued);
 		/* disabled between the consent and this exchange */
-		return err == CAT_EDENIED ? invalid_grant(resp, cat_error_last())
-					  : err;
+		return err == CAT_EDENIED
+			       ? invalid_grant(resp, cat_error_last())
+			       : err;
 	}
 	return answer_tokens(req, resp, &issued);
 }
@@ -409,11 +410,20 @@ int route_revoke(struct cat_req *req, struct cat_resp *resp)
 			resp, 400, "unauthorized_client",
 			"the token was issued to another client");
 	if (err == 0 && !g.revoked_at) {
+		struct cat_audit ev;
+		char flow[2] = { (char)g.kind, '\0' };
+
+		cat_audit_fill(&ev, "token_revoked", CAT_ACTOR_DEVICE,
+			       g.account_id, g.token_id, g.client_id,
+			       req->client_ip);
+		/* 0: a racing revocation did it, and recorded it */
 		if ((err = cat_store_grant_revoke(req->store, g.token_id,
-						  req->now)) < 0)
+						  req->now, &ev)) < 0)
 			return err;
-		cat_metric_inc(req->srv, CAT_M_REVOCATIONS);
-		cat_oauth_audit(req, "token_revoked", &g);
+		if (err == 1) {
+			cat_metric_inc(req->srv, CAT_M_REVOCATIONS);
+			cat_audit_log(&ev, "flow", flow);
+		}
 	} else if (err < 0 && err != CAT_ENOTFOUND) {
 		return err;
 	}

@@ -5,6 +5,7 @@
  * exist (PostgreSQL keeps earlier runs, other tests add events), so every
  * check names this test's accounts.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -165,7 +166,8 @@ static void test_store__audit_operator_writes(void **state)
 	new_grant(s, &g1, a, c.id, g_now);
 	new_grant(s, &g2, a, other.id, g_now);
 	new_grant(s, &old, a, c.id, g_now);
-	assert_ok(cat_store_grant_revoke(s, old.token_id, g_now));
+	assert_int_equal(cat_store_grant_revoke(s, old.token_id, g_now, NULL),
+			 1);
 
 	assert_ok(cat_store_account_set_disabled(s, a, 1, g_now + 3));
 	list(s, &got, a, 0, SEEN_MAX);
@@ -223,6 +225,82 @@ static void test_store__audit_operator_writes(void **state)
 	assert_true(got.ev[0].account_id == b);
 }
 
+/* A revocation and its event: together, once, whoever races. */
+struct revoker {
+	const char *token_id;
+	const struct cat_audit *ev;
+	pthread_barrier_t *go;
+	int rc;
+};
+
+static void *revoker_main(void *arg)
+{
+	struct revoker *r = arg;
+	struct cat_store *st = open_store();
+
+	pthread_barrier_wait(r->go);
+	r->rc = cat_store_grant_revoke(st, r->token_id, g_now + 3, r->ev);
+	cat_store_close(st);
+	return NULL;
+}
+
+#define REVOKERS 4
+
+static void test_store__audit_grant_revoke(void **state)
+{
+	struct cat_store *s = *state;
+	struct cat_client c;
+	struct cat_grant g, out;
+	struct cat_audit ev = { .account_id = 0 };
+	struct revoker r[REVOKERS];
+	pthread_barrier_t go;
+	pthread_t t[REVOKERS];
+	struct seen got;
+	int64_t a = new_account(s);
+	int i, won;
+
+	new_client(s, &c, CAT_CLIENT_DEVICE);
+	new_grant(s, &g, a, c.id, g_now);
+	snprintf(ev.event, sizeof(ev.event), "token_revoked");
+	snprintf(ev.actor, sizeof(ev.actor), "user");
+	ev.account_id = a;
+	snprintf(ev.token_id, sizeof(ev.token_id), "%s", g.token_id);
+	snprintf(ev.client_id, sizeof(ev.client_id), "%s", c.id);
+	snprintf(ev.addr, sizeof(ev.addr), "192.0.2.7");
+	/* a bad event fails the revocation before anything changes */
+	ev.actor[0] = '\0';
+	assert_int_equal(cat_store_grant_revoke(s, g.token_id, g_now + 1, &ev),
+			 CAT_EINVAL);
+	assert_ok(cat_store_grant_by_id(s, &out, g.token_id));
+	assert_true(out.revoked_at == 0);
+	snprintf(ev.actor, sizeof(ev.actor), "user");
+
+	/* four handles revoke at once: one does it and records it */
+	pthread_barrier_init(&go, NULL, REVOKERS);
+	for (i = 0; i < REVOKERS; i++) {
+		r[i] = (struct revoker){ g.token_id, &ev, &go, -100 };
+		assert_ok(pthread_create(&t[i], NULL, revoker_main, &r[i]));
+	}
+	for (i = 0, won = 0; i < REVOKERS; i++) {
+		pthread_join(t[i], NULL);
+		assert_true(r[i].rc == 0 || r[i].rc == 1);
+		won += r[i].rc;
+	}
+	pthread_barrier_destroy(&go);
+	assert_int_equal(won, 1);
+	list(s, &got, a, 0, SEEN_MAX);
+	assert_int_equal(got.n, 1);
+	assert_int_equal(count_event(&got, "token_revoked", g.token_id), 1);
+	assert_string_equal(got.ev[0].actor, "user");
+	assert_string_equal(got.ev[0].addr, "192.0.2.7");
+	assert_true(got.ev[0].at == g_now + 3);
+	/* again: nothing changes, nothing recorded */
+	assert_int_equal(cat_store_grant_revoke(s, g.token_id, g_now + 9, &ev),
+			 0);
+	list(s, &got, a, 0, SEEN_MAX);
+	assert_int_equal(got.n, 1);
+}
+
 /* Events older than the retention go; newer ones and everything else stay;
  * more than a batch of them goes in one purge. */
 static void test_store__audit_purge(void **state)
@@ -260,6 +338,7 @@ int contract_audit_tests(void)
 		CONTRACT_TEST(test_store__audit_add_list),
 		CONTRACT_TEST(test_store__audit_add_checks),
 		CONTRACT_TEST(test_store__audit_operator_writes),
+		CONTRACT_TEST(test_store__audit_grant_revoke),
 		CONTRACT_TEST(test_store__audit_purge),
 	};
 

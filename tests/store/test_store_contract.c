@@ -428,7 +428,8 @@ static void test_store__reopen(void **state)
 
 	new_client(s, &c, CAT_CLIENT_DEVICE);
 	new_grant(s, &g, a, c.id, g_now);
-	assert_ok(cat_store_grant_revoke(s, g.token_id, g_now + 1));
+	assert_int_equal(cat_store_grant_revoke(s, g.token_id, g_now + 1, NULL),
+			 1);
 	cat_store_close(s);
 	*state = s = open_store();
 	assert_ok(cat_store_account_by_id(s, &acct, a));

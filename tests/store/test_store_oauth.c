@@ -375,7 +375,8 @@ static void test_store__grant_list(void **state)
 	for (i = 0; i < 4; i++)
 		new_grant(s, &g[i], a, c.id, g_now + i);
 	new_grant(s, &theirs, other, c.id, g_now + 9);
-	assert_ok(cat_store_grant_revoke(s, g[2].token_id, g_now + 5));
+	assert_int_equal(
+		cat_store_grant_revoke(s, g[2].token_id, g_now + 5, NULL), 1);
 	assert_ok(cat_store_grant_list(s, a, grant_cb, &seen));
 	/* newest first, without the revoked one or another account's */
 	assert_int_equal(seen.n, 3);
@@ -434,7 +435,8 @@ static void test_store__bearer_lookup(void **state)
 	assert_string_equal(pr.org_id, "");
 
 	/* revoked grants are found, marked */
-	assert_ok(cat_store_grant_revoke(s, g.token_id, g_now + 5));
+	assert_int_equal(cat_store_grant_revoke(s, g.token_id, g_now + 5, NULL),
+			 1);
 	assert_ok(cat_store_bearer_lookup(s, &pr, g.token_id));
 	assert_true(pr.grant_revoked_at == g_now + 5);
 
@@ -458,7 +460,8 @@ static void test_store__grant_revoke(void **state)
 	assert_ok(cat_store_bearer_lookup(s2, &pr, g.token_id));
 	assert_true(pr.grant_revoked_at == 0);
 
-	assert_ok(cat_store_grant_revoke(s, g.token_id, g_now + 1));
+	assert_int_equal(cat_store_grant_revoke(s, g.token_id, g_now + 1, NULL),
+			 1);
 	/* at once, on every handle: what the bearer check reads */
 	assert_ok(cat_store_bearer_lookup(s, &pr, g.token_id));
 	assert_true(pr.grant_revoked_at == g_now + 1);
@@ -467,16 +470,19 @@ static void test_store__grant_revoke(void **state)
 	cat_store_close(s2);
 
 	/* idempotent, and the first time stays */
-	assert_ok(cat_store_grant_revoke(s, g.token_id, g_now + 50));
+	/* 0: revoked already, nothing changed */
+	assert_int_equal(
+		cat_store_grant_revoke(s, g.token_id, g_now + 50, NULL), 0);
 	assert_ok(cat_store_grant_by_id(s, &out, g.token_id));
 	assert_true(out.revoked_at == g_now + 1);
 	assert_ok(cat_store_grant_by_hash(s, &out, g.token_hash, g_now));
 	assert_true(out.revoked_at == g_now + 1);
 
-	assert_int_equal(cat_store_grant_revoke(s, "0123456789ab", g_now),
+	assert_int_equal(cat_store_grant_revoke(s, "0123456789ab", g_now, NULL),
 			 CAT_ENOTFOUND);
-	assert_int_equal(cat_store_grant_revoke(s, "0123456789abc", g_now),
-			 CAT_EINVAL);
+	assert_int_equal(
+		cat_store_grant_revoke(s, "0123456789abc", g_now, NULL),
+		CAT_EINVAL);
 }
 
 static void test_store__grant_rotate(void **state)
@@ -532,7 +538,8 @@ static void test_store__grant_rotate(void **state)
 	assert_string_equal(out.token_hash, h3);
 
 	/* a revoked grant does not rotate, and stays as it was */
-	assert_ok(cat_store_grant_revoke(s, g.token_id, g_now + 1));
+	assert_int_equal(cat_store_grant_revoke(s, g.token_id, g_now + 1, NULL),
+			 1);
 	assert_int_equal(cat_store_grant_rotate(s, g.token_id, h3, h1, g_now),
 			 CAT_ENOTFOUND);
 	assert_ok(cat_store_grant_by_hash(s, &out, h3, g_now));
@@ -731,7 +738,8 @@ static void test_store__read_snapshot(void **state)
 	assert_ok(cat_store_bearer_lookup(s, &pr, g.token_id));
 	assert_true(pr.grant_revoked_at == 0);
 	/* another handle writes meanwhile, without waiting */
-	assert_ok(cat_store_grant_revoke(s2, g.token_id, g_now + 1));
+	assert_int_equal(
+		cat_store_grant_revoke(s2, g.token_id, g_now + 1, NULL), 1);
 	assert_ok(cat_store_bearer_lookup(s, &pr, g.token_id));
 	assert_true(pr.grant_revoked_at == (snapshot ? 0 : g_now + 1));
 	assert_ok(cat_store_read_snapshot(s, 0));
@@ -982,7 +990,9 @@ static void test_store__purge(void **state)
 	new_client(s, &c, CAT_CLIENT_DEVICE);
 	new_grant(s, &g, a, c.id, g_now - 7200);
 	new_grant(s, &revoked, a, c.id, g_now - 7200);
-	assert_ok(cat_store_grant_revoke(s, revoked.token_id, g_now - 7000));
+	assert_int_equal(
+		cat_store_grant_revoke(s, revoked.token_id, g_now - 7000, NULL),
+		1);
 	make_code(&old_code, c.id, a, p - 1);
 	make_code(&live_code, c.id, a, p + 60);
 	assert_ok(cat_store_code_insert(s, &old_code));

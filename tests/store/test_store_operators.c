@@ -100,7 +100,8 @@ static void test_store__account_disable(void **state)
 	new_grant(s, &g1, a, c.id, g_now);
 	new_grant(s, &g2, a, c.id, g_now + 1);
 	new_grant(s, &old, a, c.id, g_now - 10);
-	assert_ok(cat_store_grant_revoke(s, old.token_id, g_now - 5));
+	assert_int_equal(
+		cat_store_grant_revoke(s, old.token_id, g_now - 5, NULL), 1);
 	new_grant(s, &other, b, c.id, g_now);
 	make_session(&se, a);
 	assert_ok(cat_store_session_insert(s, &se));
@@ -283,7 +284,8 @@ static void test_store__grant_list_all(void **state)
 	new_grant(s, &g2, a, c.id, g_now + 2);
 	new_grant(s, &g3, a, c.id, g_now + 1);
 	new_grant(s, &other, new_account(s), c.id, g_now);
-	assert_ok(cat_store_grant_revoke(s, g2.token_id, g_now + 3));
+	assert_int_equal(
+		cat_store_grant_revoke(s, g2.token_id, g_now + 3, NULL), 1);
 	seen.want[0] = g1.token_id;
 	seen.want[1] = g2.token_id;
 	seen.want[2] = g3.token_id;
@@ -320,7 +322,8 @@ static void test_store__grant_revoke_account(void **state)
 	new_grant(s, &g1, a, c.id, g_now);
 	new_grant(s, &g2, a, c.id, g_now + 1);
 	new_grant(s, &old, a, c.id, g_now - 1);
-	assert_ok(cat_store_grant_revoke(s, old.token_id, g_now - 1));
+	assert_int_equal(
+		cat_store_grant_revoke(s, old.token_id, g_now - 1, NULL), 1);
 	new_grant(s, &other, new_account(s), c.id, g_now);
 
 	assert_ok(cat_store_grant_revoke_account(s, a, g_now + 5, "operator",

@@ -387,10 +387,17 @@ struct cat_store_ops {
 	int (*grant_rotate)(struct cat_store *s, const char *token_id,
 			    const char *old_hash, const char *new_hash,
 			    int64_t prev_valid_until);
-	/* Sets revoked_at (idempotent: revoking twice is 0). Every access token
-	 * of the grant stops validating at once. CAT_ENOTFOUND if unknown. */
+	/*
+	 * Atomic, one transaction: sets revoked_at of a live grant and then
+	 * stores ev (audit_add's rules; NULL: no event), so a revocation and
+	 * its audit event happen together or not at all, and of several
+	 * racing revocations of one grant exactly one does both. Returns 1
+	 * when this call revoked it, 0 when it was revoked already (nothing
+	 * changes, no event), CAT_ENOTFOUND when unknown. Every access token
+	 * of the grant stops validating at once.
+	 */
 	int (*grant_revoke)(struct cat_store *s, const char *token_id,
-			    int64_t now);
+			    int64_t now, const struct cat_audit *ev);
 	/* In one transaction, last_used_at = max(last_used_at, at) for each
 	 * item, and last_used_addr = addr when at is newer and addr not "":
 	 * instances flushing at once never move a time backwards.
@@ -694,9 +701,10 @@ static inline int cat_store_grant_revoke_account(struct cat_store *s,
 	return s->ops->grant_revoke_account(s, account_id, now, actor, revoked);
 }
 static inline int cat_store_grant_revoke(struct cat_store *s,
-					 const char *token_id, int64_t now)
+					 const char *token_id, int64_t now,
+					 const struct cat_audit *ev)
 {
-	return s->ops->grant_revoke(s, token_id, now);
+	return s->ops->grant_revoke(s, token_id, now, ev);
 }
 static inline int cat_store_grant_touch_batch(struct cat_store *s,
 					      const struct cat_touch *items,

@@ -197,7 +197,8 @@ int sql_grant_list(struct cat_store *s, int64_t account_id, cat_grant_cb cb,
 		   void *ctx);
 int sql_grant_list_all(struct cat_store *s, int64_t account_id, cat_grant_cb cb,
 		       void *ctx);
-int sql_grant_revoke(struct cat_store *s, const char *token_id, int64_t now);
+int sql_grant_revoke(struct cat_store *s, const char *token_id, int64_t now,
+		     const struct cat_audit *ev);
 int sql_grant_revoke_account(struct cat_store *s, int64_t account_id,
 			     int64_t now, const char *actor, int64_t *revoked);
 int sql_account_set_disabled(struct cat_store *s, int64_t account_id,

@@ -63,17 +63,9 @@ static int audit_add_tx(struct db *db, void *arg)
 
 int sql_audit_add(struct cat_store *s, const struct cat_audit *e)
 {
-	int err;
+	int err = cat_store_check_audit(e);
 
-	if ((err = cat_store_check_key(e->event, CAT_AUDIT_WORD_MAX,
-				       "audit event")) < 0 ||
-	    (err = cat_store_check_key(e->actor, CAT_AUDIT_WORD_MAX,
-				       "audit actor")) < 0 ||
-	    (err = cat_store_check(e->token_id, CAT_TOKEN_ID_LEN, "token id")) <
-		    0 ||
-	    (err = cat_store_check(e->client_id, CAT_ID_MAX, "client id")) <
-		    0 ||
-	    (err = cat_store_check(e->addr, CAT_ADDR_MAX, "address")) < 0)
+	if (err < 0)
 		return err;
 	return sql_tx(s, audit_add_tx, (void *)e, SQL_TX_ONE);
 }

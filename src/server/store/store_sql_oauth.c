@@ -540,19 +540,28 @@ int sql_grant_list(struct cat_store *s, int64_t account_id, cat_grant_cb cb,
 struct revoke {
 	const char *token_id;
 	int64_t now;
+	const struct cat_audit *ev;
+	int revoked; /* by this call */
 };
 
 static int grant_revoke_tx(struct db *db, void *arg)
 {
-	const struct revoke *a = arg;
+	struct revoke *a = arg;
 	struct db_cur c;
-	/* only the first revocation sets the time */
+	/* only the first revocation sets the time, and records the event:
+	 * the row lock makes a racing one wait and then change nothing */
 	int err = db_write(db, SL_GRANT_REVOKE,
 			   "UPDATE grants SET revoked_at = ?2"
 			   " WHERE token_id = ?1 AND revoked_at = 0",
 			   DB_ARGS(DB_TEXT(a->token_id), DB_INT(a->now)));
 
-	if (err == 0) {
+	a->revoked = err > 0;
+	if (err > 0 && a->ev) {
+		struct cat_audit e = *a->ev;
+
+		e.at = a->now;
+		err = sql_audit_insert(db, &e);
+	} else if (err == 0) {
 		/* grants are never deleted: absent now means never existed */
 		err = db_read(db, &c, SL_GRANT_EXISTS,
 			      "SELECT 1 FROM grants WHERE token_id = ?1",
@@ -564,17 +573,22 @@ static int grant_revoke_tx(struct db *db, void *arg)
 	return err < 0 ? err : 0;
 }
 
-int sql_grant_revoke(struct cat_store *s, const char *token_id, int64_t now)
+int sql_grant_revoke(struct cat_store *s, const char *token_id, int64_t now,
+		     const struct cat_audit *ev)
 {
-	struct revoke a = { token_id, now };
+	struct revoke a = { token_id, now, ev, 0 };
 	int err;
 
-	if ((err = cat_store_check(token_id, CAT_TOKEN_ID_LEN, "token id")) < 0)
+	if ((err = cat_store_check(token_id, CAT_TOKEN_ID_LEN, "token id")) <
+		    0 ||
+	    (ev && (err = cat_store_check_audit(ev)) < 0))
 		return err;
 	/* revoked_at 0 means active, so a revocation must never write 0 */
 	if (a.now <= 0)
 		a.now = time(NULL);
-	return sql_tx(s, grant_revoke_tx, &a, 0);
+	if ((err = sql_tx(s, grant_revoke_tx, &a, 0)) < 0)
+		return err;
+	return a.revoked;
 }
 
 int sql_grant_list_all(struct cat_store *s, int64_t account_id, cat_grant_cb cb,

@@ -95,6 +95,23 @@ int cat_store_check_grant(const struct cat_grant *g)
 	return 0;
 }
 
+int cat_store_check_audit(const struct cat_audit *e)
+{
+	int err;
+
+	if ((err = cat_store_check_key(e->event, CAT_AUDIT_WORD_MAX,
+				       "audit event")) < 0 ||
+	    (err = cat_store_check_key(e->actor, CAT_AUDIT_WORD_MAX,
+				       "audit actor")) < 0 ||
+	    (err = cat_store_check(e->token_id, CAT_TOKEN_ID_LEN, "token id")) <
+		    0 ||
+	    (err = cat_store_check(e->client_id, CAT_ID_MAX, "client id")) <
+		    0 ||
+	    (err = cat_store_check(e->addr, CAT_ADDR_MAX, "address")) < 0)
+		return err;
+	return 0;
+}
+
 int cat_store_check_client(const struct cat_client *c)
 {
 	int err;

@@ -30,6 +30,8 @@ int cat_store_parse_id(const char *s, int64_t *out, const char *what);
  */
 int cat_store_check_project(struct cat_project *p, int64_t *oid);
 int cat_store_check_grant(const struct cat_grant *g);
+/* An audit event's words are set and every field is bounded. */
+int cat_store_check_audit(const struct cat_audit *e);
 int cat_store_check_client(const struct cat_client *c);
 
 /* Adds the time since *t0 (CLOCK_MONOTONIC) to the calling thread's time
