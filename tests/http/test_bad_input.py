@@ -19,7 +19,6 @@ import contextlib
 import json
 import re
 import socket
-import sqlite3
 import sys
 import time
 import unittest
@@ -28,8 +27,8 @@ import urllib.parse
 from common import (CLI_HEADERS, DEVICE_GRANT, ServerCase, bearer, crc62,
                     exchange, forge_token, responses, rss_kib, sanitized)
 import harness
-from harness import (admin, admin_json, db_snapshot, get_cli_tokens, http,
-                     raw_request)
+from harness import (admin, admin_json, db_columns, db_snapshot,
+                     get_cli_tokens, http, raw_request)
 
 # every (method, path) of docs/http-api.md
 ROUTES = [
@@ -65,13 +64,7 @@ def store_state(db):
     grant's last_used_at, touched at most once a minute by a bearer."""
     snap = db_snapshot(db)
     if snap.get('grants'):
-        c = sqlite3.connect('file:%s?mode=ro' % urllib.parse.quote(db),
-                            uri=True, timeout=10)
-        try:
-            cols = [r[1] for r in c.execute('PRAGMA table_info(grants)')]
-        finally:
-            c.close()
-        i = cols.index('last_used_at')
+        i = db_columns(db, 'grants').index('last_used_at')
         snap['grants'] = sorted((r[:i] + (None,) + r[i + 1:]
                                  for r in snap['grants']), key=repr)
     return snap

@@ -16,13 +16,13 @@ answering and its RSS stays flat (see test_bad_input.BadInputBase).
 import hashlib
 import hmac
 import json
-import sqlite3
 import time
 import unittest
 import urllib.parse
 
 from common import exchange, forge_token
-from harness import Browser, csrf_of, device_code, http, raw_request
+from harness import (Browser, csrf_of, db_query, device_code, http,
+                     raw_request)
 from test_bad_input import FORM, BadInputBase, flip_crc, with_crc
 
 REDIRECT = 'http://localhost:9005'
@@ -58,13 +58,9 @@ class WebBadInputTest(BadInputBase):
         anon = Browser(cls.url)
         cls.anon_csrf = csrf_of(anon.get('/login').text)
         cls.anon_cookie = anon.cookies['catalyst_session']
-        c = sqlite3.connect('file:%s?mode=ro' % cls.srv.db, uri=True)
-        try:
-            cls.key = bytes.fromhex(c.execute(
-                "SELECT key_hex FROM server_keys WHERE name = 'web-csrf-v1'"
-            ).fetchone()[0])
-        finally:
-            c.close()
+        cls.key = bytes.fromhex(db_query(
+            cls.srv.db, "SELECT key_hex FROM server_keys"
+            " WHERE name = 'web-csrf-v1'")[0][0])
         assert cls.csrf and cls.other_csrf and cls.anon_csrf
 
     def signed(self, issued, csrf):

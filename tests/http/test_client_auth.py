@@ -7,13 +7,12 @@ Each test here failed on the code before issue 7, finding 4 (and the device
 name part of finding 8)."""
 
 import base64
-import sqlite3
 import unittest
 import urllib.parse
 
 from common import (CLI_SCOPES, DEVICE_GRANT, ServerCase, bearer,
                     token_ok)
-from harness import Browser, admin_json, http, pkce_pair
+from harness import Browser, admin_json, db_query, http, pkce_pair
 
 REDIRECT = 'http://localhost:9005'
 # a secret every form-urlencoding step changes: RFC 6749 2.3.1 escapes id
@@ -394,13 +393,8 @@ class DeviceNameTest(ClientAuthCase):
     """Device names are cleaned on every path that stores one."""
 
     def stored(self, table, where, arg):
-        c = sqlite3.connect('file:%s?mode=ro' % urllib.parse.quote(
-            self.srv.db), uri=True, timeout=10)
-        try:
-            return c.execute('SELECT device_name FROM %s WHERE %s = ?'
-                             % (table, where), (arg,)).fetchone()[0]
-        finally:
-            c.close()
+        return db_query(self.srv.db, 'SELECT device_name FROM %s WHERE %s = ?'
+                        % (table, where), (arg,))[0][0]
 
     def test_device_endpoints(self):
         d = self.demo

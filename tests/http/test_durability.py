@@ -1,11 +1,10 @@
 """Durability across kill -9 and data-center separation."""
 
-import sqlite3
 import tempfile
 import unittest
 
 from common import ServerCase, bearer, kill9_under_load, token_ok
-from harness import (Server, get_cli_tokens, http, setup_demo,
+from harness import (Server, db_check, get_cli_tokens, http, setup_demo,
                      poll_device_token)
 
 
@@ -48,12 +47,7 @@ class KillTest(ServerCase):
         lost = [a for a in answered if self.user_info(a)[0] != 200]
         self.assertEqual(lost, [], '%d of %d answered access tokens lost'
                          % (len(lost), len(answered)))
-        c = sqlite3.connect('file:%s?mode=ro' % self.srv.db, uri=True)
-        try:
-            self.assertEqual(c.execute('PRAGMA integrity_check').fetchone(),
-                             ('ok',))
-        finally:
-            c.close()
+        self.assertEqual(db_check(self.srv.db), 'ok')
 
     def test_graceful_stop_and_restart(self):
         tok = self.tokens()

@@ -2,24 +2,18 @@
 thread writes them in batches (--last-used-flush), so no request with a
 token writes to the store, and a graceful stop writes what is left."""
 
-import sqlite3
 import tempfile
 import unittest
-import urllib.parse
 
 from common import ISO_RE, ServerCase, bearer
-from harness import Server, get_cli_tokens, http, setup_demo, wait_until
+from harness import (Server, WriteWatch, db_query, get_cli_tokens, http,
+                     setup_demo, wait_until)
 
 
 def stored_last_used(db, token_id):
-    c = sqlite3.connect('file:%s?mode=ro' % urllib.parse.quote(db),
-                        uri=True, timeout=10)
-    try:
-        row = c.execute('SELECT last_used_at FROM grants WHERE token_id = ?',
-                        (token_id,)).fetchone()
-    finally:
-        c.close()
-    return row[0] if row else None
+    rows = db_query(db, 'SELECT last_used_at FROM grants WHERE token_id = ?',
+                    (token_id,))
+    return rows[0][0] if rows else None
 
 
 class FlushTest(ServerCase):
@@ -51,11 +45,12 @@ class FlushTest(ServerCase):
 
 
 class NoWriteOnBearerTest(unittest.TestCase):
-    """PRAGMA data_version, read on a connection of our own, changes when
-    any other connection commits to the file, whatever the journal mode
-    and whether or not a checkpoint ran; it counts every write of the
-    server's, not only the last-used ones. The flush interval is an hour,
-    so only the stop can write the times."""
+    """harness.WriteWatch: on SQLite PRAGMA data_version, read on a
+    connection of our own, changes when any other connection commits to
+    the file, whatever the journal mode and whether or not a checkpoint
+    ran; on PostgreSQL every row's version (xmin) shows. Either counts
+    every write of the server's, not only the last-used ones. The flush
+    interval is an hour, so only the stop can write the times."""
 
     N = 8
 
@@ -66,15 +61,15 @@ class NoWriteOnBearerTest(unittest.TestCase):
             with srv:
                 toks = [get_cli_tokens(srv, demo, device_name='t%d' % i)
                         for i in range(self.N)]
-                con = sqlite3.connect(srv.db, timeout=10)
+                con = WriteWatch(srv.db)
                 try:
-                    v0 = con.execute('PRAGMA data_version').fetchone()[0]
+                    v0 = con.mark()
                     for t in toks:
                         st, _, body = http(
                             'GET', srv.url + '/oauth/user/info',
                             headers=bearer(t['access_token']))
                         self.assertEqual(st, 200, body)
-                    v1 = con.execute('PRAGMA data_version').fetchone()[0]
+                    v1 = con.mark()
                     self.assertEqual(v0, v1, 'a bearer check wrote to the '
                                      'store')
                     for t in toks:
@@ -82,7 +77,7 @@ class NoWriteOnBearerTest(unittest.TestCase):
                             stored_last_used(srv.db, t['token_id']), 0)
                     # right after the uses: the stop must flush them
                     self.assertEqual(srv.stop(), 0, srv.log()[-3000:])
-                    v2 = con.execute('PRAGMA data_version').fetchone()[0]
+                    v2 = con.mark()
                     self.assertNotEqual(v1, v2, 'the stop wrote nothing')
                 finally:
                     con.close()

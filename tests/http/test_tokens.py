@@ -4,7 +4,6 @@ introspection, user info and the token-list API."""
 import base64
 import json
 import os
-import sqlite3
 import time
 import unittest
 import urllib.parse
@@ -13,8 +12,8 @@ from common import (CLI_HEADERS, CLI_SCOPES, ISO_RE, ServerCase,
                     TOKEN_ID_RE, access_fields, access_token,
                     add_user_to_demo, b62, bearer, crc62, forge_token,
                     sleep_past, token_ok)
-from harness import (Browser, Server, admin, db_count, db_tables, get_cli_tokens,
-                     http, pkce_pair, setup_demo)
+from harness import (Browser, Server, admin, db_count, db_query, db_tables,
+                     get_cli_tokens, http, pkce_pair, setup_demo)
 
 
 class RefreshTest(ServerCase):
@@ -505,12 +504,8 @@ def access_rows(db):
 
 def access_keys(db):
     """The access-token MAC keys in the store: {name: key hex}."""
-    c = sqlite3.connect('file:%s?mode=ro' % db, uri=True)
-    try:
-        return dict(c.execute("SELECT name, key_hex FROM server_keys"
-                              " WHERE name LIKE 'access-mac-%'"))
-    finally:
-        c.close()
+    return dict(db_query(db, "SELECT name, key_hex FROM server_keys"
+                         " WHERE name LIKE 'access-mac-%'"))
 
 
 class SignedAccessTest(ServerCase):

@@ -62,8 +62,20 @@ Flow helpers: device_code(server, client_id, scope=..., bearer=None,
     get_cli_tokens(server, demo, browser=None, bearer=None,
     device_name=None) -> token answer dict; pkce_pair() -> (verifier,
     challenge); wait_until(pred, timeout).
-DB helpers: db_snapshot(path, skip=...) -> {table: sorted rows},
-    db_count(path, table).
+Backends: env CATALYST_TEST_BACKEND=pg (set by the http_pg_* ctest
+    entries) gives every Server without an explicit db a fresh database on
+    the ctest fixture's PostgreSQL (scaleout.PgServer.shared()); the default
+    is an SQLite file <tmpdir>/<name>.db. BACKEND is 'sqlite' or 'pg';
+    `sqlite_only(reason)` is a class decorator for a test that is about the
+    SQLite file itself: under pg it is left out (and says so on stderr),
+    never a pass. `fresh_db(tmpdir, name)` -> a new db of the backend.
+DB helpers (read-only, both backends: a file path is SQLite, a postgres://
+    URL goes through psql): db_snapshot(db, skip=...) -> {table: sorted
+    rows}, db_count(db, table), db_tables(db), db_columns(db, table),
+    db_query(db, sql, params=()) -> [row tuples] (`?` placeholders),
+    db_check(db) -> 'ok' (SQLite's integrity_check; on PostgreSQL every
+    table reads), WriteWatch(db).mark() -> changes whenever anything
+    commits a write to the store (PRAGMA data_version / row versions).
 TTY: PtyProcess(argv, env=None, cwd=None, use_pty=True) with
     .expect(regex, timeout), .send(text), .wait(timeout) -> exit status,
     .output (ANSI stripped, CRs dropped), .kill(). use_pty=False runs it
@@ -348,6 +360,42 @@ except ValueError:  # not the main thread
     pass
 
 
+# --------------------------------------------------------------------------
+# the store backend of the tests
+
+BACKEND = os.environ.get('CATALYST_TEST_BACKEND') or 'sqlite'
+if BACKEND not in ('sqlite', 'pg'):
+    raise RuntimeError('CATALYST_TEST_BACKEND must be sqlite or pg, not %r'
+                       % BACKEND)
+
+
+def fresh_db(tmpdir, name='catalyst'):
+    """A new empty database of the backend under test: <tmpdir>/<name>.db,
+    or (CATALYST_TEST_BACKEND=pg) a new database on the fixture's
+    PostgreSQL server, its postgres:// URL."""
+    if BACKEND != 'pg':
+        return os.path.join(tmpdir, name + '.db')
+    import scaleout  # imports this module: not at the top
+    prefix = re.sub(r'[^a-z0-9_]', '_', name.lower())[:24]
+    return scaleout.PgServer.shared().fresh_db('h_' + prefix)
+
+
+def sqlite_only(reason):
+    """Class decorator: the class is about SQLite itself (a file, a
+    PRAGMA), so under CATALYST_TEST_BACKEND=pg it is not loaded at all
+    (unittest finds no tests in it; the exclusion is listed in
+    tests/http/CMakeLists.txt). Never a skip that reports as a pass."""
+    def wrap(cls):
+        if BACKEND == 'sqlite':
+            return cls
+        sys.stderr.write('%s: SQLite only, not run on %s: %s\n'
+                         % (cls.__name__, BACKEND, reason))
+        # no TestCase base and no test methods left: nothing to load
+        return type(cls.__name__, (), {'__doc__': 'SQLite only: ' + reason,
+                                       'sqlite_only': reason})
+    return wrap
+
+
 class Server:
     """A real `catalystd serve` on 127.0.0.1 with a database in tmpdir.
 
@@ -363,7 +411,7 @@ class Server:
         self.tmpdir = tmpdir
         self.dc = dc
         self.name = name
-        self.db = db or os.path.join(tmpdir, name + '.db')
+        self.db = db or fresh_db(tmpdir, name)
         self.log_path = os.path.join(tmpdir, name + '.log')
         self.port_file = os.path.join(tmpdir, name + '.port')
         self.args = ['--dc', dc, '--device-ttl', str(device_ttl)]
@@ -932,30 +980,120 @@ def pkce_pair(verifier=None):
 # database inspection (read-only)
 
 
+def is_pg(db):
+    return db.startswith(('postgres://', 'postgresql://'))
+
+
 def _ro(path):
     return sqlite3.connect('file:%s?mode=ro' % urllib.parse.quote(path),
                            uri=True, timeout=10)
 
 
+def _pg_literal(v):
+    if v is None:
+        return 'NULL'
+    if isinstance(v, bool):
+        return 'TRUE' if v else 'FALSE'
+    if isinstance(v, int):
+        return str(v)
+    return "'%s'" % str(v).replace("'", "''")
+
+
+def _pg_json(db, query):
+    """Runs one query with psql on the URL db; its one JSON value."""
+    import scaleout  # imports this module: not at the top
+    p = subprocess.run([scaleout._psql(), db, '-X', '-A', '-t', '-q',
+                        '-v', 'ON_ERROR_STOP=1', '-c', query],
+                       capture_output=True, text=True, timeout=60)
+    if p.returncode != 0:
+        m = re.match(r'postgres(?:ql)?://[^:/@]+:([^@]+)@', db)
+        err = p.stderr.replace(m.group(1), '***') if m else p.stderr
+        raise RuntimeError('psql failed on %r: %s' % (query, err))
+    out = p.stdout.strip()
+    # every JSON object here is a row: a tuple of its values in column
+    # order (duplicate names kept)
+    return json.loads(out, object_pairs_hook=lambda kv: tuple(
+        v for _, v in kv)) if out else None
+
+
+def _pg_rows(db, query):
+    """The rows of a query as tuples of Python values (through JSON:
+    integers stay integers, text stays text, as sqlite3 gives them)."""
+    return list(_pg_json(db, "SELECT coalesce(json_agg(q), '[]') "
+                         'FROM (%s) q' % query) or ())
+
+
+def db_query(db, sql, params=()):
+    """Read-only query on either backend; `?` placeholders; [row tuples]."""
+    if not is_pg(db):
+        c = _ro(db)
+        try:
+            return c.execute(sql, tuple(params)).fetchall()
+        finally:
+            c.close()
+    parts = sql.split('?')
+    if len(parts) != len(params) + 1:
+        raise ValueError('%d placeholders, %d parameters'
+                         % (len(parts) - 1, len(params)))
+    text = parts[0]
+    for v, rest in zip(params, parts[1:]):
+        text += _pg_literal(v) + rest
+    return _pg_rows(db, text)
+
+
 def db_tables(path):
+    if is_pg(path):
+        return sorted(r[0] for r in _pg_rows(
+            path, "SELECT table_name::text FROM information_schema.tables "
+            "WHERE table_schema = current_schema() "
+            "AND table_type = 'BASE TABLE'"))
     with _ro(path) as c:
         return [r[0] for r in c.execute(
             "SELECT name FROM sqlite_master WHERE type='table' "
             "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
 
 
+def db_columns(db, table):
+    """The column names of a table, in order (the order of SELECT *)."""
+    if is_pg(db):
+        return [r[0] for r in db_query(
+            db, 'SELECT column_name::text FROM information_schema.columns '
+            'WHERE table_schema = current_schema() AND table_name = ? '
+            'ORDER BY ordinal_position', (table,))]  # json_agg keeps it
+    return [r[1] for r in db_query(db, 'PRAGMA table_info("%s")'
+                                   % table.replace('"', '""'))]
+
+
+def _quote(table):
+    return '"%s"' % table.replace('"', '""')
+
+
+def _pg_tables_json(db, tables, select):
+    """{table: [row tuples]} for all tables in one psql run; select is the
+    select list over the table aliased q."""
+    if not tables:
+        return {}
+    parts = ', '.join(
+        "(SELECT coalesce(json_agg(r), '[]') FROM (SELECT %s FROM %s q) r)"
+        % (select, _quote(t)) for t in tables)
+    got = _pg_json(db, 'SELECT json_build_array(%s)' % parts)
+    return dict(zip(tables, got))
+
+
 def db_snapshot(path, skip=r'(rate|limit|session|throttle|attempt)'):
     """{table: sorted list of rows} of every table whose name does not match
     the regex `skip` (state that legitimately changes on any request).
     Compare two snapshots to prove a request changed nothing stored."""
+    tables = [t for t in db_tables(path)
+              if not (skip and re.search(skip, t, re.I))]
+    if is_pg(path):
+        got = _pg_tables_json(path, tables, 'q.*')
+        return {t: sorted(got[t], key=repr) for t in tables}
     out = {}
     c = _ro(path)
     try:
-        for t in db_tables(path):
-            if skip and re.search(skip, t, re.I):
-                continue
-            rows = c.execute('SELECT * FROM "%s"' % t.replace('"', '""')) \
-                .fetchall()
+        for t in tables:
+            rows = c.execute('SELECT * FROM %s' % _quote(t)).fetchall()
             out[t] = sorted(rows, key=repr)
     finally:
         c.close()
@@ -963,11 +1101,48 @@ def db_snapshot(path, skip=r'(rate|limit|session|throttle|attempt)'):
 
 
 def db_count(path, table):
-    c = _ro(path)
-    try:
-        return c.execute('SELECT count(*) FROM "%s"' % table).fetchone()[0]
-    finally:
-        c.close()
+    return db_query(path, 'SELECT count(*) FROM %s' % _quote(table))[0][0]
+
+
+def db_check(db):
+    """'ok' when the store is sound: SQLite's PRAGMA integrity_check; on
+    PostgreSQL (whose own WAL is not ours to test) every table reads."""
+    if is_pg(db):
+        _pg_tables_json(db, db_tables(db), 'count(*) AS n')
+        return 'ok'
+    return db_query(db, 'PRAGMA integrity_check')[0][0]
+
+
+class WriteWatch:
+    """mark() changes whenever anything commits a write to the store.
+    SQLite: PRAGMA data_version on a connection of our own (it changes when
+    another connection commits, whatever the journal mode). PostgreSQL:
+    every row of every table with its xmin (the transaction that wrote that
+    version of it), so an insert, an update (even to the same values) and
+    a delete all show. close() when done."""
+
+    def __init__(self, db):
+        self.db = db
+        self.con = None if is_pg(db) else sqlite3.connect(db, timeout=10)
+
+    def mark(self):
+        if self.con is None:
+            got = _pg_tables_json(self.db, db_tables(self.db),
+                                  'q.xmin::text AS xmin_, q.*')
+            return {t: sorted(rows, key=repr) for t, rows in got.items()}
+        return self.con.execute('PRAGMA data_version').fetchone()[0]
+
+    def close(self):
+        if self.con is not None:
+            self.con.close()
+            self.con = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
 
 
 def wait_until(pred, timeout=10, interval=0.05, what='condition'):
