@@ -9,6 +9,7 @@
 
 #include "admin.h"
 #include "admin_util.h"
+#include "terms.h"
 #include "store.h"
 #include "timefmt.h"
 #include "banned.h"
@@ -60,13 +61,28 @@ static int token_print_cb(const struct cat_grant *g, void *ctx)
 		device[CAT_DEVICE_NAME_MAX + 1];
 
 	if (!arr) {
-		printf("%s\t%s\t%s\t%s\t%s\t%s\n", g->token_id,
+		char name[CAT_NAME_MAX + 1], expires[CAT_ISO_TIME_LEN];
+		char scope[CAT_ID_MAX + 32];
+
+		/* the terms' columns come last: scripts cutting the first six
+		 * keep working */
+		snprintf(scope, sizeof(scope), "%s%s%s%s",
+			 g->project_id[0] ? "project " : "",
+			 g->project_id[0] ? g->project_id
+					  : (g->read_only ? "" : "full"),
+			 g->project_id[0] && g->read_only ? ", " : "",
+			 g->read_only ? "read-only" : "");
+		printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", g->token_id,
 		       adm_clean(client, sizeof(client), g->client_id),
 		       adm_clean(device, sizeof(device),
 				 *g->device_name ? g->device_name : "-"),
 		       when(created, g->created_at),
 		       when(used, g->last_used_at),
-		       g->revoked_at ? when(revoked, g->revoked_at) : "active");
+		       g->revoked_at ? when(revoked, g->revoked_at) : "active",
+		       adm_clean(name, sizeof(name),
+				 *g->name ? g->name : "unnamed"),
+		       g->expires_at ? when(expires, g->expires_at) : "never",
+		       scope);
 		return 0;
 	}
 	row = json_pack("{s:s, s:s, s:s, s:o, s:o, s:b, s:o}", "id",
@@ -75,6 +91,10 @@ static int token_print_cb(const struct cat_grant *g, void *ctx)
 			"last_used_at", json_when(g->last_used_at), "revoked",
 			g->revoked_at != 0, "revoked_at",
 			json_when(g->revoked_at));
+	if (row && cat_terms_json(row, g) < 0) {
+		json_decref(row);
+		row = NULL;
+	}
 	if (!row || json_array_append_new(arr, row) < 0)
 		return cat_error_set(CAT_ERROR, "out of memory");
 	return 0;
@@ -99,7 +119,8 @@ static int token_list_run(const struct token_list_opts *o,
 		goto done;
 	}
 	if (!co->json)
-		printf("ID\tCLIENT\tDEVICE\tCREATED\tLAST USED\tREVOKED\n");
+		printf("ID\tCLIENT\tDEVICE\tCREATED\tLAST USED\tREVOKED\tNAME\t"
+		       "EXPIRES\tSCOPE\n");
 	if (cat_store_grant_list_all(st, a.id, token_print_cb, arr) < 0) {
 		fprintf(stderr, "catalystd: cannot list the tokens: %s\n",
 			cat_error_last());

@@ -100,11 +100,18 @@ class OperatorTest(ServerCase):
         lines = text.splitlines()
         self.assertEqual(lines[0].split('\t'),
                          ['ID', 'CLIENT', 'DEVICE', 'CREATED', 'LAST USED',
-                          'REVOKED'])
+                          'REVOKED', 'NAME', 'EXPIRES', 'SCOPE'])
         rows = {ln.split('\t')[0]: ln.split('\t') for ln in lines[1:]}
         self.assertEqual(set(rows), {t1['token_id'], t2['token_id']})
         self.assertEqual(rows[t1['token_id']][2], 'laptop-one')
         self.assertEqual(rows[t1['token_id']][5], 'active')
+        # a token of the reference CLI's kind: no terms
+        self.assertEqual(rows[t1['token_id']][6:], ['unnamed', 'never',
+                                                    'full'])
+        self.assertIsNone(a['token_name'])
+        self.assertIsNone(a['token_expires_at'])
+        self.assertIsNone(a['project_id'])
+        self.assertIs(a['read_only'], False)
         self.assertRegex(rows[t2['token_id']][5], r'^\d{4}-')
 
         self.assertIn('no account', self.admin_fails(

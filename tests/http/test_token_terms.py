@@ -110,6 +110,19 @@ class TermsShownAndReported(TermsCase):
         # the access token's own expiry, an hour at most
         self.assertLessEqual(self.introspect(tok['access_token'])['exp'],
                              asked + 3600 + 5)
+        # the operator sees the same terms
+        p = admin(self.srv, 'token', 'list', '--email', self.demo.email,
+                  '--json')
+        op = {t['id']: t for t in json.loads(p.stdout)['tokens']}
+        self.assertEqual(op[tok['token_id']]['token_name'], 'ci-deploy')
+        self.assertEqual(op[tok['token_id']]['project_id'], alpha)
+        self.assertIs(op[tok['token_id']]['read_only'], True)
+        text = admin(self.srv, 'token', 'list', '--email',
+                     self.demo.email).stdout
+        cols = [ln.split('\t') for ln in text.splitlines()
+                if ln.startswith(tok['token_id'])][0]
+        self.assertEqual(cols[6], 'ci-deploy')
+        self.assertEqual(cols[8], 'project %s, read-only' % alpha)
         row = self.listing(tok['access_token'])[tok['token_id']]
         self.assertEqual(row['token_name'], 'ci-deploy')
         self.assertEqual(row['project_id'], alpha)
