@@ -99,6 +99,23 @@ void cat_oauth_audit(struct cat_req *req, const char *event,
 		  g->token_id, g->client_id, req->client_ip, "flow", flow);
 }
 
+int cat_oauth_revoke(struct cat_req *req, const struct cat_grant *g,
+		     const char *actor)
+{
+	struct cat_audit ev;
+	char flow[2] = { (char)g->kind, '\0' };
+	int err;
+
+	cat_audit_fill(&ev, "token_revoked", actor, g->account_id, g->token_id,
+		       g->client_id, req->client_ip);
+	err = cat_store_grant_revoke(req->store, g->token_id, req->now, &ev);
+	if (err == 1) {
+		cat_metric_inc(req->srv, CAT_M_REVOCATIONS);
+		cat_audit_log(&ev, "flow", flow);
+	}
+	return err;
+}
+
 int cat_oauth_store(struct cat_req *req, struct cat_issued *issued)
 {
 	int err = 0, i;

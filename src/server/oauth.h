@@ -40,6 +40,15 @@ void cat_oauth_log(const char *event, const struct cat_grant *g,
 void cat_oauth_audit(struct cat_req *req, const char *event,
 		     const struct cat_grant *g);
 
+/*
+ * Revokes grant g for actor (audit.h) of req: the revocation and its
+ * token_revoked event (with the request's address) in one transaction,
+ * then the metric and the log line. Returns 1 when this call revoked it, 0
+ * when a racing revocation did (and recorded it), or a store error.
+ */
+int cat_oauth_revoke(struct cat_req *req, const struct cat_grant *g,
+		     const char *actor);
+
 /* Signs a new access token for an existing grant (no store write). */
 int cat_oauth_refresh(struct cat_req *req, struct cat_issued *out,
 		      const struct cat_grant *grant);

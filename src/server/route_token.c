@@ -410,20 +410,8 @@ int route_revoke(struct cat_req *req, struct cat_resp *resp)
 			resp, 400, "unauthorized_client",
 			"the token was issued to another client");
 	if (err == 0 && !g.revoked_at) {
-		struct cat_audit ev;
-		char flow[2] = { (char)g.kind, '\0' };
-
-		cat_audit_fill(&ev, "token_revoked", CAT_ACTOR_DEVICE,
-			       g.account_id, g.token_id, g.client_id,
-			       req->client_ip);
-		/* 0: a racing revocation did it, and recorded it */
-		if ((err = cat_store_grant_revoke(req->store, g.token_id,
-						  req->now, &ev)) < 0)
+		if ((err = cat_oauth_revoke(req, &g, CAT_ACTOR_DEVICE)) < 0)
 			return err;
-		if (err == 1) {
-			cat_metric_inc(req->srv, CAT_M_REVOCATIONS);
-			cat_audit_log(&ev, "flow", flow);
-		}
 	} else if (err < 0 && err != CAT_ENOTFOUND) {
 		return err;
 	}

@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "audit.h"
+#include "oauth.h"
 #include "routes.h"
 #include "server.h"
 #include "banned.h"
@@ -50,21 +51,9 @@ static int revoke_one(struct cat_req *req, struct cat_resp *resp,
 		return err;
 	/* revoked already (another tab, the device itself): nothing to do
 	 * and nothing to record */
-	if (!g.revoked_at) {
-		struct cat_audit ev;
-
-		cat_audit_fill(&ev, "token_revoked", CAT_ACTOR_USER,
-			       g.account_id, g.token_id, g.client_id,
-			       req->client_ip);
-		/* 0: a racing revocation did it, and recorded it */
-		if ((err = cat_store_grant_revoke(req->store, g.token_id,
-						  req->now, &ev)) < 0)
-			return err;
-		if (err == 1) {
-			cat_metric_inc(req->srv, CAT_M_REVOCATIONS);
-			cat_audit_log(&ev, NULL, NULL);
-		}
-	}
+	if (!g.revoked_at &&
+	    (err = cat_oauth_revoke(req, &g, CAT_ACTOR_USER)) < 0)
+		return err;
 	return cat_resp_redirect(resp, 303, ACCOUNT_NEXT "?done=revoked");
 }
 
