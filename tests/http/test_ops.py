@@ -1,10 +1,11 @@
 """Operations and discovery: /healthz, /metrics, RFC 8414 metadata."""
 
 import re
+import tempfile
 import unittest
 
 from common import ServerCase
-from harness import http
+from harness import admin, db_query, db_script, fresh_db, http
 
 
 def metrics(url):
@@ -129,3 +130,48 @@ class AdminWhileServingTest(ServerCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+class UpgradeTest(unittest.TestCase):
+    """Migration 10 on a store of migration 9 that holds what the old
+    insert allowed: one user code on several rows, all but the newest
+    expired. The upgrade keeps the newest and makes the code unique."""
+
+    def test_duplicate_user_codes_upgrade(self):
+        with tempfile.TemporaryDirectory(prefix='catalystd-up-') as tmp:
+            db = fresh_db(tmp, 'upgrade')
+            p = admin(db, 'migrate')
+            self.assertEqual(p.returncode, 0, p.stderr)
+            # back to migration 9: the index as it was, then the rows
+            rows = ', '.join(
+                "('%s', 'BCDFGHJK', 'c1', '', '', 0, 0, 0, 5, %d, %d, 0,"
+                " '', '', 0, '', 0)" % (h * 64, at, at + 300)
+                for h, at in (('a', 1000), ('b', 2000), ('c', 3000)))
+            db_script(db, "DELETE FROM schema_version WHERE version = 10;"
+                      "DROP INDEX device_auths_user_code;"
+                      "CREATE INDEX device_auths_user_code"
+                      " ON device_auths (user_code, expires_at);"
+                      "INSERT INTO device_auths (device_hash, user_code,"
+                      " client_id, scope, device_name, bound_account_id,"
+                      " account_id, status, poll_interval, created_at,"
+                      " expires_at, last_poll_at, client_addr, token_name,"
+                      " token_expires_at, project_id, read_only) VALUES "
+                      + rows + ";")
+            self.assertEqual(db_query(
+                db, "SELECT count(*) FROM device_auths"
+                " WHERE user_code = 'BCDFGHJK'")[0][0], 3)
+            p = admin(db, 'migrate')
+            self.assertEqual(p.returncode, 0, p.stderr)
+            left = db_query(db, "SELECT device_hash FROM device_auths"
+                            " WHERE user_code = 'BCDFGHJK'")
+            self.assertEqual(left, [('c' * 64,)])
+            # unique now: the same code again is refused by the index
+            with self.assertRaises(Exception):
+                db_script(db, "INSERT INTO device_auths (device_hash,"
+                          " user_code, client_id, scope, device_name,"
+                          " bound_account_id, account_id, status,"
+                          " poll_interval, created_at, expires_at,"
+                          " last_poll_at, client_addr, token_name,"
+                          " token_expires_at, project_id, read_only)"
+                          " VALUES ('%s', 'BCDFGHJK', 'c1', '', '', 0, 0, 0,"
+                          " 5, 4000, 4300, 0, '', '', 0, '', 0);" % ('d' * 64))

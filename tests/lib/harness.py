@@ -1100,6 +1100,24 @@ def db_snapshot(path, skip=r'(rate|limit|session|throttle|attempt)'):
     return out
 
 
+def db_script(db, sql):
+    """Runs SQL statements that write (tests crafting an old store): the
+    sqlite3 module on a file, psql on a postgres:// URL."""
+    if not is_pg(db):
+        c = sqlite3.connect(db)
+        try:
+            c.executescript(sql)
+        finally:
+            c.close()
+        return
+    import scaleout  # imports this module: not at the top
+    p = subprocess.run([scaleout._psql(), db, '-X', '-q', '-v',
+                        'ON_ERROR_STOP=1', '-c', sql],
+                       capture_output=True, text=True, timeout=60)
+    if p.returncode != 0:
+        raise RuntimeError('psql failed: %s' % p.stderr[-500:])
+
+
 def db_count(path, table):
     return db_query(path, 'SELECT count(*) FROM %s' % _quote(table))[0][0]
 

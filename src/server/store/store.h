@@ -314,12 +314,13 @@ struct cat_store_ops {
 	int (*client_remove)(struct cat_store *s, const char *id, int64_t now,
 			     int64_t *revoked);
 
-	/* Device authorizations. device_insert sets d->id; CAT_EEXISTS when
-	 * user_code collides with an unexpired authorization (caller retries
-	 * with a new code). */
+	/* Device authorizations. device_insert sets d->id; one statement.
+	 * CAT_EEXISTS when user_code is any kept authorization's (unexpired,
+	 * or expired and not yet purged: an hour) or device_hash is taken;
+	 * the caller retries with a new code. */
 	int (*device_insert)(struct cat_store *s, struct cat_device_auth *d);
-	/* The newest authorization with this user code, whatever its
-	 * status, when unexpired (expires_at > now); CAT_EEXPIRED when it
+	/* The authorization with this user code, whatever its status,
+	 * when unexpired (expires_at > now); CAT_EEXPIRED when it
 	 * has expired (expired ones are kept an hour, then purged),
 	 * CAT_ENOTFOUND when there is none. */
 	int (*device_by_user_code)(struct cat_store *s,

@@ -21,8 +21,6 @@
 #define DEVICE_GRACE 3600
 /* Rows deleted per statement, so purging never holds the lock for long. */
 #define PURGE_BATCH 1000
-/* Advisory-lock class of user codes ("cdev"); the key is the code. */
-#define USER_CODE_LOCK_CLASS INT64_C(1668441462)
 
 /* Device authorizations */
 
@@ -61,38 +59,21 @@ static int row_device(const struct db_cur *c, void *row)
 		   : 0;
 }
 
+/* One statement: the unique indexes on user_code and device_hash refuse a
+ * code in use, so there is nothing to lock or look up first. */
 static int device_insert_tx(struct db *db, void *arg)
 {
 	struct cat_device_auth *d = arg;
 	struct db_cur c;
-	int err;
-
-	/*
-	 * PostgreSQL under READ COMMITTED lets two instances both pass NOT
-	 * EXISTS for one user code; the lock on the code serialises them, and
-	 * the INSERT's snapshot, taken after it, sees the winner's row. In
-	 * SQLite the write transaction alone does that.
-	 */
-	if ((err = db_lock(db, SL_DEVICE_CODE_LOCK, USER_CODE_LOCK_CLASS,
-			   d->user_code)) < 0)
-		return err;
-	err = db_read(
+	int err = db_read(
 		db, &c, SL_DEVICE_INSERT,
 		"INSERT INTO device_auths(device_hash, user_code,"
 		" client_id, scope, device_name, bound_account_id,"
 		" account_id, status, poll_interval, created_at,"
 		" expires_at, last_poll_at, client_addr, token_name,"
 		" token_expires_at, project_id, read_only)"
-		" SELECT CAST(?1 AS TEXT), CAST(?2 AS TEXT), CAST(?3 AS TEXT),"
-		" CAST(?4 AS TEXT), CAST(?5 AS TEXT), CAST(?6 AS BIGINT),"
-		" CAST(?7 AS BIGINT), CAST(?8 AS INTEGER), CAST(?9 AS INTEGER),"
-		" CAST(?10 AS BIGINT), CAST(?11 AS BIGINT), CAST(?12 AS "
-		"BIGINT),"
-		" CAST(?13 AS TEXT), CAST(?14 AS TEXT), CAST(?15 AS BIGINT),"
-		" CAST(?16 AS TEXT), CAST(?17 AS INTEGER)"
-		" WHERE NOT EXISTS (SELECT 1 FROM device_auths"
-		"  WHERE user_code = CAST(?2 AS TEXT)"
-		"  AND expires_at > CAST(?10 AS BIGINT))"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+		" ?13, ?14, ?15, ?16, ?17)"
 		" RETURNING id",
 		DB_ARGS(DB_TEXT(d->device_hash), DB_TEXT(d->user_code),
 			DB_TEXT(d->client_id), DB_TEXT(d->scope),
@@ -103,6 +84,7 @@ static int device_insert_tx(struct db *db, void *arg)
 			DB_TEXT(d->client_addr), DB_TEXT(d->token_name),
 			DB_INT(d->token_expires_at), DB_TEXT(d->project_id),
 			DB_INT(d->read_only ? 1 : 0)));
+
 	if (err == 1)
 		d->id = db_int(&c, 0);
 	db_done(&c);
@@ -134,7 +116,7 @@ int sql_device_insert(struct cat_store *s, struct cat_device_auth *d)
 		return err;
 	if (!d->created_at)
 		d->created_at = time(NULL);
-	return sql_tx(s, device_insert_tx, d, 0);
+	return sql_tx(s, device_insert_tx, d, SQL_TX_ONE);
 }
 
 int sql_device_by_user_code(struct cat_store *s, struct cat_device_auth *out,
@@ -146,10 +128,10 @@ int sql_device_by_user_code(struct cat_store *s, struct cat_device_auth *out,
 	if ((err = cat_store_check(user_code, CAT_USER_CODE_LEN, "user code")) <
 	    0)
 		return err;
-	/* a code is only reused once expired: the newest row is the one */
+	/* unique among the rows kept (migration 10) */
 	err = sql_get(db, SL_DEVICE_BY_USER_CODE,
 		      "SELECT " DEVICE_COLS " FROM device_auths"
-		      " WHERE user_code = ?1 ORDER BY id DESC LIMIT 1",
+		      " WHERE user_code = ?1",
 		      DB_ARGS(DB_TEXT(user_code)), row_device, out,
 		      "unknown user code");
 	if (err == 0 && out->expires_at <= now) {
