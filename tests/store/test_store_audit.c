@@ -267,6 +267,7 @@ static void test_store__audit_grant_revoke(void **state)
 	snprintf(ev.token_id, sizeof(ev.token_id), "%s", g.token_id);
 	snprintf(ev.client_id, sizeof(ev.client_id), "%s", c.id);
 	snprintf(ev.addr, sizeof(ev.addr), "192.0.2.7");
+	ev.at = g_now + 4;
 	/* a bad event fails the revocation before anything changes */
 	ev.actor[0] = '\0';
 	assert_int_equal(cat_store_grant_revoke(s, g.token_id, g_now + 1, &ev),
@@ -293,7 +294,7 @@ static void test_store__audit_grant_revoke(void **state)
 	assert_int_equal(count_event(&got, "token_revoked", g.token_id), 1);
 	assert_string_equal(got.ev[0].actor, "user");
 	assert_string_equal(got.ev[0].addr, "192.0.2.7");
-	assert_true(got.ev[0].at == g_now + 3);
+	assert_true(got.ev[0].at == g_now + 4);
 	/* again: nothing changes, nothing recorded */
 	assert_int_equal(cat_store_grant_revoke(s, g.token_id, g_now + 9, &ev),
 			 0);

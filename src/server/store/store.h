@@ -390,7 +390,8 @@ struct cat_store_ops {
 			    int64_t prev_valid_until);
 	/*
 	 * Atomic, one transaction: sets revoked_at of a live grant and then
-	 * stores ev (audit_add's rules; NULL: no event), so a revocation and
+	 * stores ev (audit_add's rules, at 0 meaning now; NULL: no event),
+	 * so a revocation and
 	 * its audit event happen together or not at all, and of several
 	 * racing revocations of one grant exactly one does both. Returns 1
 	 * when this call revoked it, 0 when it was revoked already (nothing

@@ -538,12 +538,11 @@ static int grant_revoke_tx(struct db *db, void *arg)
 			   DB_ARGS(DB_TEXT(a->token_id), DB_INT(a->now)));
 
 	a->revoked = err > 0;
-	if (err > 0 && a->ev) {
-		struct cat_audit e = *a->ev;
-
-		e.at = a->now;
-		err = sql_audit_insert(db, &e);
-	} else if (err == 0) {
+	/* the event's time is its own (0: now, like every other event's),
+	 * so the trail orders it among the others as they happened */
+	if (err > 0 && a->ev)
+		err = sql_audit_insert(db, a->ev);
+	else if (err == 0) {
 		/* grants are never deleted: absent now means never existed */
 		err = db_read(db, &c, SL_GRANT_EXISTS,
 			      "SELECT 1 FROM grants WHERE token_id = ?1",
