@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -64,10 +65,12 @@ static int revoke_all(struct cat_req *req, struct cat_resp *resp,
 	int err;
 
 	(void)token_id;
-	/* one transaction, with a token_revoked row (actor user) for each */
+	/* one transaction, with a token_revoked row (actor user) for each;
+	 * stamped now, not at the request's start, so they follow the
+	 * sign-in a re-authentication recorded a moment ago */
 	if ((err = cat_store_grant_revoke_account(req->store, ws->s.account_id,
-						  req->now, CAT_ACTOR_USER,
-						  &n)) < 0)
+						  (int64_t)time(NULL),
+						  CAT_ACTOR_USER, &n)) < 0)
 		return err;
 	/* the counter counts tokens, as one revocation each elsewhere */
 	for (; n > 0; n--)
