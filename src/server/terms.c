@@ -171,7 +171,10 @@ int cat_terms_json(json_t *o, const struct cat_grant *g)
 
 void cat_terms_scope(char *out, size_t n, const struct cat_grant *g)
 {
-	snprintf(out, n, "%s%s%s%s%s", g->scope,
-		 g->project_id[0] ? " project:" : "", g->project_id,
-		 g->read_only ? " " : "", g->read_only ? "read-only" : "");
+	/* space-separated words (RFC 7662 2.2), none empty */
+	snprintf(out, n, "%s%s%s%s%s%s", g->scope,
+		 g->scope[0] && g->project_id[0] ? " " : "",
+		 g->project_id[0] ? "project:" : "", g->project_id,
+		 (g->scope[0] || g->project_id[0]) && g->read_only ? " " : "",
+		 g->read_only ? "read-only" : "");
 }

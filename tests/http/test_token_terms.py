@@ -144,6 +144,13 @@ class TermsShownAndReported(TermsCase):
                       '\u00b7 never expires', page.text)
         self.assertIn('does not expire', page.text)
 
+    def test_scope_words_without_an_oauth_scope(self):
+        # a client may ask for no scope: the limits alone, no empty word
+        alpha = self.demo.project_ids[0]
+        tok = self.token_with(scope='', project_id=alpha, read_only='true')
+        intro = self.introspect(tok['refresh_token'])
+        self.assertEqual(intro['scope'], 'project:%s read-only' % alpha)
+
     def test_names_are_escaped_and_cleaned(self):
         st, code = self.ask(token_name='<b>x</b>\x1b[31m')
         self.assertEqual(st, 200, code)
