@@ -999,17 +999,23 @@ def _pg_literal(v):
     return "'%s'" % str(v).replace("'", "''")
 
 
-def _pg_json(db, query):
-    """Runs one query with psql on the URL db; its one JSON value."""
+def _psql(db, sql, *flags):
+    """psql on the URL db running sql; its stdout. A failure's message
+    never shows the database password."""
     import scaleout  # imports this module: not at the top
-    p = subprocess.run([scaleout._psql(), db, '-X', '-A', '-t', '-q',
-                        '-v', 'ON_ERROR_STOP=1', '-c', query],
+    p = subprocess.run([scaleout._psql(), db, '-X', '-q', '-v',
+                        'ON_ERROR_STOP=1'] + list(flags) + ['-c', sql],
                        capture_output=True, text=True, timeout=60)
     if p.returncode != 0:
         m = re.match(r'postgres(?:ql)?://[^:/@]+:([^@]+)@', db)
         err = p.stderr.replace(m.group(1), '***') if m else p.stderr
-        raise RuntimeError('psql failed on %r: %s' % (query, err))
-    out = p.stdout.strip()
+        raise RuntimeError('psql failed on %r: %s' % (sql[:200], err))
+    return p.stdout
+
+
+def _pg_json(db, query):
+    """Runs one query with psql on the URL db; its one JSON value."""
+    out = _psql(db, query, '-A', '-t').strip()
     # every JSON object here is a row: a tuple of its values in column
     # order (duplicate names kept)
     return json.loads(out, object_pairs_hook=lambda kv: tuple(
@@ -1110,12 +1116,7 @@ def db_script(db, sql):
         finally:
             c.close()
         return
-    import scaleout  # imports this module: not at the top
-    p = subprocess.run([scaleout._psql(), db, '-X', '-q', '-v',
-                        'ON_ERROR_STOP=1', '-c', sql],
-                       capture_output=True, text=True, timeout=60)
-    if p.returncode != 0:
-        raise RuntimeError('psql failed: %s' % p.stderr[-500:])
+    _psql(db, sql)
 
 
 def db_count(path, table):
