@@ -12,41 +12,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api.h"
 #include "auth.h"
 #include "cmd.h"
 #include "config.h"
 #include "io.h"
+#include "remote.h"
 #include "table.h"
 #include "banned.h"
-
-/* The account of ctx->cred from its server; *user is a new reference. */
-static int ask_server(struct cat_ctx *ctx, json_t **user)
-{
-	struct cat_resp resp = { 0, NULL };
-	char url[CAT_URL_MAX];
-	struct cat_req req = { "GET", url, NULL, NULL, NULL };
-	int err;
-
-	*user = NULL;
-	if ((err = cat_auth_url(ctx, 0, "/oauth/user/info", url, sizeof(url))) <
-		    0 ||
-	    (err = cat_auth_send(ctx, &req, &resp)) < 0)
-		goto done;
-	if (resp.status != 200) {
-		err = cat_api_error(&resp);
-		goto done;
-	}
-	if (!json_is_object(resp.json)) {
-		err = cat_error_set(CAT_ERROR, "the server's answer is not a "
-					       "JSON object");
-		goto done;
-	}
-	*user = json_incref(resp.json);
-done:
-	cat_resp_release(&resp);
-	return err;
-}
 
 static const char *email_of(const json_t *user)
 {
@@ -88,7 +60,7 @@ static int whoami_one(struct cat_ctx *ctx)
 	/* not CMD_NEEDS_AUTH in the table: --all needs no credential of the
 	 * active DC, so the single form selects its own */
 	if ((err = cat_auth_select(ctx, 0)) < 0 ||
-	    (err = ask_server(ctx, &user)) < 0) {
+	    (err = cat_remote_user(ctx, &user)) < 0) {
 		code = cat_fail(err, "whoami");
 		goto done;
 	}
@@ -118,7 +90,7 @@ static void check_dc(struct cat_ctx *ctx, const char *dc, json_t **user,
 	st->state = "valid";
 	st->why[0] = '\0';
 	if ((err = cat_auth_select_login(ctx, dc)) == 0 &&
-	    (err = ask_server(ctx, user)) == 0)
+	    (err = cat_remote_user(ctx, user)) == 0)
 		return;
 	st->state = err == CAT_EAUTH ? "refused" : "error";
 	snprintf(st->why, sizeof(st->why), "%s", cat_error_last());

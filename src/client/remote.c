@@ -15,32 +15,55 @@
 #include "io.h"
 #include "banned.h"
 
-int cat_remote_tokens(struct cat_ctx *ctx, json_t **out)
+/* GET path on the accounts server; *body the JSON object answered. */
+static int accounts_get(struct cat_ctx *ctx, const char *path, json_t **body)
 {
 	struct cat_resp resp = { 0, NULL };
 	char url[CAT_URL_MAX];
 	struct cat_req req = { "GET", url, NULL, NULL, NULL };
-	json_t *list;
 	int err;
 
-	*out = NULL;
-	if ((err = cat_auth_url(ctx, 0, "/api/v1/tokens", url, sizeof(url))) <
-		    0 ||
+	*body = NULL;
+	if ((err = cat_auth_url(ctx, 0, path, url, sizeof(url))) < 0 ||
 	    (err = cat_auth_send(ctx, &req, &resp)) < 0)
 		goto done;
 	if (resp.status != 200) {
 		err = cat_api_error(&resp);
 		goto done;
 	}
-	list = json_object_get(resp.json, "tokens");
-	if (!json_is_array(list)) {
-		err = cat_error_set(CAT_ERROR, "the token list answer has no "
-					       "'tokens' array");
+	if (!json_is_object(resp.json)) {
+		err = cat_error_set(CAT_ERROR,
+				    "the server's answer to %s is "
+				    "not a JSON object",
+				    path);
 		goto done;
 	}
-	*out = json_incref(list);
+	*body = json_incref(resp.json);
 done:
 	cat_resp_release(&resp);
+	return err;
+}
+
+int cat_remote_user(struct cat_ctx *ctx, json_t **out)
+{
+	return accounts_get(ctx, "/oauth/user/info", out);
+}
+
+int cat_remote_tokens(struct cat_ctx *ctx, json_t **out)
+{
+	json_t *body, *list;
+	int err;
+
+	*out = NULL;
+	if ((err = accounts_get(ctx, "/api/v1/tokens", &body)) < 0)
+		return err;
+	list = json_object_get(body, "tokens");
+	if (json_is_array(list))
+		*out = json_incref(list);
+	else
+		err = cat_error_set(CAT_ERROR, "the token list answer has no "
+					       "'tokens' array");
+	json_decref(body);
 	return err;
 }
 

@@ -10,6 +10,8 @@
 
 #include "cli.h"
 
+/* GET /oauth/user/info -> *out = the account (an object, new reference). */
+int cat_remote_user(struct cat_ctx *ctx, json_t **out);
 /* GET /api/v1/tokens -> *out = the "tokens" array (new reference). */
 int cat_remote_tokens(struct cat_ctx *ctx, json_t **out);
 
