@@ -12,6 +12,7 @@
 #include "io.h"
 #include "remote.h"
 #include "table.h"
+#include "token.h"
 #include "banned.h"
 
 enum { COLS = 11 };
@@ -19,18 +20,6 @@ static const char *const headers[COLS] = { "ID",          "NAME",   "CREATED",
 					   "LAST USED",   "FROM",   "EXPIRES",
 					   "SCOPE",       "DEVICE", "DC",
 					   "REVOKE HERE", "TOKEN" };
-
-/* "full", "project 4000000000001", "read-only", or both limits. */
-static void scope_words(char *out, size_t n, json_t *t)
-{
-	const char *project =
-		json_string_value(json_object_get(t, "project_id"));
-	int ro = json_is_true(json_object_get(t, "read_only"));
-
-	snprintf(out, n, "%s%s%s%s", project ? "project " : (ro ? "" : "full"),
-		 project ? project : "", project && ro ? ", " : "",
-		 ro ? "read-only" : "");
-}
 
 /* "yes" (generated here), "logout" (this device's sign-in) or "no". */
 static const char *where(struct cat_ctx *ctx, json_t *state, const char *id,
@@ -112,7 +101,10 @@ int cmd_token_list(struct cat_ctx *ctx)
 				 ? "expired "
 				 : "",
 			 tty ? when : (x ? x : ""));
-		scope_words(scope, sizeof(scope), t);
+		cat_token_scope_words(
+			scope, sizeof(scope),
+			json_string_value(json_object_get(t, "project_id")),
+			json_is_true(json_object_get(t, "read_only")));
 		cells[0] = id;
 		cells[1] = name ? name : "unnamed";
 		cells[2] = tty ? created : c;

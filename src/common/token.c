@@ -5,6 +5,7 @@
  */
 #include "token.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -451,4 +452,15 @@ int cat_utf8_valid(const char *s, size_t n)
 		i += need + 1;
 	}
 	return 1;
+}
+
+void cat_token_scope_words(char *out, size_t n, const char *project_id,
+			   int read_only)
+{
+	int project = project_id && *project_id;
+
+	snprintf(out, n, "%s%s%s%s",
+		 project ? "project " : (read_only ? "" : "full"),
+		 project ? project_id : "", project && read_only ? ", " : "",
+		 read_only ? "read-only" : "");
 }

@@ -161,6 +161,14 @@ void cat_user_code_display(char out[CAT_USER_CODE_LEN + 2],
  */
 int cat_user_code_normalize(char out[CAT_USER_CODE_LEN + 1], const char *in);
 
+/*
+ * A CLI token's limits in the words both listings show: "full",
+ * "project <id>", "read-only", or "project <id>, read-only". project_id
+ * NULL or "" is every project.
+ */
+void cat_token_scope_words(char *out, size_t n, const char *project_id,
+			   int read_only);
+
 /* 1 when s is valid UTF-8 (no overlongs, surrogates or > U+10FFFF). */
 int cat_utf8_valid(const char *s, size_t n);
 

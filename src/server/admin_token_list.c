@@ -66,12 +66,8 @@ static int token_print_cb(const struct cat_grant *g, void *ctx)
 
 		/* the terms' columns come last: scripts cutting the first six
 		 * keep working */
-		snprintf(scope, sizeof(scope), "%s%s%s%s",
-			 g->project_id[0] ? "project " : "",
-			 g->project_id[0] ? g->project_id
-					  : (g->read_only ? "" : "full"),
-			 g->project_id[0] && g->read_only ? ", " : "",
-			 g->read_only ? "read-only" : "");
+		cat_token_scope_words(scope, sizeof(scope), g->project_id,
+				      g->read_only);
 		printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", g->token_id,
 		       adm_clean(client, sizeof(client), g->client_id),
 		       adm_clean(device, sizeof(device),
