@@ -24,6 +24,19 @@ struct migration {
 	const char *pg;
 };
 
+/*
+ * 10: a user code is unique among the authorizations kept (until purged,
+ * an hour after they expire), so issuing one is a single INSERT: no lock,
+ * no NOT EXISTS, one round trip on PostgreSQL. Only one row of a code was
+ * ever unexpired (the newest): the older ones, expired, go now.
+ */
+#define MIGRATION_10                                                           \
+	"DELETE FROM device_auths WHERE id NOT IN"                             \
+	" (SELECT MAX(id) FROM device_auths GROUP BY user_code);"              \
+	"DROP INDEX device_auths_user_code;"                                   \
+	"CREATE UNIQUE INDEX device_auths_user_code"                           \
+	" ON device_auths (user_code);"
+
 static const struct migration migrations[] = {
 	{
 		/* SQLite */
@@ -472,26 +485,8 @@ static const struct migration migrations[] = {
 		"ALTER TABLE grants ADD COLUMN last_used_addr TEXT NOT NULL"
 		" DEFAULT '';",
 	},
-	{
-		/* SQLite */
-		/* 10: a user code is unique among the authorizations kept
-		 * (until purged, an hour after they expire), so issuing one
-		 * is a single INSERT: no lock, no NOT EXISTS, one round trip
-		 * on PostgreSQL. Only one row of a code was ever unexpired
-		 * (the newest): the older ones, expired, go now */
-		"DELETE FROM device_auths WHERE id NOT IN"
-		" (SELECT MAX(id) FROM device_auths GROUP BY user_code);"
-		"DROP INDEX device_auths_user_code;"
-		"CREATE UNIQUE INDEX device_auths_user_code"
-		" ON device_auths(user_code);",
-		/* PostgreSQL */
-		/* 10: as above */
-		"DELETE FROM device_auths WHERE id NOT IN"
-		" (SELECT MAX(id) FROM device_auths GROUP BY user_code);"
-		"DROP INDEX device_auths_user_code;"
-		"CREATE UNIQUE INDEX device_auths_user_code"
-		" ON device_auths (user_code);",
-	},
+	/* 10: one text, valid in both dialects */
+	{ MIGRATION_10, MIGRATION_10 },
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
